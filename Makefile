@@ -1,0 +1,49 @@
+# Two commands for a new user: `make run` and `make test`.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+
+.PHONY: install messages migrate seed run worker test lint format bench clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Translations (ru, kk) are compiled from locale/*.po; needs gettext's msgfmt.
+messages: install
+	@command -v msgfmt >/dev/null || { echo "msgfmt missing: apt-get install gettext"; exit 1; }
+	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity=0
+
+migrate: messages
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+# Web server, Celery worker and beat together on http://127.0.0.1:8000; Ctrl-C stops all.
+run: seed
+	$(BIN)/honcho start -f Procfile
+
+test: messages
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: migrate
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf var/test .pytest_cache

@@ -1,0 +1,165 @@
+"""1.1: every stored field of the project, classified in one place.
+
+Each field of each project model maps to a data category; a category is personal or
+not. Export, anonymisation, the admin and the disclosure register (which data
+categories went to a third party) are driven from this table, and
+``tests/accounts/test_classification.py`` fails when a model field is missing here.
+
+Later apps add their models to ``FIELDS`` below (by label, so that this module imports
+none of them).
+"""
+
+from django.apps import apps
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DataCategory(models.TextChoices):
+    # personal (1.1, 3.2, 3.4)
+    IDENTITY = "identity", _("Identity: names")
+    CONTACT = "contact", _("Contact details: phone, email")
+    ADDRESS = "address", _("Delivery address")
+    ORDERS = "orders", _("Purchase history")
+    DEVICES = "devices", _("Browsers and operating systems used")
+    ACCOUNT = "account", _("Account and preferences")
+    CONSENT_EVIDENCE = "consent_evidence", _("Consent evidence: IP address, browser")
+    CORRESPONDENCE = "correspondence", _("Correspondence and claims")
+    # non-personal (1.4) and bookkeeping
+    VISITS = "visits", _("Visit statistics (non-personal)")
+    TECHNICAL = "technical", _("Technical: identifiers, timestamps, states")
+    REFERENCE = "reference", _("Reference data: not about a person")
+
+
+PERSONAL_CATEGORIES = frozenset(
+    {
+        DataCategory.IDENTITY,
+        DataCategory.CONTACT,
+        DataCategory.ADDRESS,
+        DataCategory.ORDERS,
+        DataCategory.DEVICES,
+        DataCategory.ACCOUNT,
+        DataCategory.CONSENT_EVIDENCE,
+        DataCategory.CORRESPONDENCE,
+    }
+)
+
+# The models of these apps are the project's own and must all be classified.
+PROJECT_APPS = ("homeshop_privacy", "accounts", "consents", "disclosures", "claims")
+
+C = DataCategory
+FIELDS: dict[str, dict[str, DataCategory]] = {
+    "homeshop_privacy.outboundmessage": {
+        "id": C.TECHNICAL,
+        "reason": C.TECHNICAL,
+        "object_key": C.TECHNICAL,
+        "recipient": C.CONTACT,
+        "language": C.TECHNICAL,
+        "subject": C.CORRESPONDENCE,
+        "body_text": C.CORRESPONDENCE,
+        "body_html": C.CORRESPONDENCE,
+        "headers": C.TECHNICAL,
+        "message_id": C.TECHNICAL,
+        "status": C.TECHNICAL,
+        "attempts": C.TECHNICAL,
+        "last_error": C.TECHNICAL,
+        "next_attempt_at": C.TECHNICAL,
+        "created_at": C.TECHNICAL,
+        "sent_at": C.TECHNICAL,
+    },
+    "accounts.user": {
+        "id": C.TECHNICAL,
+        "password": C.ACCOUNT,
+        "last_login": C.ACCOUNT,
+        "is_superuser": C.TECHNICAL,
+        "email": C.CONTACT,
+        "full_name": C.IDENTITY,
+        "language": C.ACCOUNT,
+        "is_staff": C.TECHNICAL,
+        "is_active": C.TECHNICAL,
+        "date_joined": C.ACCOUNT,
+    },
+    "accounts.customer": {
+        "id": C.TECHNICAL,
+        "user": C.TECHNICAL,
+        "first_name": C.IDENTITY,
+        "last_name": C.IDENTITY,
+        "phone": C.CONTACT,
+        "email": C.CONTACT,
+        "preferred_language": C.ACCOUNT,
+        "created_at": C.ACCOUNT,
+        "updated_at": C.TECHNICAL,
+    },
+    "accounts.address": {
+        "id": C.TECHNICAL,
+        "customer": C.TECHNICAL,
+        "city": C.ADDRESS,
+        "street": C.ADDRESS,
+        "apartment": C.ADDRESS,
+        "postal_code": C.ADDRESS,
+        "is_default": C.ADDRESS,
+    },
+    "accounts.order": {
+        "id": C.TECHNICAL,
+        "customer": C.TECHNICAL,
+        "number": C.ORDERS,
+        "placed_at": C.ORDERS,
+        "seller_name": C.ORDERS,
+        "status": C.ORDERS,
+        "total": C.ORDERS,
+        "currency": C.ORDERS,
+        "delivery_address": C.ADDRESS,
+    },
+    "accounts.customerdevice": {
+        "id": C.TECHNICAL,
+        "customer": C.TECHNICAL,
+        "browser": C.DEVICES,
+        "operating_system": C.DEVICES,
+        "first_seen_at": C.DEVICES,
+        "last_seen_at": C.DEVICES,
+    },
+    "accounts.visitevent": {
+        "id": C.TECHNICAL,
+        "occurred_at": C.VISITS,
+        "page_url": C.VISITS,
+        "ip_address": C.VISITS,
+        "user_agent": C.VISITS,
+        "referrer": C.VISITS,
+        "cookie_id": C.VISITS,
+    },
+}
+
+
+def is_personal(category: str) -> bool:
+    return category in PERSONAL_CATEGORIES
+
+
+def field_category(model: type[models.Model], field_name: str) -> DataCategory:
+    return FIELDS[model._meta.label_lower][field_name]
+
+
+def personal_fields(model: type[models.Model]) -> list[str]:
+    """Names of the fields of ``model`` that hold personal data, in model order."""
+    table = FIELDS[model._meta.label_lower]
+    return [f.name for f in model._meta.concrete_fields if is_personal(table[f.name])]
+
+
+def classified_models() -> list[type[models.Model]]:
+    """Every project model that must be classified (history tables mirror their model)."""
+    return [
+        model
+        for app_label in PROJECT_APPS
+        for model in apps.get_app_config(app_label).get_models()
+        if not model.__name__.startswith("Historical")
+    ]
+
+
+def unclassified_fields() -> list[str]:
+    missing = []
+    for model in classified_models():
+        table = FIELDS.get(model._meta.label_lower, {})
+        missing += [
+            f"{model._meta.label_lower}.{field.name}"
+            for field in model._meta.concrete_fields
+            if field.name not in table
+        ]
+    return missing

@@ -1,0 +1,285 @@
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .validators import phone_display, validate_kz_phone
+
+
+class Language(models.TextChoices):
+    RU = "ru", _("Russian")
+    KK = "kk", _("Kazakh")
+    EN = "en", _("English")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        # Sign-in is by email, whatever its case.
+        return self.get(email__iexact=username)
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).strip(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: staff (1.5) and customers (1.8) alike, by email."""
+
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.RU
+    )
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).strip()
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name or self.email
+
+
+class Customer(models.Model):
+    """A shop customer and the 3.2 registration data.
+
+    The shop may create the record at checkout, before the person ever signs in, so the
+    link to a ``User`` is optional.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sign-in account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customer",
+    )
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    phone = models.CharField(
+        _("phone"),
+        max_length=16,
+        validators=[validate_kz_phone],
+        help_text=_("Kazakhstan number, stored as +7XXXXXXXXXX."),
+    )
+    email = models.EmailField(_("email address"), max_length=254)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.RU
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-id"]
+        constraints = [
+            # 3.2: one customer per email address, whatever its case.
+            models.UniqueConstraint(Lower("email"), name="accounts_customer_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(phone__regex=r"^\+7[0-9]{10}$"),
+                name="accounts_customer_phone_e164_kz",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(preferred_language__in=["ru", "kk", "en"]),
+                name="accounts_customer_language_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["phone"], name="accounts_customer_phone_idx"),
+            models.Index(fields=["last_name", "first_name"], name="accounts_customer_name_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+    @property
+    def phone_display(self) -> str:
+        return phone_display(self.phone)
+
+
+class Address(models.Model):
+    """A delivery address (3.2); a customer may have several."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="addresses"
+    )
+    city = models.CharField(_("city"), max_length=100)
+    street = models.CharField(_("street, house"), max_length=255)
+    apartment = models.CharField(_("apartment / office"), max_length=50, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    is_default = models.BooleanField(_("default"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("delivery address")
+        verbose_name_plural = _("delivery addresses")
+        ordering = ["-is_default", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(is_default=True),
+                name="accounts_address_one_default_per_customer",
+            ),
+        ]
+
+    def __str__(self):
+        parts = [self.city, self.street, self.apartment]
+        return ", ".join(part for part in parts if part)
+
+
+class Order(models.Model):
+    """Purchase history (3.4): personal data with the same protection as the rest."""
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Placed")
+        PAID = "paid", _("Paid")
+        SHIPPED = "shipped", _("Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        CANCELLED = "cancelled", _("Cancelled")
+        RETURNED = "returned", _("Returned")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    number = models.CharField(_("order number"), max_length=32, unique=True)
+    placed_at = models.DateTimeField(_("placed at"))
+    seller_name = models.CharField(_("seller"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PLACED
+    )
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="KZT")
+    delivery_address = models.ForeignKey(
+        Address,
+        verbose_name=_("delivery address"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["placed", "paid", "shipped", "delivered", "cancelled", "returned"]
+                ),
+                name="accounts_order_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total__gte=0), name="accounts_order_total_gte_0"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-placed_at"], name="accounts_order_customer_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class CustomerDevice(models.Model):
+    """Browsers and operating systems a customer used (3.4): personal, because linked."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="devices"
+    )
+    browser = models.CharField(_("browser"), max_length=100)
+    operating_system = models.CharField(_("operating system"), max_length=100)
+    first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("customer device")
+        verbose_name_plural = _("customer devices")
+        ordering = ["-last_seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "browser", "operating_system"],
+                name="accounts_device_unique_per_customer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.browser} / {self.operating_system}"
+
+
+class VisitEvent(models.Model):
+    """Non-personal data sent automatically while browsing (1.4).
+
+    Kept apart from the customer's personal data (no link to a customer) and purged
+    after ``VISIT_EVENT_RETENTION_DAYS`` (4.1). Written by the shop, never edited.
+    """
+
+    occurred_at = models.DateTimeField(_("access time"), db_index=True)
+    page_url = models.URLField(_("page address"), max_length=2000)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=512, blank=True)
+    referrer = models.URLField(_("previous page"), max_length=2000, blank=True)
+    cookie_id = models.CharField(_("cookie id"), max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("visit event")
+        verbose_name_plural = _("visit events")
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.page_url[:60]}"

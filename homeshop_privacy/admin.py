@@ -1,0 +1,44 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from . import outbox
+from .admin_base import TrackedAdmin
+from .errors import DomainError
+from .models import OutboundMessage
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(TrackedAdmin):
+    list_display = (
+        "id",
+        "reason",
+        "object_key",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
+    list_filter = ("status", "reason")
+    search_fields = ("=object_key", "=recipient", "=message_id")
+    ordering = ("-created_at", "-id")
+    actions = ("retry_failed",)
+    readonly_fields = [f.name for f in OutboundMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Retry sending the selected messages"))
+    def retry_failed(self, request, queryset):
+        retried = 0
+        for message in queryset.exclude(status=OutboundMessage.Status.SENT):
+            try:
+                outbox.message_retry(message=message, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+                continue
+            retried += 1
+        self.message_user(request, _("%(count)s message(s) queued again.") % {"count": retried})

@@ -1,0 +1,68 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class OutboundMessage(models.Model):
+    """One email to one recipient, written in the same transaction as its cause.
+
+    The unique (reason, object_key, recipient) makes a second click, a retried task or a
+    sweep that runs twice find the existing row instead of writing another one; a row
+    is sent at most once because sending takes a row lock and checks the status.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    reason = models.CharField(_("reason"), max_length=64)
+    object_key = models.CharField(_("object"), max_length=160)
+    recipient = models.EmailField(_("recipient"))
+    language = models.CharField(_("language"), max_length=8, default="ru")
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["body_text", "body_html", "headers"])
+
+    class Meta:
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reason", "object_key", "recipient"],
+                name="outbox_unique_reason_object_recipient",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "sent", "failed"]),
+                name="outbox_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="sent", sent_at__isnull=False) | ~models.Q(status="sent"),
+                name="outbox_sent_has_sent_at",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_pending_due_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["object_key"], name="outbox_object_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reason} #{self.pk} ({self.get_status_display()})"

@@ -1,0 +1,57 @@
+"""Staff roles (1.5): groups and the permissions each needs.
+
+The groups are created by a migration; their permissions are derived from rules here
+and applied after every ``migrate`` (permissions of a new model exist only then), so a
+model added later gets the right access without another hand-written list.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+COMPLIANCE_OFFICER = "Compliance officer"
+SUPPORT_AGENT = "Support agent"
+AUDITOR = "Auditor"
+ROLES = (COMPLIANCE_OFFICER, SUPPORT_AGENT, AUDITOR)
+
+PROJECT_APPS = ("homeshop_privacy", "accounts", "consents", "disclosures", "claims")
+# Support agents work with customers and claims; breaches are compliance-only.
+SUPPORT_APPS = ("accounts", "claims")
+SUPPORT_READ_APPS = ("consents", "disclosures")
+SUPPORT_EXCLUDED_WORDS = ("breach",)
+
+
+def role_permissions(role: str):
+    perms = Permission.objects.filter(content_type__app_label__in=PROJECT_APPS).select_related(
+        "content_type"
+    )
+    if role == COMPLIANCE_OFFICER:
+        return list(perms)
+    if role == AUDITOR:
+        # Read-only, history included (historical models have view_ permissions of their own).
+        return [p for p in perms if p.codename.startswith("view_")]
+    if role == SUPPORT_AGENT:
+        chosen = []
+        for perm in perms:
+            model = perm.content_type.model
+            if any(word in model for word in SUPPORT_EXCLUDED_WORDS):
+                continue
+            if perm.codename.startswith("delete_"):
+                continue
+            app = perm.content_type.app_label
+            if app in SUPPORT_APPS or (
+                app in SUPPORT_READ_APPS and perm.codename.startswith("view_")
+            ):
+                chosen.append(perm)
+        return chosen
+    raise ValueError(role)
+
+
+def roles_sync() -> None:
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(role_permissions(role))
+
+
+def roles_sync_on_migrate(sender, using="default", **kwargs):
+    if using != "default":
+        return
+    roles_sync()

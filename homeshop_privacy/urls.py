@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "Homeshop.kz — privacy compliance"
+admin.site.site_title = "Homeshop privacy"
+admin.site.index_title = "Compliance back office"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("account/", include("accounts.urls")),
+    path("", include("consents.urls")),
+    path("disclosures/", include("disclosures.urls")),
+    path("claims/", include("claims.urls")),
+]

@@ -1,0 +1,85 @@
+"""Shared fixtures.
+
+Tests marked ``postgres`` or ``redis`` need the real server. Without it they are skipped
+with the reason printed; with ``HOMESHOP_REQUIRE_SERVICES=1`` (CI) a missing server
+fails them instead, so CI can never pass by skipping.
+"""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("HOMESHOP_REQUIRE_SERVICES") == "1"
+
+
+def _redis_reachable() -> bool:
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis://"):
+        return False
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_runtest_setup(item):
+    missing = []
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        missing.append("PostgreSQL (set DATABASE_URL=postgres://...)")
+    if item.get_closest_marker("redis") and not _redis_reachable():
+        missing.append("Redis (set CELERY_BROKER_URL=redis://...)")
+    if missing:
+        message = "needs " + " and ".join(missing)
+        if REQUIRE_SERVICES:
+            pytest.fail(message + " — HOMESHOP_REQUIRE_SERVICES=1 forbids skipping")
+        pytest.skip(message)
+
+
+def pytest_report_header(config):
+    return [
+        f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
+        f"broker: {settings.CELERY_BROKER_URL.split('://', 1)[0]}",
+        f"require services: {REQUIRE_SERVICES}",
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def officer(db):
+    from homeshop_privacy import roles
+    from tests.factories import StaffFactory
+
+    return StaffFactory(role=roles.COMPLIANCE_OFFICER)
+
+
+@pytest.fixture
+def support_agent(db):
+    from homeshop_privacy import roles
+    from tests.factories import StaffFactory
+
+    return StaffFactory(role=roles.SUPPORT_AGENT)
+
+
+@pytest.fixture
+def auditor(db):
+    from homeshop_privacy import roles
+    from tests.factories import StaffFactory
+
+    return StaffFactory(role=roles.AUDITOR)
+
+
+@pytest.fixture
+def customer(db):
+    from tests.factories import CustomerFactory
+
+    return CustomerFactory()
