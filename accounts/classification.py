@@ -126,6 +126,37 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "referrer": C.VISITS,
         "cookie_id": C.VISITS,
     },
+    # disclosures: third parties are legal entities (reference data), but a contact
+    # person's name or phone is someone's personal data.
+    "disclosures.recipient": {
+        "id": C.TECHNICAL,
+        "legal_name": C.REFERENCE,
+        "kind": C.REFERENCE,
+        "bin": C.REFERENCE,
+        "foreign_registration": C.REFERENCE,
+        "country": C.REFERENCE,
+        "contact": C.CONTACT,
+        "agreement_reference": C.REFERENCE,
+        "agreement_date": C.REFERENCE,
+        "is_active": C.TECHNICAL,
+        "created_at": C.TECHNICAL,
+    },
+    "disclosures.writtenpermission": {
+        "id": C.TECHNICAL,
+        "customer": C.TECHNICAL,
+        "recipient": C.TECHNICAL,
+        "purpose": C.TECHNICAL,
+        "categories": C.CORRESPONDENCE,
+        "scope": C.CORRESPONDENCE,
+        "signed_on": C.CORRESPONDENCE,
+        "valid_until": C.CORRESPONDENCE,
+        "document_reference": C.CORRESPONDENCE,
+        "scan": C.CORRESPONDENCE,
+        "recorded_at": C.TECHNICAL,
+        "recorded_by": C.TECHNICAL,
+        "revoked_at": C.CORRESPONDENCE,
+        "revocation_reason": C.CORRESPONDENCE,
+    },
 }
 
 
