@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from homeshop_privacy.admin_base import TrackedAdmin
 
 from . import services
+from .forms import CustomerForm
 from .models import Address, Customer, CustomerDevice, Order, User, VisitEvent
 
 
@@ -57,6 +58,7 @@ class DeviceInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(TrackedAdmin):
+    form = CustomerForm
     list_display = (
         "id",
         "last_name",

@@ -1,0 +1,42 @@
+"""Load invented demo data into every app (idempotent; DEBUG only).
+
+Each app that has demo data provides ``<app>/demo.py`` with ``seed_demo() -> str``
+(a one-line summary); they run in dependency order in one transaction.
+"""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.demo import DEMO_PASSWORD, DEMO_STAFF
+
+APPS_IN_ORDER = ("accounts", "consents", "disclosures", "claims")
+
+
+class Command(BaseCommand):
+    help = "Load invented demo data (idempotent: a second run changes no counts)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo loads invented data and a known password: DEBUG only.")
+        with transaction.atomic():
+            for app in APPS_IN_ORDER:
+                try:
+                    module = import_module(f"{app}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{app}.demo":
+                        raise
+                    continue
+                summary = module.seed_demo()
+                self.stdout.write(f"  {app}: {summary}")
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(
+            f"Sign in at http://127.0.0.1:8000/admin/ as {DEMO_STAFF[0][0]} "
+            f"(password {DEMO_PASSWORD})"
+        )
+        self.stdout.write(
+            "Role users, same password: "
+            + ", ".join(f"{email} ({role})" for email, _, role in DEMO_STAFF[1:])
+        )

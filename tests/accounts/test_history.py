@@ -1,0 +1,110 @@
+import pytest
+
+from accounts import services
+from accounts.models import Customer
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_service_call_records_the_acting_user_and_the_reason(officer):
+    customer = CustomerFactory(first_name="Асель")
+    services.customer_update(
+        customer=customer, actor=officer, reason="customer asked by phone", last_name="Ким"
+    )
+    latest = Customer.history.filter(id=customer.pk).latest("history_date")
+    assert latest.history_user == officer
+    assert latest.history_change_reason == "customer asked by phone"
+    assert latest.last_name == "Ким"
+    # 5.1.2: the old value stays readable in the history
+    previous = latest.prev_record
+    assert previous.last_name != "Ким"
+
+
+def test_refused_change_writes_no_history(officer):
+    customer = CustomerFactory()
+    before = Customer.history.filter(id=customer.pk).count()
+    with pytest.raises(Exception):  # noqa: B017 - the refusal itself is tested elsewhere
+        services.customer_update(customer=customer, actor=officer, phone="123")
+    assert Customer.history.filter(id=customer.pk).count() == before
+    customer.refresh_from_db()
+    assert customer.phone.startswith("+7")
+
+
+def _change_form_data(customer, **overrides):
+    data = {
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "phone": customer.phone,
+        "email": customer.email,
+        "preferred_language": customer.preferred_language,
+        "user": "",
+    }
+    for prefix in ("addresses", "orders", "devices"):
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data.update(overrides)
+    return data
+
+
+def test_admin_edit_records_the_staff_user(client, support_agent):
+    customer = CustomerFactory(last_name="Ахметов")
+    client.force_login(support_agent)
+    response = client.post(
+        f"/admin/accounts/customer/{customer.pk}/change/",
+        _change_form_data(customer, last_name="Ахметова", phone="8 777 123 45 67"),
+    )
+    assert response.status_code == 302, response.content[:2000]
+    customer.refresh_from_db()
+    assert customer.last_name == "Ахметова"
+    assert customer.phone == "+77771234567"
+    latest = Customer.history.filter(id=customer.pk).latest("history_date")
+    assert latest.history_user == support_agent
+
+
+def test_admin_refuses_a_bad_phone_with_a_message_and_changes_nothing(client, officer):
+    customer = CustomerFactory()
+    old_phone = customer.phone
+    client.force_login(officer)
+    response = client.post(
+        f"/admin/accounts/customer/{customer.pk}/change/",
+        _change_form_data(customer, phone="12345"),
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert response.status_code == 200
+    assert "казахстанский" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.phone == old_phone
+
+
+def test_history_is_read_only_in_the_admin(client, officer):
+    customer = CustomerFactory()
+    services.customer_update(customer=customer, actor=officer, last_name="Петрова")
+    record = Customer.history.filter(id=customer.pk).earliest("history_date")
+    client.force_login(officer)
+    url = f"/admin/accounts/customer/{customer.pk}/history/{record.history_id}/"
+    assert client.get(f"/admin/accounts/customer/{customer.pk}/history/").status_code == 200
+    response = client.post(url, {"first_name": "X"})
+    # reverting is disabled: the form is shown read-only and nothing changes
+    customer.refresh_from_db()
+    assert customer.last_name == "Петрова"
+    assert response.status_code in (200, 403)
+
+
+def test_auditor_sees_history_but_cannot_change(client, auditor):
+    customer = CustomerFactory()
+    client.force_login(auditor)
+    assert client.get(f"/admin/accounts/customer/{customer.pk}/history/").status_code == 200
+    response = client.post(
+        f"/admin/accounts/customer/{customer.pk}/change/",
+        _change_form_data(customer, last_name="Изменено"),
+    )
+    assert response.status_code == 403
+    customer.refresh_from_db()
+    assert customer.last_name != "Изменено"
