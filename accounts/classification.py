@@ -66,6 +66,13 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "created_at": C.TECHNICAL,
         "sent_at": C.TECHNICAL,
     },
+    "homeshop_privacy.calendaroverride": {
+        "id": C.TECHNICAL,
+        "day": C.REFERENCE,
+        "kind": C.REFERENCE,
+        "note": C.REFERENCE,
+        "created_at": C.TECHNICAL,
+    },
     "accounts.user": {
         "id": C.TECHNICAL,
         "password": C.ACCOUNT,

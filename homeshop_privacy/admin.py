@@ -42,3 +42,6 @@ class OutboundMessageAdmin(TrackedAdmin):
                 continue
             retried += 1
         self.message_user(request, _("%(count)s message(s) queued again.") % {"count": retried})
+
+
+from . import calendar_admin  # noqa: E402,F401  (calendar overrides, issue #5)

@@ -66,3 +66,39 @@ class OutboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.reason} #{self.pk} ({self.get_status_display()})"
+
+
+class CalendarOverride(models.Model):
+    """A one-off day off or working day added by an officer (6.2 calendar).
+
+    The ``holidays`` package knows Kazakhstan's public holidays and the days moved by
+    government decree up to its release; a decree published later (or a local day off)
+    is entered here and wins over the package for that date.
+    """
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Day off")
+        WORKING_DAY = "working_day", _("Working day")
+
+    day = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    note = models.CharField(
+        _("reason"), max_length=200, help_text=_("E.g. the government decree that moved it.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        ordering = ["-day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["day_off", "working_day"]),
+                name="calendar_override_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.get_kind_display()}"
