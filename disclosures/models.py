@@ -129,6 +129,15 @@ class WrittenPermission(models.Model):
         on_delete=models.PROTECT,
         related_name="written_permissions",
     )
+    purpose = models.ForeignKey(
+        "consents.Purpose",
+        verbose_name=_("purpose"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty when the permission is not limited to one purpose."),
+    )
     categories = models.JSONField(
         _("data categories"), default=list, help_text=_("The data categories it covers.")
     )
@@ -177,3 +186,214 @@ class WrittenPermission(models.Model):
 
     def covers(self, categories) -> bool:
         return set(categories) <= set(self.categories)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Register rows are written once: no bulk update or delete through the ORM."""
+
+    def update(self, **kwargs):
+        raise TypeError(f"{self.model.__name__} rows are append-only: update refused.")
+
+    def delete(self):
+        raise TypeError(f"{self.model.__name__} rows are append-only: delete refused.")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError(
+                f"{type(self).__name__} {self.pk} is append-only: a wrong entry is voided "
+                "by a new entry, never edited."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{type(self).__name__} {self.pk} is append-only: delete refused.")
+
+
+class Disclosure(AppendOnlyModel):
+    """One transfer of data to a third party, with its lawful basis (1.3, 5.3.1).
+
+    The customers concerned are its lines: one for a single customer, ten thousand for
+    a courier manifest. A 5.4.1 disclosure names no customer at all.
+    """
+
+    class Basis(models.TextChoices):
+        STATISTICS = "5.4.1", _("5.4.1 Non-personal data for statistics / advertising")
+        ORDER_FULFILMENT = "5.4.2", _("5.4.2 Fulfilment of the customer's order")
+        STATE_AUTHORITY = "5.4.3", _("5.4.3 Request of an authorised state body")
+        CONSENT = "consent", _("Customer's consent to the purpose")
+        WRITTEN_PERMISSION = "5.3.2", _("5.3.2 Customer's prior written permission")
+
+    recipient = models.ForeignKey(
+        Recipient,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="disclosures",
+    )
+    basis = models.CharField(_("lawful basis"), max_length=16, choices=Basis.choices)
+    purpose = models.ForeignKey(
+        "consents.Purpose",
+        verbose_name=_("purpose"),
+        on_delete=models.PROTECT,
+        related_name="disclosures",
+    )
+    categories = models.JSONField(_("data categories"), default=list)
+    disclosed_at = models.DateTimeField(_("disclosed at"))
+    reference = models.CharField(
+        _("reference"), max_length=100, blank=True, help_text=_("Manifest or document number.")
+    )
+    # 5.4.3: the authority's request and the legal ground it cites.
+    request_number = models.CharField(_("request number"), max_length=100, blank=True)
+    request_date = models.DateField(_("request date"), null=True, blank=True)
+    legal_ground = models.CharField(_("legal ground"), max_length=500, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    line_count = models.PositiveIntegerField(_("customers / orders"), default=0)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosure register")
+        ordering = ["-disclosed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(basis__in=["5.4.1", "5.4.2", "5.4.3", "consent", "5.3.2"]),
+                name="disclosures_disclosure_basis_valid",
+            ),
+            # 5.4.3: no request number, date and legal ground, no disclosure to the state.
+            models.CheckConstraint(
+                condition=~models.Q(basis="5.4.3")
+                | (
+                    ~models.Q(request_number="")
+                    & models.Q(request_date__isnull=False)
+                    & ~models.Q(legal_ground="")
+                ),
+                name="disclosures_disclosure_543_request",
+            ),
+            # 5.4.1: non-personal data only, so no customer is named.
+            models.CheckConstraint(
+                condition=~models.Q(basis="5.4.1") | models.Q(line_count=0),
+                name="disclosures_disclosure_541_no_customer",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-disclosed_at", "-id"], name="disclosures_disc_date_idx"),
+            models.Index(
+                fields=["recipient", "-disclosed_at"], name="disclosures_disc_recipient_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.disclosed_at:%Y-%m-%d %H:%M} → {self.recipient} ({self.basis})"
+
+
+class DisclosureLine(AppendOnlyModel):
+    """One customer (and, for 5.4.2, one order) concerned by a disclosure.
+
+    ``disclosed_at`` repeats the disclosure's so that a customer's disclosures are read
+    newest first straight from one index, however many thousands there are.
+    """
+
+    disclosure = models.ForeignKey(
+        Disclosure, verbose_name=_("disclosure"), on_delete=models.PROTECT, related_name="lines"
+    )
+    line_no = models.PositiveIntegerField(_("line"))
+    customer = models.ForeignKey(
+        "accounts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="disclosure_lines",
+    )
+    order = models.ForeignKey(
+        "accounts.Order",
+        verbose_name=_("order"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosure_lines",
+    )
+    permission = models.ForeignKey(
+        WrittenPermission,
+        verbose_name=_("written permission"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosure_lines",
+    )
+    disclosed_at = models.DateTimeField(_("disclosed at"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("disclosure line")
+        verbose_name_plural = _("disclosure lines")
+        ordering = ["disclosure", "line_no"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disclosure", "line_no"], name="disclosures_line_no_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["disclosure", "order"],
+                condition=models.Q(order__isnull=False),
+                name="disclosures_line_order_once",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["customer", "-disclosed_at", "-id"], name="disclosures_line_cust_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.disclosure_id}/{self.line_no}"
+
+
+class DisclosureVoid(AppendOnlyModel):
+    """A wrong register entry, voided by a new entry with a reason; both rows stay."""
+
+    disclosure = models.OneToOneField(
+        Disclosure, verbose_name=_("disclosure"), on_delete=models.PROTECT, related_name="void"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    voided_at = models.DateTimeField(_("voided at"), default=timezone.now, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("voided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("void of a disclosure")
+        verbose_name_plural = _("voids of disclosures")
+        ordering = ["-voided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="disclosures_void_has_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"void of {self.disclosure_id}"

@@ -1,0 +1,575 @@
+"""Every write to recipients, written permissions and the disclosure register.
+
+1.3: nothing is disclosed without a lawful basis. ``disclosure_record`` checks the basis
+the staff member names against what it needs (5.4.1, 5.4.2, 5.4.3, consent, 5.3.2)
+for every customer concerned, and writes nothing unless every line passes. It works
+the same for one customer or a courier manifest of ten thousand orders: the lines are
+checked and written in a fixed number of queries whatever their number (the consent
+basis adds one query per distinct customer, through the consents app's selector).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.classification import DataCategory, is_personal
+from accounts.models import Customer, Order, User
+from consents.models import Purpose
+from consents.selectors import consent_is_granted
+from homeshop_privacy.errors import DomainError
+from homeshop_privacy.history import bulk_create_tracked, save_tracked
+
+from .models import Disclosure, DisclosureLine, DisclosureVoid, Recipient, WrittenPermission
+
+Basis = Disclosure.Basis
+Kind = Recipient.Kind
+
+# 5.4.2: only these take part in fulfilling an order.
+FULFILMENT_KINDS = frozenset({Kind.SELLER, Kind.COURIER, Kind.POSTAL, Kind.TELECOM})
+# Lines are inserted in chunks of this many rows (one INSERT each, plus one for history).
+LINE_CHUNK = 5_000
+# Clocks differ a little; a disclosure dated further ahead than this is refused.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One customer concerned: by order number (5.4.2), by customer id, or both."""
+
+    order_number: str = ""
+    customer_id: int | None = None
+    line_no: int | None = None
+
+
+@dataclass(frozen=True)
+class RejectedLine:
+    line_no: int
+    message: str
+
+    def __str__(self):
+        return f"{self.line_no}: {self.message}"
+
+
+class LinesRefused(DomainError):
+    """Some lines failed their basis; nothing was recorded. ``rejected`` lists them."""
+
+    def __init__(self, rejected: list[RejectedLine], total: int):
+        self.rejected = rejected
+        self.total = total
+        super().__init__(
+            ngettext(
+                "%(count)d of %(total)d line was refused; nothing was recorded.",
+                "%(count)d of %(total)d lines were refused; nothing was recorded.",
+                len(rejected),
+            )
+            % {"count": len(rejected), "total": total}
+        )
+
+
+def _validate(obj) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+
+
+def _in_chunks(values: list, size: int | None = None):
+    """Split ``values`` for ``__in`` lookups only where the database limits parameters."""
+    limit = size or connection.features.max_query_params
+    if not limit or len(values) <= limit:
+        yield values
+        return
+    for start in range(0, len(values), limit):
+        yield values[start : start + limit]
+
+
+# --- recipients ----------------------------------------------------------------------------
+
+
+def _normalise_recipient(recipient: Recipient) -> None:
+    recipient.legal_name = (recipient.legal_name or "").strip()
+    recipient.bin = "".join((recipient.bin or "").split())
+    recipient.foreign_registration = (recipient.foreign_registration or "").strip()
+    recipient.country = (recipient.country or "").strip().upper()
+
+
+@transaction.atomic
+def recipient_create(
+    *,
+    actor: User | None,
+    legal_name: str,
+    kind: str,
+    bin: str = "",
+    foreign_registration: str = "",
+    country: str = "KZ",
+    contact: str = "",
+    agreement_reference: str = "",
+    agreement_date: date | None = None,
+    is_active: bool = True,
+) -> Recipient:
+    recipient = Recipient(
+        legal_name=legal_name,
+        kind=kind,
+        bin=bin,
+        foreign_registration=foreign_registration,
+        country=country,
+        contact=contact,
+        agreement_reference=agreement_reference,
+        agreement_date=agreement_date,
+        is_active=is_active,
+    )
+    return recipient_save(recipient=recipient, actor=actor, reason="recipient added")
+
+
+@transaction.atomic
+def recipient_save(*, recipient: Recipient, actor: User | None, reason: str) -> Recipient:
+    """Validate and save a recipient edited as a whole (the admin form); history kept."""
+    _normalise_recipient(recipient)
+    if recipient.country == "KZ" and not recipient.bin:
+        raise DomainError({"bin": _("A Kazakhstan recipient needs its BIN.")})
+    if not recipient.bin and not recipient.foreign_registration:
+        raise DomainError(
+            {"foreign_registration": _("Give the BIN or the foreign registration number.")}
+        )
+    _validate(recipient)
+    return save_tracked(recipient, actor=actor, reason=reason)
+
+
+# --- written permissions (5.3.2) -----------------------------------------------------------
+
+
+def _clean_categories(categories: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(str(c) for c in categories))
+    unknown = [c for c in chosen if c not in DataCategory.values]
+    if unknown:
+        raise DomainError(
+            {"categories": _("Unknown data categories: %(list)s.") % {"list": ", ".join(unknown)}}
+        )
+    if not chosen:
+        raise DomainError({"categories": _("Name at least one data category.")})
+    # Stored in the catalogue's order so that equal sets look equal.
+    return [c for c in DataCategory.values if c in chosen]
+
+
+def _category_labels(categories: Iterable[str]) -> str:
+    return ", ".join(str(DataCategory(c).label) for c in categories)
+
+
+def _section4_purpose(code: str) -> Purpose:
+    # 5.3.1: data are used, and disclosed, only for the purposes of section 4.
+    purpose = Purpose.objects.filter(code=code, kind=Purpose.Kind.SECTION_4).first()
+    if purpose is None:
+        raise DomainError(
+            {"purpose": _("%(code)s is not a purpose of section 4.2 (5.3.1).") % {"code": code}}
+        )
+    return purpose
+
+
+@transaction.atomic
+def written_permission_record(
+    *,
+    actor: User | None,
+    customer: Customer,
+    recipient: Recipient,
+    categories: Iterable[str],
+    scope: str,
+    signed_on: date,
+    document_reference: str,
+    valid_until: date | None = None,
+    purpose_code: str = "",
+    scan=None,
+) -> WrittenPermission:
+    """5.3.2: record a customer's signed permission to disclose to ``recipient``."""
+    permission = WrittenPermission(
+        customer=customer,
+        recipient=recipient,
+        categories=_clean_categories(categories),
+        scope=(scope or "").strip(),
+        signed_on=signed_on,
+        valid_until=valid_until,
+        document_reference=(document_reference or "").strip(),
+        purpose=_section4_purpose(purpose_code) if purpose_code else None,
+        recorded_by=actor,
+    )
+    if scan:
+        permission.scan = scan
+    _validate(permission)
+    return save_tracked(permission, actor=actor, reason="written permission recorded")
+
+
+@transaction.atomic
+def written_permission_revoke(
+    *,
+    permission: WrittenPermission,
+    actor: User | None,
+    reason: str,
+    at: datetime | None = None,
+) -> WrittenPermission:
+    """The customer withdrew the permission: nothing may be disclosed under it from ``at``."""
+    permission = WrittenPermission.objects.select_for_update().get(pk=permission.pk)
+    if permission.revoked_at is not None:
+        raise DomainError(
+            _("This permission was already revoked on %(date)s.")
+            % {"date": timezone.localtime(permission.revoked_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"revocation_reason": _("Give the reason for the revocation.")})
+    permission.revoked_at = at or timezone.now()
+    permission.revocation_reason = reason
+    _validate(permission)
+    return save_tracked(permission, actor=actor, reason="written permission revoked")
+
+
+def _permission_refusal(
+    permissions: list[WrittenPermission],
+    *,
+    at: datetime,
+    categories: list[str],
+    purpose: Purpose,
+) -> tuple[WrittenPermission | None, str]:
+    """The permission that allows this disclosure, or why none does."""
+    day = timezone.localdate(at)
+    if not permissions:
+        return None, _("5.3.2: no written permission from this customer for this recipient.")
+    why = ""
+    for permission in permissions:
+        if permission.signed_on > day:
+            why = why or _("5.3.2: the written permission was signed after the disclosure.")
+        elif permission.valid_until and permission.valid_until < day:
+            why = _("5.3.2: the written permission expired on %(date)s.") % {
+                "date": permission.valid_until.isoformat()
+            }
+        elif permission.revoked_at and permission.revoked_at <= at:
+            why = _("5.3.2: the written permission was revoked on %(date)s.") % {
+                "date": timezone.localtime(permission.revoked_at).strftime("%Y-%m-%d")
+            }
+        elif permission.purpose_id and permission.purpose_id != purpose.pk:
+            why = _("5.3.2: the written permission does not cover this purpose.")
+        elif not permission.covers(categories):
+            missing = [c for c in categories if c not in permission.categories]
+            why = _("5.3.2: the written permission does not cover: %(list)s.") % {
+                "list": _category_labels(missing)
+            }
+        else:
+            return permission, ""
+    return None, why
+
+
+# --- the register --------------------------------------------------------------------------
+
+
+def _check_header(
+    *,
+    recipient: Recipient,
+    basis: str,
+    purpose: Purpose,
+    categories: list[str],
+    disclosed_at: datetime,
+    line_count: int,
+    request_number: str,
+    request_date: date | None,
+    legal_ground: str,
+    now: datetime,
+) -> None:
+    """Checks of the disclosure as a whole; a failure here refuses every line at once."""
+    if basis not in Basis.values:
+        raise DomainError({"basis": _("Choose a lawful basis.")})
+    if not recipient.is_active:
+        raise DomainError(
+            {
+                "recipient": _("%(name)s is not an active recipient.")
+                % {"name": recipient.legal_name}
+            }
+        )
+    if timezone.is_naive(disclosed_at):
+        raise DomainError({"disclosed_at": _("Give the time of the disclosure with its zone.")})
+    if disclosed_at > now + FUTURE_TOLERANCE:
+        raise DomainError({"disclosed_at": _("A disclosure cannot be recorded in advance.")})
+
+    if basis == Basis.STATISTICS:
+        personal = [c for c in categories if is_personal(c)]
+        if personal:
+            raise DomainError(
+                {
+                    "categories": _(
+                        "Clause 5.4.1 allows only non-personal data for statistics and "
+                        "advertising; personal data refused: %(list)s."
+                    )
+                    % {"list": _category_labels(personal)}
+                }
+            )
+        if line_count:
+            raise DomainError(
+                _("Clause 5.4.1 covers non-personal data only: it cannot name a customer.")
+            )
+        return
+
+    if not line_count:
+        raise DomainError(_("Name the customer(s) whose data were disclosed."))
+    if basis == Basis.ORDER_FULFILMENT and recipient.kind not in FULFILMENT_KINDS:
+        raise DomainError(
+            {
+                "recipient": _(
+                    "Clause 5.4.2 allows disclosure to fulfil an order only to a marketplace "
+                    "seller, a courier service, a postal or a telecom operator; %(name)s is "
+                    "%(kind)s."
+                )
+                % {"name": recipient.legal_name, "kind": recipient.get_kind_display()}
+            }
+        )
+    if basis == Basis.STATE_AUTHORITY:
+        errors = {}
+        if recipient.kind != Kind.STATE_AUTHORITY:
+            errors["recipient"] = _(
+                "Clause 5.4.3 allows disclosure only to an authorised state body."
+            )
+        if not request_number.strip():
+            errors["request_number"] = _("Clause 5.4.3: give the authority's request number.")
+        if request_date is None:
+            errors["request_date"] = _("Clause 5.4.3: give the date of the authority's request.")
+        elif request_date > timezone.localdate(disclosed_at):
+            errors["request_date"] = _("Clause 5.4.3: the request cannot follow the disclosure.")
+        if not legal_ground.strip():
+            errors["legal_ground"] = _("Clause 5.4.3: cite the legal ground of the request.")
+        if errors:
+            raise DomainError(errors)
+    if basis == Basis.CONSENT and not purpose.needs_consent:
+        raise DomainError(
+            {
+                "purpose": _(
+                    "%(code)s rests on the sale contract, not on consent: choose another basis."
+                )
+                % {"code": purpose.code}
+            }
+        )
+
+
+@dataclass
+class _Line:
+    line_no: int
+    customer_id: int
+    order_id: int | None = None
+    permission_id: int | None = None
+
+
+def _resolve_lines(lines: Sequence[LineInput], *, basis: str) -> tuple[list[_Line], list]:
+    """Match order numbers and customer ids in one query each; report what does not match."""
+    numbers = list({line.order_number.strip() for line in lines if line.order_number.strip()})
+    orders: dict[str, tuple[int, int]] = {}
+    for chunk in _in_chunks(numbers):
+        orders.update(
+            (number, (pk, customer_id))
+            for number, pk, customer_id in Order.objects.filter(number__in=chunk).values_list(
+                "number", "pk", "customer_id"
+            )
+        )
+    given_ids = list({line.customer_id for line in lines if line.customer_id is not None})
+    known_customers: set[int] = set()
+    for chunk in _in_chunks(given_ids):
+        known_customers.update(Customer.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+
+    resolved, rejected, seen_orders, seen_line_nos = [], [], set(), set()
+    for index, line in enumerate(lines, start=1):
+        line_no = line.line_no if line.line_no is not None else index
+        number = line.order_number.strip()
+
+        def refuse(message, line_no=line_no):
+            rejected.append(RejectedLine(line_no=line_no, message=message))
+
+        if line_no in seen_line_nos:
+            refuse(_("Line number %(no)d is repeated.") % {"no": line_no})
+            continue
+        seen_line_nos.add(line_no)
+        if line.customer_id is not None and line.customer_id not in known_customers:
+            refuse(_("No customer with id %(id)s.") % {"id": line.customer_id})
+            continue
+        if not number:
+            if basis == Basis.ORDER_FULFILMENT:
+                refuse(_("Clause 5.4.2: name the order this disclosure fulfils."))
+            elif line.customer_id is None:
+                refuse(_("Name the customer or the order."))
+            else:
+                resolved.append(_Line(line_no=line_no, customer_id=line.customer_id))
+            continue
+        if number not in orders:
+            refuse(_("No order %(number)s.") % {"number": number})
+            continue
+        if number in seen_orders:
+            refuse(_("Order %(number)s is listed twice.") % {"number": number})
+            continue
+        seen_orders.add(number)
+        order_id, owner_id = orders[number]
+        if line.customer_id is not None and line.customer_id != owner_id:
+            refuse(_("Order %(number)s belongs to another customer.") % {"number": number})
+            continue
+        resolved.append(_Line(line_no=line_no, customer_id=owner_id, order_id=order_id))
+    return resolved, rejected
+
+
+def _check_lines(
+    resolved: list[_Line],
+    *,
+    basis: str,
+    recipient: Recipient,
+    purpose: Purpose,
+    categories: list[str],
+    disclosed_at: datetime,
+) -> list[RejectedLine]:
+    rejected = []
+    customer_ids = list({line.customer_id for line in resolved})
+    if basis == Basis.CONSENT:
+        # The consents app answers per customer: one query per distinct customer.
+        granted = {
+            customer_id
+            for customer_id in customer_ids
+            if consent_is_granted(
+                customer_id=customer_id, purpose_code=purpose.code, at=disclosed_at
+            )
+        }
+        for line in resolved:
+            if line.customer_id not in granted:
+                rejected.append(
+                    RejectedLine(
+                        line_no=line.line_no,
+                        message=_(
+                            "The customer did not hold consent to %(code)s at the moment of "
+                            "the disclosure."
+                        )
+                        % {"code": purpose.code},
+                    )
+                )
+    elif basis == Basis.WRITTEN_PERMISSION:
+        by_customer: dict[int, list[WrittenPermission]] = {}
+        for chunk in _in_chunks(customer_ids):
+            for permission in WrittenPermission.objects.filter(
+                customer_id__in=chunk, recipient=recipient
+            ).order_by("-signed_on", "-id"):
+                by_customer.setdefault(permission.customer_id, []).append(permission)
+        for line in resolved:
+            permission, why = _permission_refusal(
+                by_customer.get(line.customer_id, []),
+                at=disclosed_at,
+                categories=categories,
+                purpose=purpose,
+            )
+            if permission is None:
+                rejected.append(RejectedLine(line_no=line.line_no, message=why))
+            else:
+                line.permission_id = permission.pk
+    return rejected
+
+
+@transaction.atomic
+def disclosure_record(
+    *,
+    actor: User | None,
+    recipient: Recipient,
+    basis: str,
+    purpose_code: str,
+    categories: Iterable[str],
+    disclosed_at: datetime,
+    lines: Sequence[LineInput] = (),
+    reference: str = "",
+    request_number: str = "",
+    request_date: date | None = None,
+    legal_ground: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> Disclosure:
+    """Record one disclosure to ``recipient`` concerning the customers in ``lines`` (1.3).
+
+    Every line is checked against the basis; when any fails, ``LinesRefused`` lists
+    them all and nothing is written. A courier manifest is one call.
+    """
+    now = now or timezone.now()
+    categories = _clean_categories(categories)
+    purpose = _section4_purpose(purpose_code)
+    request_number = (request_number or "").strip()
+    legal_ground = (legal_ground or "").strip()
+    _check_header(
+        recipient=recipient,
+        basis=basis,
+        purpose=purpose,
+        categories=categories,
+        disclosed_at=disclosed_at,
+        line_count=len(lines),
+        request_number=request_number,
+        request_date=request_date,
+        legal_ground=legal_ground,
+        now=now,
+    )
+    resolved, rejected = _resolve_lines(lines, basis=basis)
+    rejected += _check_lines(
+        resolved,
+        basis=basis,
+        recipient=recipient,
+        purpose=purpose,
+        categories=categories,
+        disclosed_at=disclosed_at,
+    )
+    if rejected:
+        raise LinesRefused(sorted(rejected, key=lambda r: r.line_no), total=len(lines))
+
+    disclosure = Disclosure(
+        recipient=recipient,
+        basis=basis,
+        purpose=purpose,
+        categories=categories,
+        disclosed_at=disclosed_at,
+        reference=(reference or "").strip(),
+        request_number=request_number,
+        request_date=request_date,
+        legal_ground=legal_ground,
+        note=(note or "").strip(),
+        line_count=len(resolved),
+        recorded_at=now,
+        recorded_by=actor,
+    )
+    # The foreign keys were checked above (the recipient and purpose are loaded rows).
+    try:
+        disclosure.full_clean(exclude=["recipient", "purpose", "recorded_by"])
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+    reason = f"disclosure recorded ({basis})"
+    save_tracked(disclosure, actor=actor, reason=reason)
+    bulk_create_tracked(
+        DisclosureLine,
+        (
+            DisclosureLine(
+                disclosure=disclosure,
+                line_no=line.line_no,
+                customer_id=line.customer_id,
+                order_id=line.order_id,
+                permission_id=line.permission_id,
+                disclosed_at=disclosed_at,
+            )
+            for line in resolved
+        ),
+        actor=actor,
+        reason=reason,
+        batch_size=LINE_CHUNK,
+    )
+    return disclosure
+
+
+@transaction.atomic
+def disclosure_void(*, disclosure: Disclosure, actor: User | None, reason: str) -> DisclosureVoid:
+    """Void a wrong entry by a new one; the original stays in the register, marked void."""
+    # Lock the entry so that two officers voiding it at once cannot both succeed.
+    disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
+    existing = DisclosureVoid.objects.filter(disclosure=disclosure).first()
+    if existing is not None:
+        raise DomainError(
+            _("This entry was already voided on %(date)s.")
+            % {"date": timezone.localtime(existing.voided_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    void = DisclosureVoid(disclosure=disclosure, reason=(reason or "").strip(), voided_by=actor)
+    _validate(void)
+    return save_tracked(void, actor=actor, reason="disclosure voided")
