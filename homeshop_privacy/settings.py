@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -89,6 +90,9 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # web, worker and beat share the embedded database: wait for a lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -172,7 +176,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.visit_events_purge",
         "schedule": 6 * 60 * 60.0,
     },
+    # 6.2: claim reminders and escalations, every morning in Almaty (CELERY_TIMEZONE).
+    "claims-reminders-sweep": {
+        "task": "claims.reminders_sweep",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
+
+# 6.2: the PDF letter of a claim answer needs a Unicode font with Cyrillic and Kazakh
+# letters (Debian: fonts-dejavu-core).
+PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 # 1.4 / 4.1: non-personal visit events are kept this many days, then purged.
 VISIT_EVENT_RETENTION_DAYS = env.int("VISIT_EVENT_RETENTION_DAYS", default=180)
