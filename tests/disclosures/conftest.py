@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from accounts.models import Customer, Order
 from disclosures.models import Recipient
@@ -16,6 +17,13 @@ NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=ALMATY)
 @pytest.fixture(autouse=True)
 def _frozen_now():
     with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are asserted in the source language; one test checks a translation.
+    with translation.override("en"):
         yield
 
 
