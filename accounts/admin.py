@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from homeshop_privacy.admin_base import TrackedAdmin
+from homeshop_privacy.admin_base import EstimatedCountPaginator, TrackedAdmin
 
-from . import services
+from . import selectors, services
 from .forms import CustomerForm
 from .models import Address, Customer, CustomerDevice, Order, User, VisitEvent
 
@@ -34,18 +38,6 @@ class AddressInline(admin.TabularInline):
     extra = 0
 
 
-class OrderInline(admin.TabularInline):
-    model = Order
-    extra = 0
-    fields = ("number", "placed_at", "seller_name", "status", "total", "currency")
-    readonly_fields = fields
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 class DeviceInline(admin.TabularInline):
     model = CustomerDevice
     extra = 0
@@ -54,6 +46,9 @@ class DeviceInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+RECENT_ORDERS = 10
 
 
 @admin.register(Customer)
@@ -72,7 +67,43 @@ class CustomerAdmin(TrackedAdmin):
     search_fields = ("=email", "=phone", "last_name")
     ordering = ("-id",)
     raw_id_fields = ("user",)
-    inlines = [AddressInline, OrderInline, DeviceInline]
+    inlines = [AddressInline, DeviceInline]
+    readonly_fields = ("recent_orders",)
+    fieldsets = (
+        (None, {"fields": ("first_name", "last_name", "phone", "email", "preferred_language")}),
+        (_("Sign-in account"), {"fields": ("user",)}),
+        (_("Purchase history"), {"fields": ("recent_orders",)}),
+    )
+
+    @admin.display(description=_("latest orders"))
+    def recent_orders(self, obj):
+        # A customer can have thousands of orders: show the latest, link to the rest.
+        if obj.pk is None:
+            return "—"
+        orders = list(selectors.customer_orders(customer=obj)[:RECENT_ORDERS])
+        url = reverse("admin:accounts_order_changelist") + f"?customer__id__exact={obj.pk}"
+        rows = format_html_join(
+            "",
+            "<tr><td><a href='{}'>{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
+            (
+                (
+                    reverse("admin:accounts_order_change", args=[o.pk]),
+                    o.number,
+                    date_format(localtime(o.placed_at), "SHORT_DATETIME_FORMAT"),
+                    o.seller_name,
+                    o.get_status_display(),
+                    o.total,
+                    o.currency,
+                )
+                for o in orders
+            ),
+        )
+        return format_html(
+            "<table>{}</table><p><a href='{}'>{}</a></p>",
+            rows,
+            url,
+            _("All orders of this customer"),
+        )
 
     def has_delete_permission(self, request, obj=None):
         # 4.1: customers are anonymised on a schedule, never deleted by hand.
@@ -122,8 +153,7 @@ class OrderAdmin(TrackedAdmin):
 
 @admin.register(VisitEvent)
 class VisitEventAdmin(admin.ModelAdmin):
-    from homeshop_privacy.admin_base import EstimatedCountPaginator as paginator
-
+    paginator = EstimatedCountPaginator
     list_display = ("occurred_at", "page_url", "ip_address", "referrer", "cookie_id")
     search_fields = ("=cookie_id",)
     show_full_result_count = False
