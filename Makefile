@@ -43,7 +43,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: migrate
-	$(BIN)/python -m bench
+	$(BIN)/python manage.py bench
 
 clean:
 	rm -rf var/test .pytest_cache
