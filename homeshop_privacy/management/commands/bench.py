@@ -65,9 +65,9 @@ class Command(BaseCommand):
                 small_n = bench.small
                 large_n = bench.small * scale
                 state = bench.setup(small_n)
-                small_t, small_q = _time(lambda s=state: bench.run(s), repeat)
+                small_t, small_q = _time(lambda s=state, b=bench: b.run(s), repeat)
                 state = bench.setup(large_n)
-                large_t, large_q = _time(lambda s=state: bench.run(s), repeat)
+                large_t, large_q = _time(lambda s=state, b=bench: b.run(s), repeat)
                 reset_queries()
                 self.stdout.write(
                     f"{bench.name:<46} {small_t * 1000:>7.1f}ms {large_t * 1000:>7.1f}ms "
