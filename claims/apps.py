@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ClaimsConfig(AppConfig):
     name = "claims"
     verbose_name = _("Pre-trial claims")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -1,1 +1,467 @@
+"""Pre-trial claims (6.1–6.3): the register, the 30-day term, the written answer.
 
+Every claim is a legal obligation with a stored deadline (``due_on``) that only the
+services in ``claims.services`` compute and change. Claims, their deadline changes,
+attachments and answers are never deleted (``PROTECT``, no delete in the admin).
+"""
+
+import os
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Language
+from homeshop_privacy.calendar import DEFAULT_TERM_DAYS, explain_skipped
+
+#: Attachments: at most this size, of these (sniffed, not declared) types.
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+}
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files under ``settings.PRIVATE_MEDIA_ROOT``, read when used (tests move it).
+
+    Evidence is never under MEDIA_URL: the storage has no URL at all, and files are
+    served only by views that check who asks (``claims.views``).
+    """
+
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+def private_storage() -> FileSystemStorage:
+    return PrivateStorage()
+
+
+class ClaimCategory(models.Model):
+    """What a claim is about, with its own term and answer templates (ru / kk / en)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    # 6.2: 30 calendar days at most; a category may promise less (e.g. 10 days for a
+    # consumer-protection claim).
+    term_days = models.PositiveSmallIntegerField(
+        _("term, calendar days"),
+        default=DEFAULT_TERM_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(DEFAULT_TERM_DAYS)],
+    )
+    answer_template_ru = models.TextField(_("answer template (Russian)"), blank=True)
+    answer_template_kk = models.TextField(_("answer template (Kazakh)"), blank=True)
+    answer_template_en = models.TextField(_("answer template (English)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("claim category")
+        verbose_name_plural = _("claim categories")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(term_days__gte=1, term_days__lte=DEFAULT_TERM_DAYS),
+                name="claims_category_term_1_to_30_days",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def answer_template(self, language: str) -> str:
+        return getattr(self, f"answer_template_{language}", "") or self.answer_template_ru
+
+
+class Claim(models.Model):
+    """A written pre-trial claim (6.1) and the state of its answer (6.2, 6.3)."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web form")
+        EMAIL = "email", _("Email")
+        POST = "post", _("Post")
+        IN_PERSON = "in_person", _("In person")
+
+    class ClaimantKind(models.TextChoices):
+        PERSON = "person", _("Person")
+        COMPANY = "company", _("Company")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        IN_REVIEW = "in_review", _("In review")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    class Outcome(models.TextChoices):
+        # 6.3: without agreement the dispute goes to court.
+        SETTLED = "settled", _("Settled")
+        PARTLY_SETTLED = "partly_settled", _("Partly settled")
+        REJECTED = "rejected", _("Rejected")
+        COURT = "court", _("Not settled: goes to court")
+
+    OPEN_STATUSES = (Status.RECEIVED, Status.IN_REVIEW)
+
+    reference = models.CharField(_("reference number"), max_length=20, unique=True)
+    # Claimant: a customer, or a person or company not in the system (the fields below
+    # are a copy taken at receipt either way: what the claim was signed with).
+    customer = models.ForeignKey(
+        "accounts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+    )
+    claimant_kind = models.CharField(
+        _("claimant is a"),
+        max_length=16,
+        choices=ClaimantKind.choices,
+        default=ClaimantKind.PERSON,
+    )
+    claimant_name = models.CharField(_("claimant name"), max_length=255)
+    claimant_email = models.EmailField(_("claimant email"), blank=True)
+    claimant_phone = models.CharField(_("claimant phone"), max_length=32, blank=True)
+    claimant_address = models.TextField(_("claimant postal address"), blank=True)
+    claimant_language = models.CharField(
+        _("claimant language"), max_length=2, choices=Language.choices, default=Language.RU
+    )
+    # 6.2: the moment of receipt; its date in Asia/Almaty starts the term.
+    received_at = models.DateTimeField(_("received at"))
+    received_on = models.DateField(_("received on (Almaty)"), editable=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    subject = models.CharField(_("subject"), max_length=255)
+    text = models.TextField(_("claim text"))
+    internal_notes = models.TextField(
+        _("internal notes"), blank=True, help_text=_("Never shown to the claimant.")
+    )
+    order = models.ForeignKey(
+        "accounts.Order",
+        verbose_name=_("related order"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+    )
+    # The disclosures app is not a dependency of claims (DESIGN): its records are named
+    # by their register number.
+    related_disclosure = models.CharField(
+        _("related disclosure (number)"), max_length=64, blank=True
+    )
+    related_breach = models.CharField(
+        _("related breach incident (number)"), max_length=64, blank=True
+    )
+    category = models.ForeignKey(
+        ClaimCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="claims"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_claims",
+        limit_choices_to={"is_staff": True, "is_active": True},
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    # The term: the category's days plus extensions and paused days; due_on is stored
+    # and only ever recomputed by claims.services.
+    term_days = models.PositiveSmallIntegerField(_("term, calendar days"), editable=False)
+    extra_days = models.PositiveSmallIntegerField(
+        _("days added (pauses, extensions)"), default=0, editable=False
+    )
+    due_on = models.DateField(_("due on"), editable=False)
+    due_moved_because = models.JSONField(
+        _("why the due date moved"), default=list, blank=True, editable=False
+    )
+    paused_on = models.DateField(_("paused since"), null=True, blank=True, editable=False)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True, editable=False)
+    # Frozen when the answer is sent: a later change of the term does not rewrite it.
+    answered_on_time = models.BooleanField(
+        _("answered on time"), null=True, blank=True, editable=False
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["received", "in_review", "answered", "closed"]),
+                name="claims_claim_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=["web", "email", "post", "in_person"]),
+                name="claims_claim_channel_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(claimant_kind__in=["person", "company"]),
+                name="claims_claim_claimant_kind_valid",
+            ),
+            # 6.3: a closed claim has an outcome, an open one has none yet.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        status="closed",
+                        outcome__in=["settled", "partly_settled", "rejected", "court"],
+                    )
+                    | (~models.Q(status="closed") & models.Q(outcome=""))
+                ),
+                name="claims_claim_outcome_iff_closed",
+            ),
+            # 6.2: an answered claim knows when it was answered and whether in time.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status__in=["received", "in_review"])
+                    | models.Q(answered_at__isnull=False, answered_on_time__isnull=False)
+                ),
+                name="claims_claim_answered_has_timeliness",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(term_days__gte=1), name="claims_claim_term_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_on__gt=models.F("received_on")),
+                name="claims_claim_due_after_receipt",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_on"],
+                name="claims_claim_open_due_idx",
+                condition=models.Q(status__in=["received", "in_review"]),
+            ),
+            models.Index(fields=["status", "due_on"], name="claims_claim_status_due_idx"),
+            models.Index(fields=["answered_at"], name="claims_claim_answered_idx"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("claims:detail", kwargs={"reference": self.reference})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def due_explanation(self) -> str:
+        """Why the due date is not the last day of the term, in the active language."""
+        return explain_skipped(self.due_moved_because, self.due_on)
+
+    def days_left(self, today=None) -> int:
+        from homeshop_privacy.calendar import local_date
+
+        today = today or local_date(timezone.now())
+        return (self.due_on - today).days
+
+
+class ClaimDeadlineChange(models.Model):
+    """A pause, a resumption or an extension of the term: who, when, why, and its effect."""
+
+    class Kind(models.TextChoices):
+        PAUSE = "pause", _("Paused: waiting for the claimant")
+        RESUME = "resume", _("Resumed")
+        EXTENSION = "extension", _("Extended")
+        RECOMPUTE = "recompute", _("Recomputed (calendar or category changed)")
+
+    claim = models.ForeignKey(
+        Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="deadline_changes"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    reason = models.TextField(_("reason"))
+    days = models.PositiveSmallIntegerField(_("days added"), default=0)
+    due_before = models.DateField(_("due before"))
+    due_after = models.DateField(_("due after"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("deadline change")
+        verbose_name_plural = _("deadline changes")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["pause", "resume", "extension", "recompute"]),
+                name="claims_deadline_change_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claim} {self.get_kind_display()}"
+
+
+class ClaimAttachment(models.Model):
+    """A document of the claim (the claimant's evidence, a scan of the letter)."""
+
+    claim = models.ForeignKey(
+        Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), storage=private_storage, upload_to="claims/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size, bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__lte=ATTACHMENT_MAX_BYTES),
+                name="claims_attachment_size_limit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(content_type__in=list(ATTACHMENT_TYPES)),
+                name="claims_attachment_type_allowed",
+            ),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("claims:attachment", kwargs={"pk": self.pk})
+
+
+class ClaimAnswer(models.Model):
+    """The written answer (6.2): drafted, approved where needed, sent, then immutable."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+        SENT = "sent", _("Sent")
+
+    claim = models.OneToOneField(
+        Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="answer"
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    body = models.TextField(_("answer text"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drafted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_by_email_to = models.EmailField(_("emailed to"), blank=True)
+    posted_tracking_number = models.CharField(
+        _("postal tracking number"), max_length=64, blank=True
+    )
+    pdf = models.FileField(
+        _("PDF letter"), storage=private_storage, upload_to="claims/answers/%Y/", blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("claim answer")
+        verbose_name_plural = _("claim answers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "approved", "sent"]),
+                name="claims_answer_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(language__in=["ru", "kk", "en"]),
+                name="claims_answer_language_valid",
+            ),
+            # A sent answer says when, how (email and/or post) and keeps its letter.
+            models.CheckConstraint(
+                condition=~models.Q(status="sent")
+                | (
+                    models.Q(sent_at__isnull=False)
+                    & ~models.Q(pdf="")
+                    & (~models.Q(sent_by_email_to="") | ~models.Q(posted_tracking_number=""))
+                ),
+                name="claims_answer_sent_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="approved") | models.Q(approved_by__isnull=False),
+                name="claims_answer_approved_has_approver",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claim} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("claims:answer_pdf", kwargs={"pk": self.pk})

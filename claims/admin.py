@@ -1,0 +1,419 @@
+"""The claims register in the admin: declarations, and forms that call the services."""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from homeshop_privacy.admin_base import TrackedAdmin
+from homeshop_privacy.calendar import local_date
+
+from . import forms, selectors, services
+from .models import Claim, ClaimAnswer, ClaimAttachment, ClaimCategory, ClaimDeadlineChange
+
+
+@admin.register(ClaimCategory)
+class ClaimCategoryAdmin(TrackedAdmin):
+    list_display = ("name", "code", "term_days", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code")
+    prepopulated_fields = {"code": ("name",)}
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = _("due date")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue")),
+            ("today", _("Due today")),
+            ("week", _("Due within 7 days")),
+            ("paused", _("Paused")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = local_date(timezone.now())
+        running = queryset.filter(status__in=Claim.OPEN_STATUSES, paused_on__isnull=True)
+        if self.value() == "overdue":
+            return running.filter(due_on__lt=today)
+        if self.value() == "today":
+            return running.filter(due_on=today)
+        if self.value() == "week":
+            return running.filter(
+                due_on__range=(today, today + timedelta(days=selectors.WEEK_DAYS))
+            )
+        if self.value() == "paused":
+            return queryset.filter(paused_on__isnull=False)
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DeadlineChangeInline(ReadOnlyInline):
+    model = ClaimDeadlineChange
+    fields = ("created_at", "kind", "days", "due_before", "due_after", "actor", "reason")
+    readonly_fields = fields
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = ClaimAttachment
+    fields = ("download", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
+
+
+# The workflow: one step per service, each a small form on its own admin page.
+STEPS = {
+    "review": (_("Take into review"), forms.ReviewForm),
+    "pause": (_("Pause (waiting for the claimant)"), forms.PauseForm),
+    "resume": (_("Resume"), forms.ResumeForm),
+    "extend": (_("Extend the term"), forms.ExtendForm),
+    "answer": (_("Write the answer"), forms.AnswerDraftForm),
+    "approve": (_("Approve the answer"), forms.AnswerApproveForm),
+    "send": (_("Send the answer"), forms.AnswerSendForm),
+    "close": (_("Close with outcome"), forms.CloseForm),
+}
+
+
+def available_steps(claim: Claim, user) -> list[str]:
+    answer = getattr(claim, "answer", None) if claim.pk else None
+    steps = []
+    if claim.status == Claim.Status.RECEIVED:
+        steps.append("review")
+    if claim.is_open:
+        steps.append("resume" if claim.paused_on else "pause")
+        steps += ["extend", "answer"]
+        if answer is not None and answer.status == ClaimAnswer.Status.DRAFT:
+            if services.answer_needs_approval(claim):
+                if services.is_officer(user):
+                    steps.append("approve")
+            else:
+                steps.append("send")
+        if answer is not None and answer.status == ClaimAnswer.Status.APPROVED:
+            steps.append("send")
+    if claim.status == Claim.Status.ANSWERED:
+        steps.append("close")
+    return steps
+
+
+@admin.register(Claim)
+class ClaimAdmin(TrackedAdmin):
+    list_display = (
+        "reference",
+        "claimant_name",
+        "subject",
+        "category",
+        "assignee",
+        "status",
+        "due_badge",
+        "received_on",
+    )
+    list_display_links = ("reference",)
+    list_filter = (
+        DueFilter,
+        "status",
+        "outcome",
+        "category",
+        "channel",
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("=reference", "claimant_name", "=claimant_email", "subject")
+    list_select_related = ("category", "assignee")
+    raw_id_fields = ("customer", "order")
+    ordering = ("due_on", "id")
+    date_hierarchy = "received_on"
+    inlines = (AttachmentInline, DeadlineChangeInline)
+    change_list_template = "admin/claims/claim/change_list.html"
+    change_form_template = "admin/claims/claim/change_form.html"
+    readonly_fields = (
+        "reference",
+        "status",
+        "outcome",
+        "due_summary",
+        "received_at",
+        "received_on",
+        "channel",
+        "claimant_summary",
+        "subject",
+        "text",
+        "order",
+        "related_disclosure",
+        "related_breach",
+        "answer_summary",
+        "answered_at",
+        "closed_at",
+        "created_by",
+    )
+
+    def get_queryset(self, request):
+        return selectors.claims_for_list()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = forms.ClaimChangeForm if obj is not None else forms.ClaimRegisterForm
+        kwargs["form"] = base
+        kwargs["fields"] = None
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class WithActor(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, actor=request.user, **inner)
+
+        return WithActor
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return (
+                (None, {"fields": ("category", "received_at", "channel", "assignee")}),
+                (
+                    _("Claimant"),
+                    {
+                        "fields": (
+                            "customer",
+                            "claimant_kind",
+                            "claimant_name",
+                            "claimant_email",
+                            "claimant_phone",
+                            "claimant_address",
+                            "claimant_language",
+                        )
+                    },
+                ),
+                (
+                    _("The claim"),
+                    {
+                        "fields": (
+                            "subject",
+                            "text",
+                            "attachments",
+                            "order",
+                            "related_disclosure",
+                            "related_breach",
+                            "internal_notes",
+                        )
+                    },
+                ),
+            )
+        return (
+            (
+                None,
+                {"fields": ("reference", "status", "outcome", "due_summary", "answer_summary")},
+            ),
+            (_("Handling"), {"fields": ("category", "assignee", "internal_notes")}),
+            (
+                _("The claim"),
+                {
+                    "fields": (
+                        "received_at",
+                        "channel",
+                        "claimant_summary",
+                        "subject",
+                        "text",
+                        "order",
+                        "related_disclosure",
+                        "related_breach",
+                        "new_attachments",
+                    )
+                },
+            ),
+            (_("Record"), {"fields": ("answered_at", "closed_at", "created_by")}),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        # The form's service call already wrote the claim; the admin only needs its id.
+        obj.pk = form.result.pk
+
+    def save_form(self, request, form, change):
+        return form.result
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # --- list columns -----------------------------------------------------------------
+
+    @admin.display(description=_("due on"), ordering="due_on")
+    def due_badge(self, claim):
+        date_text = date_format(claim.due_on, "j M Y")
+        if claim.status in (Claim.Status.ANSWERED, Claim.Status.CLOSED):
+            if claim.answered_on_time:
+                return format_html('<span class="claim-badge ok">{} ✓</span>', gettext("on time"))
+            return format_html('<span class="claim-badge late">{}</span>', gettext("answered late"))
+        if claim.paused_on:
+            return format_html(
+                '<span class="claim-badge paused">{} · {}</span>', date_text, gettext("paused")
+            )
+        days = claim.days_left(local_date(timezone.now()))
+        if days < 0:
+            css, label = "overdue", gettext("overdue by %(days)s d") % {"days": -days}
+        elif days == 0:
+            css, label = "today", gettext("due today")
+        elif days <= selectors.WEEK_DAYS:
+            css, label = "week", gettext("%(days)s d left") % {"days": days}
+        else:
+            css, label = "later", gettext("%(days)s d left") % {"days": days}
+        return format_html(
+            '<span class="claim-badge {}" title="{}">{} · {}</span>',
+            css,
+            claim.due_explanation,
+            date_text,
+            label,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "dashboard": selectors.claims_dashboard(today=local_date(timezone.now())),
+            "on_time_window": selectors.ON_TIME_WINDOW_DAYS,
+        }
+        return super().changelist_view(request, extra_context)
+
+    # --- detail fields ----------------------------------------------------------------
+
+    @admin.display(description=_("due date"))
+    def due_summary(self, claim):
+        today = local_date(timezone.now())
+        lines = [
+            format_html(
+                "<strong>{}</strong> ({})",
+                date_format(claim.due_on, "l, j E Y"),
+                gettext("%(days)s calendar days from receipt, term %(term)s + %(extra)s")
+                % {
+                    "days": (claim.due_on - claim.received_on).days,
+                    "term": claim.term_days,
+                    "extra": claim.extra_days,
+                },
+            )
+        ]
+        if claim.due_explanation:
+            lines.append(format_html("{}", claim.due_explanation))
+        if claim.paused_on:
+            lines.append(
+                format_html(
+                    "{}", gettext("Paused since %(day)s") % {"day": date_format(claim.paused_on)}
+                )
+            )
+        elif claim.is_open:
+            lines.append(
+                format_html("{}", gettext("Days left: %(days)s") % {"days": claim.days_left(today)})
+            )
+        if claim.answered_on_time is not None:
+            lines.append(
+                format_html(
+                    "<strong>{}</strong>",
+                    gettext("Answered on time")
+                    if claim.answered_on_time
+                    else gettext("Answered late"),
+                )
+            )
+        return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
+
+    @admin.display(description=_("claimant"))
+    def claimant_summary(self, claim):
+        parts = [
+            claim.get_claimant_kind_display(),
+            claim.claimant_name,
+            claim.claimant_email,
+            claim.claimant_phone,
+            claim.claimant_address,
+            claim.get_claimant_language_display(),
+        ]
+        if claim.customer_id:
+            parts.append(gettext("customer #%(id)s") % {"id": claim.customer_id})
+        return format_html_join("", "<div>{}</div>", ((part,) for part in parts if part))
+
+    @admin.display(description=_("answer"))
+    def answer_summary(self, claim):
+        answer = ClaimAnswer.objects.filter(claim=claim).select_related("approved_by").first()
+        if answer is None:
+            return "—"
+        bits = [answer.get_status_display(), answer.get_language_display()]
+        if answer.approved_by:
+            bits.append(gettext("approved by %(who)s") % {"who": answer.approved_by})
+        if answer.sent_by_email_to:
+            bits.append(gettext("emailed to %(to)s") % {"to": answer.sent_by_email_to})
+        if answer.posted_tracking_number:
+            bits.append(gettext("posted, tracking %(n)s") % {"n": answer.posted_tracking_number})
+        html = format_html(
+            '<div>{}</div><pre class="claim-answer">{}</pre>', " · ".join(bits), answer.body
+        )
+        if answer.pdf:
+            html += format_html(
+                '<div><a href="{}">{}</a></div>', answer.get_absolute_url(), gettext("PDF letter")
+            )
+        return html
+
+    # --- workflow pages ---------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/step/<slug:step>/",
+                self.admin_site.admin_view(self.step_view),
+                name="claims_claim_step",
+            ),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if claim is not None and self.has_change_permission(request, claim):
+            extra_context["claim_steps"] = [
+                (reverse("admin:claims_claim_step", args=[claim.pk, step]), STEPS[step][0])
+                for step in available_steps(claim, request.user)
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def step_view(self, request, object_id, step):
+        claim = self.get_object(request, object_id)
+        if claim is None or step not in STEPS:
+            raise Http404
+        if not self.has_change_permission(request, claim):
+            raise PermissionDenied
+        title, form_class = STEPS[step]
+        data = request.POST if request.method == "POST" else None
+        form = form_class(data, claim=claim, actor=request.user)
+        change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+        if request.method == "POST" and form.is_valid() and form.run():
+            self.message_user(
+                request, gettext("Done: %(step)s.") % {"step": title}, messages.SUCCESS
+            )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{claim.reference}: {title}",
+            "claim": claim,
+            "form": form,
+            "step_title": title,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/claims/claim/step.html", context)

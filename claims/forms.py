@@ -1,0 +1,240 @@
+"""Forms of the claims admin and pages. Each one calls a service; a refusal becomes a
+form error (the service wrote nothing)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from homeshop_privacy.errors import DomainError
+
+from . import services
+from .models import Claim, ClaimAnswer
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.error_list)
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm whose ``clean`` calls a service (inside the request's transaction).
+
+    The model's own validation is the service's job (``full_clean`` there), so the
+    form skips it; ``self.result`` holds what the service returned.
+    """
+
+    result = None
+
+    def _post_clean(self):
+        pass
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.result = self.call_service(cleaned)
+        except DomainError as exc:
+            _add_domain_error(self, exc)
+        return cleaned
+
+    def call_service(self, cleaned):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def save(self, commit=True):
+        return self.result
+
+
+class ClaimRegisterForm(ServiceModelForm):
+    attachments = MultipleFileField(
+        label=_("Attachments"), help_text=_("PDF, JPEG or PNG, up to 10 MB each.")
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "category",
+            "received_at",
+            "channel",
+            "customer",
+            "claimant_kind",
+            "claimant_name",
+            "claimant_email",
+            "claimant_phone",
+            "claimant_address",
+            "claimant_language",
+            "subject",
+            "text",
+            "order",
+            "related_disclosure",
+            "related_breach",
+            "assignee",
+            "internal_notes",
+        ]
+
+    def __init__(self, *args, actor=None, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+        self.fields["claimant_name"].required = False
+        self.fields["claimant_name"].help_text = _("Taken from the customer when left empty.")
+        self.fields["claimant_language"].required = False
+
+    def call_service(self, cleaned):
+        data = dict(cleaned)
+        attachments = data.pop("attachments", [])
+        if not data.get("customer") and not data.get("claimant_name"):
+            raise DomainError({"claimant_name": _("Name the claimant or choose a customer.")})
+        return services.claim_register(actor=self.actor, attachments=attachments, **data)
+
+
+class ClaimChangeForm(ServiceModelForm):
+    new_attachments = MultipleFileField(
+        label=_("Add attachments"), help_text=_("PDF, JPEG or PNG, up to 10 MB each.")
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["category", "assignee", "internal_notes"]
+
+    def __init__(self, *args, actor=None, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+
+    def call_service(self, cleaned):
+        claim = services.claim_update(
+            claim=self.instance,
+            actor=self.actor,
+            assignee=cleaned.get("assignee"),
+            internal_notes=cleaned.get("internal_notes", ""),
+            category=cleaned.get("category"),
+        )
+        for upload in cleaned.get("new_attachments") or []:
+            services.claim_attachment_add(claim=claim, upload=upload, actor=self.actor)
+        return claim
+
+
+# --- workflow steps (one form per service) -------------------------------------------------
+
+
+class StepForm(forms.Form):
+    def __init__(self, *args, claim: Claim, actor, **kwargs):
+        self.claim = claim
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+
+    def run(self):
+        """Call the service; return True, or add the refusal to the form and return False."""
+        try:
+            self.perform(self.cleaned_data)
+        except DomainError as exc:
+            _add_domain_error(self, exc)
+            return False
+        return True
+
+
+class ReviewForm(StepForm):
+    def perform(self, data):
+        services.claim_review_start(claim=self.claim, actor=self.actor)
+
+
+class PauseForm(StepForm):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def perform(self, data):
+        services.claim_pause(claim=self.claim, actor=self.actor, reason=data["reason"])
+
+
+class ResumeForm(PauseForm):
+    def perform(self, data):
+        services.claim_resume(claim=self.claim, actor=self.actor, reason=data["reason"])
+
+
+class ExtendForm(PauseForm):
+    days = forms.IntegerField(label=_("Days"), min_value=1, max_value=30)
+    field_order = ["days", "reason"]
+
+    def perform(self, data):
+        services.claim_extend(
+            claim=self.claim, actor=self.actor, days=data["days"], reason=data["reason"]
+        )
+
+
+class AnswerDraftForm(StepForm):
+    language = forms.ChoiceField(
+        label=_("Language"), choices=ClaimAnswer._meta.get_field("language").choices
+    )
+    body = forms.CharField(
+        label=_("Answer text"),
+        widget=forms.Textarea(attrs={"rows": 18, "cols": 90}),
+        required=False,
+        help_text=_("Leave empty to start again from the category's template."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        answer = getattr(self.claim, "answer", None)
+        language = answer.language if answer else self.claim.claimant_language
+        self.fields["language"].initial = language
+        self.fields["body"].initial = (
+            answer.body
+            if answer
+            else services.answer_template_render(claim=self.claim, language=language)
+        )
+
+    def perform(self, data):
+        services.claim_answer_draft(
+            claim=self.claim, actor=self.actor, body=data["body"], language=data["language"]
+        )
+
+
+class AnswerApproveForm(StepForm):
+    def perform(self, data):
+        services.claim_answer_approve(answer=self.claim.answer, actor=self.actor)
+
+
+class AnswerSendForm(StepForm):
+    by_email = forms.BooleanField(label=_("Send by email"), required=False, initial=True)
+    tracking_number = forms.CharField(
+        label=_("Postal tracking number"),
+        required=False,
+        help_text=_("If the letter was also (or only) sent by post."),
+    )
+
+    def perform(self, data):
+        services.claim_answer_send(
+            answer=self.claim.answer,
+            actor=self.actor,
+            by_email=data["by_email"],
+            tracking_number=data["tracking_number"],
+        )
+
+
+class CloseForm(StepForm):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Claim.Outcome.choices)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def perform(self, data):
+        services.claim_close(
+            claim=self.claim, actor=self.actor, outcome=data["outcome"], note=data["note"]
+        )

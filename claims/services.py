@@ -1,0 +1,691 @@
+"""Every write to the claims register (STYLE: one function per change).
+
+6.1 register, 6.2 the term and the written answer, 6.3 the outcome. The stored deadline
+``Claim.due_on`` is computed here and nowhere else, on Kazakhstan's calendar
+(``homeshop_privacy.calendar``). Emails (acknowledgement, reminders, escalations, the
+answer) go through the outbox inside the transaction of the change that causes them.
+"""
+
+import hashlib
+import logging
+import secrets
+import uuid
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Customer, Order, User
+from homeshop_privacy import roles
+from homeshop_privacy.calendar import local_date, term_deadline
+from homeshop_privacy.errors import DomainError
+from homeshop_privacy.history import save_tracked
+from homeshop_privacy.outbox import message_enqueue, object_key
+
+from . import letters
+from .models import (
+    ATTACHMENT_MAX_BYTES,
+    ATTACHMENT_TYPES,
+    Claim,
+    ClaimAnswer,
+    ClaimAttachment,
+    ClaimCategory,
+    ClaimDeadlineChange,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Reminders to the assignee this many days before the due date (0 = on the day).
+REMINDER_DAYS = (7, 3, 1, 0)
+REASON_ACK = "claims.acknowledgement"
+REASON_REMINDER = "claims.reminder"
+REASON_ESCALATION = "claims.escalation"
+REASON_ANSWER = "claims.answer"
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+
+
+def _validate(obj, exclude=None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+
+
+def _today() -> date:
+    return local_date(timezone.now())
+
+
+def _new_reference(received_on: date) -> str:
+    for _attempt in range(10):
+        suffix = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(5))
+        reference = f"PR-{received_on:%y%m}-{suffix}"
+        if not Claim.objects.filter(reference=reference).exists():
+            return reference
+    raise RuntimeError("could not find a free claim reference")
+
+
+def _apply_term(claim: Claim) -> None:
+    """6.2: due_on = receipt date + term (+ added days), moved to a working day."""
+    deadline = term_deadline(
+        received=claim.received_on, term_days=claim.term_days + claim.extra_days
+    )
+    claim.due_on = deadline.due_on
+    claim.due_moved_because = deadline.skipped_as_json()
+
+
+def _locked(claim: Claim) -> Claim:
+    return Claim.objects.select_for_update().get(pk=claim.pk)
+
+
+def _dispatch_reminders(claim_id: int) -> None:
+    from .tasks import claim_reminders
+
+    # "and one after each change": a claim assigned on its last day is reminded at once.
+    transaction.on_commit(lambda: claim_reminders.delay(claim_id), robust=True)
+
+
+def is_officer(user: User | None) -> bool:
+    if user is None or not user.is_active:
+        return False
+    return user.is_superuser or user.groups.filter(name=roles.COMPLIANCE_OFFICER).exists()
+
+
+def is_support_agent(user: User | None) -> bool:
+    return user is not None and user.groups.filter(name=roles.SUPPORT_AGENT).exists()
+
+
+def officers() -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, is_staff=True, groups__name=roles.COMPLIANCE_OFFICER
+        ).order_by("pk")
+    )
+
+
+def admin_url(claim: Claim) -> str:
+    return settings.SITE_URL + reverse("admin:claims_claim_change", args=[claim.pk])
+
+
+# --- registration (6.1) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_register(
+    *,
+    actor: User | None,
+    category: ClaimCategory,
+    received_at: datetime,
+    channel: str,
+    subject: str,
+    text: str,
+    customer: Customer | None = None,
+    claimant_kind: str = Claim.ClaimantKind.PERSON,
+    claimant_name: str = "",
+    claimant_email: str = "",
+    claimant_phone: str = "",
+    claimant_address: str = "",
+    claimant_language: str = "",
+    order: Order | None = None,
+    related_disclosure: str = "",
+    related_breach: str = "",
+    assignee: User | None = None,
+    internal_notes: str = "",
+    attachments=(),
+) -> Claim:
+    """Register a pre-trial claim (6.1), fix its due date (6.2), acknowledge it."""
+    if received_at.tzinfo is None:
+        raise DomainError({"received_at": _("The time of receipt needs a time zone.")})
+    if received_at > timezone.now() + timedelta(minutes=5):
+        raise DomainError({"received_at": _("A claim cannot be received in the future.")})
+    if customer is not None:
+        claimant_name = claimant_name or customer.full_name
+        claimant_email = claimant_email or customer.email
+        claimant_phone = claimant_phone or customer.phone
+        claimant_language = claimant_language or customer.preferred_language
+        if not claimant_address:
+            address = customer.addresses.filter(is_default=True).first()
+            claimant_address = str(address) if address else ""
+    if order is not None and customer is not None and order.customer_id != customer.pk:
+        raise DomainError({"order": _("This order belongs to another customer.")})
+    if not (claimant_email or claimant_address):
+        raise DomainError(_("The answer must go somewhere: give an email or a postal address."))
+    if assignee is not None and not assignee.is_staff:
+        raise DomainError({"assignee": _("Only staff can be assigned a claim.")})
+
+    received_on = local_date(received_at)
+    claim = Claim(
+        reference=_new_reference(received_on),
+        customer=customer,
+        claimant_kind=claimant_kind,
+        claimant_name=claimant_name.strip(),
+        claimant_email=claimant_email.strip(),
+        claimant_phone=claimant_phone.strip(),
+        claimant_address=claimant_address.strip(),
+        claimant_language=claimant_language or "ru",
+        received_at=received_at,
+        received_on=received_on,
+        channel=channel,
+        subject=subject.strip(),
+        text=text,
+        internal_notes=internal_notes,
+        order=order,
+        related_disclosure=related_disclosure.strip(),
+        related_breach=related_breach.strip(),
+        category=category,
+        assignee=assignee,
+        term_days=category.term_days,
+        created_by=actor,
+    )
+    _apply_term(claim)
+    _validate(claim)
+    save_tracked(claim, actor=actor, reason="claim registered")
+    for upload in attachments:
+        claim_attachment_add(claim=claim, upload=upload, actor=actor)
+    _acknowledge(claim)
+    _dispatch_reminders(claim.pk)
+    logger.info("claims.registered claim=%s due_on=%s", claim.pk, claim.due_on)
+    return claim
+
+
+def _acknowledge(claim: Claim) -> None:
+    """The claimant learns the reference number and the due date, in their language."""
+    if not claim.claimant_email:
+        return  # a claim by post is acknowledged by post
+    with translation.override(claim.claimant_language):
+        context = {
+            "name": claim.claimant_name,
+            "reference": claim.reference,
+            "received": date_format(claim.received_on, "j E Y"),
+            "due": date_format(claim.due_on, "j E Y"),
+            "subject": claim.subject,
+        }
+        subject = gettext("Your claim %(reference)s has been received") % context
+        body = (
+            gettext(
+                "Dear %(name)s,\n\n"
+                "we have received your claim of %(received)s about “%(subject)s”. "
+                "Its reference number is %(reference)s.\n\n"
+                "We will answer you in writing by %(due)s at the latest "
+                "(clause 6.2 of the privacy policy: 30 calendar days from receipt).\n\n"
+                "Homeshop.kz"
+            )
+            % context
+        )
+        if claim.due_explanation:
+            body += "\n\n" + gettext("Why this date: %(why)s.") % {"why": claim.due_explanation}
+    message_enqueue(
+        reason=REASON_ACK,
+        key=object_key(claim, "ack"),
+        recipient=claim.claimant_email,
+        subject=subject,
+        body_text=body,
+        language=claim.claimant_language,
+    )
+
+
+@transaction.atomic
+def claim_attachment_add(*, claim: Claim, upload, actor: User | None) -> ClaimAttachment:
+    """Keep a document of the claim, refusing what is too big or of another type."""
+    size = upload.size
+    if size > ATTACHMENT_MAX_BYTES:
+        raise DomainError(
+            {
+                "attachments": _("%(name)s is larger than %(limit)s MB.")
+                % {"name": upload.name, "limit": ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+            }
+        )
+    upload.seek(0)
+    head = upload.read(8)
+    content_type = _sniff(head)
+    if content_type is None:
+        raise DomainError(
+            {"attachments": _("%(name)s is not a PDF, JPEG or PNG file.") % {"name": upload.name}}
+        )
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = ClaimAttachment(
+        claim=claim,
+        original_name=(upload.name or "file")[-255:],
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    # The stored name says nothing about the file's content or its owner.
+    attachment.file.save(f"{uuid.uuid4().hex}{ATTACHMENT_TYPES[content_type]}", upload, save=False)
+    _validate(attachment)
+    return save_tracked(attachment, actor=actor, reason="attachment added")
+
+
+def _sniff(head: bytes) -> str | None:
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return None
+
+
+# --- handling ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    claim: Claim,
+    actor: User | None,
+    assignee: User | None,
+    internal_notes: str,
+    category: ClaimCategory | None = None,
+) -> Claim:
+    """Assign the claim, keep internal notes, correct its category (which sets the term)."""
+    claim = _locked(claim)
+    if assignee is not None and not assignee.is_staff:
+        raise DomainError({"assignee": _("Only staff can be assigned a claim.")})
+    reassigned = assignee != claim.assignee
+    claim.assignee = assignee
+    claim.internal_notes = internal_notes
+    if category is not None and category.pk != claim.category_id:
+        if not claim.is_open:
+            raise DomainError({"category": _("The claim was answered: its term is final.")})
+        claim.category = category
+        claim.term_days = category.term_days
+        _record_change(
+            claim=claim,
+            actor=actor,
+            kind=ClaimDeadlineChange.Kind.RECOMPUTE,
+            reason=gettext("Category changed to %(name)s") % {"name": category.name},
+        )
+    _validate(claim)
+    save_tracked(claim, actor=actor, reason="claim updated")
+    if reassigned:
+        _dispatch_reminders(claim.pk)
+    return claim
+
+
+@transaction.atomic
+def claim_review_start(*, claim: Claim, actor: User | None) -> Claim:
+    claim = _locked(claim)
+    if claim.status != Claim.Status.RECEIVED:
+        raise DomainError(_("Only a newly received claim can be taken into review."))
+    claim.status = Claim.Status.IN_REVIEW
+    if claim.assignee is None and actor is not None and actor.is_staff:
+        claim.assignee = actor
+    return save_tracked(claim, actor=actor, reason="review started")
+
+
+def _record_change(
+    *, claim: Claim, actor: User | None, kind: str, reason: str, days: int = 0
+) -> ClaimDeadlineChange:
+    """Recompute ``claim.due_on`` and write the change row; the caller saves the claim."""
+    due_before = claim.due_on
+    _apply_term(claim)
+    change = ClaimDeadlineChange(
+        claim=claim,
+        kind=kind,
+        reason=reason,
+        days=days,
+        due_before=due_before,
+        due_after=claim.due_on,
+        actor=actor,
+    )
+    _validate(change, exclude=["claim"])
+    return save_tracked(change, actor=actor, reason=kind)
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": _("Give the reason.")})
+    return reason
+
+
+@transaction.atomic
+def claim_pause(*, claim: Claim, actor: User | None, reason: str, on: date | None = None) -> Claim:
+    """Stop the clock while waiting for the claimant's documents."""
+    reason = _require_reason(reason)
+    claim = _locked(claim)
+    if not claim.is_open:
+        raise DomainError(_("Only an open claim can be paused."))
+    if claim.paused_on is not None:
+        raise DomainError(_("The claim is already paused."))
+    claim.paused_on = on or _today()
+    if claim.paused_on < claim.received_on:
+        raise DomainError({"on": _("A claim cannot be paused before it was received.")})
+    _record_change(claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.PAUSE, reason=reason)
+    return save_tracked(claim, actor=actor, reason=f"paused: {reason}")
+
+
+def _unpause(claim: Claim, *, actor: User | None, reason: str, on: date) -> None:
+    if on < claim.paused_on:
+        raise DomainError({"on": _("A pause cannot end before it began.")})
+    days = (on - claim.paused_on).days
+    claim.extra_days += days
+    claim.paused_on = None
+    _record_change(
+        claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.RESUME, reason=reason, days=days
+    )
+
+
+@transaction.atomic
+def claim_resume(*, claim: Claim, actor: User | None, reason: str, on: date | None = None) -> Claim:
+    """Restart the clock: the days paused are added to the term."""
+    reason = _require_reason(reason)
+    claim = _locked(claim)
+    if claim.paused_on is None:
+        raise DomainError(_("The claim is not paused."))
+    _unpause(claim, actor=actor, reason=reason, on=on or _today())
+    save_tracked(claim, actor=actor, reason=f"resumed: {reason}")
+    _dispatch_reminders(claim.pk)
+    return claim
+
+
+@transaction.atomic
+def claim_extend(*, claim: Claim, actor: User | None, days: int, reason: str) -> Claim:
+    """Extend the term by ``days`` calendar days, with a reason."""
+    reason = _require_reason(reason)
+    if not 1 <= days <= 30:
+        raise DomainError({"days": _("An extension is 1 to 30 days.")})
+    claim = _locked(claim)
+    if not claim.is_open:
+        raise DomainError(_("Only an open claim can be extended."))
+    claim.extra_days += days
+    _record_change(
+        claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.EXTENSION, reason=reason, days=days
+    )
+    save_tracked(claim, actor=actor, reason=f"extended by {days} days: {reason}")
+    _dispatch_reminders(claim.pk)
+    return claim
+
+
+@transaction.atomic
+def claims_deadlines_recompute(*, around: date, actor: User | None, reason: str) -> int:
+    """The calendar changed on ``around``: recompute the open claims it can affect."""
+    candidates = Claim.objects.select_for_update().filter(
+        status__in=Claim.OPEN_STATUSES,
+        received_on__lt=around,
+        due_on__gte=around - timedelta(days=60),
+    )
+    changed = 0
+    for claim in candidates.order_by("pk"):
+        before = claim.due_on
+        _apply_term(claim)
+        if claim.due_on == before:
+            continue
+        claim.due_on = before
+        _record_change(
+            claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.RECOMPUTE, reason=reason
+        )
+        save_tracked(claim, actor=actor, reason=f"due date recomputed: {reason}")
+        changed += 1
+    return changed
+
+
+# --- the written answer (6.2) -------------------------------------------------------------
+
+
+def answer_template_render(*, claim: Claim, language: str) -> str:
+    """The category's template in ``language`` with the claim's details filled in."""
+    template = claim.category.answer_template(language)
+    with translation.override(language):
+        if not template:
+            template = gettext(
+                "Dear {claimant_name},\n\n"
+                "in reply to your claim No. {reference} of {received_on} about “{subject}”, "
+                "we inform you of the following.\n\n"
+                "[Answer]\n\n"
+                "Yours sincerely,\nLLP “Shoperga”, Homeshop.kz"
+            )
+        values = {
+            "claimant_name": claim.claimant_name,
+            "reference": claim.reference,
+            "received_on": date_format(claim.received_on, "j E Y"),
+            "due_on": date_format(claim.due_on, "j E Y"),
+            "subject": claim.subject,
+            "order_number": claim.order.number if claim.order_id else "",
+            "today": date_format(_today(), "j E Y"),
+        }
+    return template.format_map(_KeepMissing(values))
+
+
+class _KeepMissing(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def answer_needs_approval(claim: Claim) -> bool:
+    """An answer drafted for a support agent's claim goes past a compliance officer."""
+    return is_support_agent(claim.assignee) and not is_officer(claim.assignee)
+
+
+@transaction.atomic
+def claim_answer_draft(
+    *, claim: Claim, actor: User | None, body: str | None = None, language: str | None = None
+) -> ClaimAnswer:
+    """Write or rewrite the draft answer; a sent answer can never be changed."""
+    claim = _locked(claim)
+    if not claim.is_open:
+        raise DomainError(_("The claim was already answered."))
+    language = language or claim.claimant_language
+    answer = ClaimAnswer.objects.select_for_update().filter(claim=claim).first()
+    if answer is not None and answer.status == ClaimAnswer.Status.SENT:
+        raise DomainError(_("The answer was sent and can no longer be changed."))
+    if body is None or not body.strip():
+        body = answer_template_render(claim=claim, language=language)
+    if answer is None:
+        answer = ClaimAnswer(claim=claim, drafted_by=actor)
+    answer.language = language
+    answer.body = body
+    # A changed text needs a new approval.
+    answer.status = ClaimAnswer.Status.DRAFT
+    answer.approved_by = None
+    answer.approved_at = None
+    answer.drafted_by = actor
+    _validate(answer, exclude=["claim", "pdf"])
+    return save_tracked(answer, actor=actor, reason="answer drafted")
+
+
+@transaction.atomic
+def claim_answer_approve(*, answer: ClaimAnswer, actor: User) -> ClaimAnswer:
+    answer = ClaimAnswer.objects.select_for_update().get(pk=answer.pk)
+    if not is_officer(actor):
+        raise DomainError(_("Only a compliance officer can approve an answer."))
+    if answer.status != ClaimAnswer.Status.DRAFT:
+        raise DomainError(_("Only a draft answer can be approved."))
+    answer.status = ClaimAnswer.Status.APPROVED
+    answer.approved_by = actor
+    answer.approved_at = timezone.now()
+    return save_tracked(answer, actor=actor, reason="answer approved")
+
+
+@transaction.atomic
+def claim_answer_send(
+    *,
+    answer: ClaimAnswer,
+    actor: User | None,
+    by_email: bool = True,
+    tracking_number: str = "",
+    now: datetime | None = None,
+) -> ClaimAnswer:
+    """Send the answer (email through the outbox and/or post), keep its PDF letter,
+    and freeze whether the claim was answered on time (6.2)."""
+    now = now or timezone.now()
+    claim = _locked(answer.claim)
+    answer = ClaimAnswer.objects.select_for_update().get(pk=answer.pk)
+    tracking_number = (tracking_number or "").strip()
+    if answer.status == ClaimAnswer.Status.SENT:
+        raise DomainError(_("The answer was already sent."))
+    if answer_needs_approval(claim) and answer.status != ClaimAnswer.Status.APPROVED:
+        raise DomainError(_("A compliance officer must approve this answer before it is sent."))
+    if by_email and not claim.claimant_email:
+        raise DomainError(_("The claimant has no email address: send the answer by post."))
+    if not by_email and not tracking_number:
+        raise DomainError(
+            {"tracking_number": _("Send by email or give the postal tracking number.")}
+        )
+    if claim.paused_on is not None:
+        _unpause(claim, actor=actor, reason=gettext("Answered"), on=local_date(now))
+
+    answer.sent_at = now
+    answer.sent_by = actor
+    answer.posted_tracking_number = tracking_number
+    answer.sent_by_email_to = claim.claimant_email if by_email else ""
+    answer.pdf.save(
+        f"{claim.reference}-{uuid.uuid4().hex[:8]}.pdf",
+        ContentFile(letters.answer_pdf(answer=answer, claim=claim)),
+        save=False,
+    )
+    answer.status = ClaimAnswer.Status.SENT
+    save_tracked(answer, actor=actor, reason="answer sent")
+
+    if by_email:
+        with translation.override(answer.language):
+            subject = gettext("Answer to your claim %(reference)s") % {"reference": claim.reference}
+        message_enqueue(
+            reason=REASON_ANSWER,
+            key=object_key(claim, "answer"),
+            recipient=claim.claimant_email,
+            subject=subject,
+            body_text=answer.body,
+            language=answer.language,
+        )
+    claim.status = Claim.Status.ANSWERED
+    claim.answered_at = now
+    # 6.2: frozen now; a later extension or calendar change does not rewrite it.
+    claim.answered_on_time = local_date(now) <= claim.due_on
+    save_tracked(claim, actor=actor, reason="answered")
+    logger.info("claims.answered claim=%s on_time=%s", claim.pk, claim.answered_on_time)
+    return answer
+
+
+@transaction.atomic
+def claim_close(*, claim: Claim, actor: User | None, outcome: str, note: str = "") -> Claim:
+    """6.3: close an answered claim with its outcome (settled ... goes to court)."""
+    claim = _locked(claim)
+    if claim.status != Claim.Status.ANSWERED:
+        raise DomainError(_("Only an answered claim can be closed."))
+    if outcome not in Claim.Outcome.values:
+        raise DomainError({"outcome": _("Choose the outcome.")})
+    claim.status = Claim.Status.CLOSED
+    claim.outcome = outcome
+    claim.closed_at = timezone.now()
+    if note.strip():
+        claim.internal_notes = (claim.internal_notes + "\n\n" + note.strip()).strip()
+    _validate(claim)
+    return save_tracked(claim, actor=actor, reason=f"closed: {outcome}")
+
+
+# --- reminders and escalation -------------------------------------------------------------
+
+
+def _staff_message(*, claim: Claim, user: User, kind: str, today: date, reason: str) -> bool:
+    """One reminder per (claim, kind, day, recipient): the outbox's unique key holds it."""
+    with translation.override(user.language):
+        days_left = (claim.due_on - today).days
+        context = {
+            "reference": claim.reference,
+            "subject": claim.subject,
+            "due": date_format(claim.due_on, "j E Y"),
+            "days": days_left,
+            "overdue": -days_left,
+            "link": admin_url(claim),
+            "assignee": claim.assignee.get_full_name() if claim.assignee else "—",
+        }
+        if kind == "overdue":
+            subject = gettext("OVERDUE: claim %(reference)s was due on %(due)s") % context
+            lead = (
+                gettext(
+                    "Claim %(reference)s is overdue by %(overdue)s day(s): the written answer was "
+                    "due on %(due)s (clause 6.2). Assignee: %(assignee)s."
+                )
+                % context
+            )
+        elif kind == "unassigned":
+            subject = gettext("Claim %(reference)s has no assignee") % context
+            lead = (
+                gettext("Claim %(reference)s has nobody assigned; the answer is due on %(due)s.")
+                % context
+            )
+        elif days_left == 0:
+            subject = gettext("Claim %(reference)s is due today") % context
+            lead = gettext("The written answer to claim %(reference)s is due today.") % context
+        else:
+            subject = gettext("Claim %(reference)s is due in %(days)s day(s), on %(due)s") % context
+            lead = (
+                gettext(
+                    "The written answer to claim %(reference)s is due on %(due)s, "
+                    "in %(days)s day(s)."
+                )
+                % context
+            )
+        body = f"{lead}\n\n{gettext('Subject')}: {claim.subject}\n\n{context['link']}\n"
+    _row, created = message_enqueue(
+        reason=reason,
+        key=object_key(claim, kind, today.isoformat()),
+        recipient=user.email,
+        subject=subject,
+        body_text=body,
+        language=user.language,
+    )
+    return created
+
+
+@transaction.atomic
+def claim_reminders_send(*, claim_id: int, today: date | None = None) -> int:
+    """Send what is due today for one claim; returns the number of new messages.
+
+    Reminders go to the assignee 7, 3 and 1 days before the due date and on the day;
+    an unassigned claim reminds the compliance officers daily; an overdue one escalates
+    to them daily. Run twice the same day, it sends nothing new.
+    """
+    today = today or _today()
+    claim = Claim.objects.select_related("assignee").filter(pk=claim_id).first()
+    if claim is None or not claim.is_open or claim.paused_on is not None:
+        return 0
+    days_left = (claim.due_on - today).days
+    sent = 0
+    if claim.assignee is None:
+        for officer in officers():
+            sent += _staff_message(
+                claim=claim, user=officer, kind="unassigned", today=today, reason=REASON_REMINDER
+            )
+    elif days_left in REMINDER_DAYS and claim.assignee.is_active:
+        sent += _staff_message(
+            claim=claim,
+            user=claim.assignee,
+            kind=f"due-{days_left}",
+            today=today,
+            reason=REASON_REMINDER,
+        )
+    if days_left < 0:
+        for officer in officers():
+            sent += _staff_message(
+                claim=claim, user=officer, kind="overdue", today=today, reason=REASON_ESCALATION
+            )
+    return sent
+
+
+def claims_reminders_sweep(*, today: date | None = None) -> int:
+    """The daily sweep: every claim with something due today, each in its own transaction."""
+    from .selectors import claims_needing_reminders
+
+    today = today or _today()
+    sent = 0
+    for claim_id in claims_needing_reminders(today=today).values_list("pk", flat=True):
+        try:
+            sent += claim_reminders_send(claim_id=claim_id, today=today)
+        except Exception:  # noqa: BLE001 - one bad row must not stop the others
+            logger.exception("claims.reminder_failed claim=%s", claim_id)
+    logger.info("claims.sweep day=%s new_messages=%s", today, sent)
+    return sent

@@ -1,0 +1,26 @@
+"""Celery tasks: thin, idempotent, ids as arguments (the outbox keeps each email once)."""
+
+import logging
+
+from celery import shared_task
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="claims.reminders_sweep")
+def claims_reminders_sweep() -> int:
+    """Daily (Celery beat, 09:00 Asia/Almaty): reminders and escalations due today."""
+    return services.claims_reminders_sweep()
+
+
+@shared_task(
+    name="claims.claim_reminders",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def claim_reminders(claim_id: int) -> int:
+    """After a change to one claim: whatever reminder is due today for it."""
+    return services.claim_reminders_send(claim_id=claim_id)

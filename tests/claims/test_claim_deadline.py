@@ -1,0 +1,69 @@
+"""6.2: pauses and extensions change the stored due date only through the services."""
+
+from datetime import date
+
+import pytest
+
+from claims import services
+from claims.models import ClaimDeadlineChange
+from homeshop_privacy.errors import DomainError
+from homeshop_privacy.models import CalendarOverride
+
+from .factories import almaty, register
+
+
+@pytest.mark.django_db
+def test_pause_and_resume_add_the_paused_days_to_the_term(officer):
+    # Received Mon 2 Nov 2026, due Wed 2 Dec. Paused 10 Nov, resumed 17 Nov: 7 days are
+    # added, day 37 = Wed 9 Dec 2026, a working day.
+    claim = register(received_at=almaty(2026, 11, 2, 10, 0))
+    services.claim_pause(
+        claim=claim, actor=officer, reason="Ждём копию чека", on=date(2026, 11, 10)
+    )
+    claim.refresh_from_db()
+    assert claim.due_on == date(2026, 12, 2)
+    services.claim_resume(claim=claim, actor=officer, reason="Чек получен", on=date(2026, 11, 17))
+    claim.refresh_from_db()
+    assert claim.paused_on is None
+    assert claim.due_on == date(2026, 12, 9)
+    changes = list(claim.deadline_changes.values_list("kind", "reason", "days", "actor"))
+    assert changes == [
+        ("pause", "Ждём копию чека", 0, officer.pk),
+        ("resume", "Чек получен", 7, officer.pk),
+    ]
+    # Both appear in the claim's own history, attributed to the officer.
+    reasons = [h.history_change_reason for h in claim.history.filter(history_user=officer)]
+    assert "resumed: Чек получен" in reasons
+    assert "paused: Ждём копию чека" in reasons
+
+
+@pytest.mark.django_db
+def test_extension_moves_the_due_date_past_a_non_working_day(officer):
+    # Due Wed 2 Dec 2026; +14 days = Wed 16 Dec, Independence Day, so Thu 17 Dec.
+    claim = register(received_at=almaty(2026, 11, 2, 10, 0))
+    services.claim_extend(claim=claim, actor=officer, days=14, reason="Экспертиза товара")
+    claim.refresh_from_db()
+    assert claim.due_on == date(2026, 12, 17)
+    change = claim.deadline_changes.get()
+    assert (change.due_before, change.due_after) == (date(2026, 12, 2), date(2026, 12, 17))
+
+
+@pytest.mark.django_db
+def test_extension_without_a_reason_is_refused(officer):
+    claim = register()
+    with pytest.raises(DomainError):
+        services.claim_extend(claim=claim, actor=officer, days=5, reason="  ")
+    claim.refresh_from_db()
+    assert claim.due_on == date(2026, 12, 2)
+    assert not ClaimDeadlineChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_day_off_added_by_an_officer_moves_open_claims(officer):
+    claim = register(received_at=almaty(2026, 11, 2, 10, 0))  # due Wed 2 Dec 2026
+    CalendarOverride.objects.create(
+        day=date(2026, 12, 2), kind=CalendarOverride.Kind.DAY_OFF, note="Постановление №1"
+    )
+    claim.refresh_from_db()
+    assert claim.due_on == date(2026, 12, 3)
+    assert claim.deadline_changes.get().kind == "recompute"
