@@ -289,6 +289,8 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "text_kk": C.REFERENCE,
         "text_en": C.REFERENCE,
         "change_summary": C.REFERENCE,
+        "change_summary_kk": C.REFERENCE,
+        "change_summary_en": C.REFERENCE,
         "is_material": C.REFERENCE,
         "published_at": C.REFERENCE,
         "effective_from": C.REFERENCE,

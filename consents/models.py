@@ -53,7 +53,9 @@ class PolicyVersion(models.Model):
     text_ru = models.TextField(_("text (Russian)"))
     text_kk = models.TextField(_("text (Kazakh)"), blank=True)
     text_en = models.TextField(_("text (English)"), blank=True)
-    change_summary = models.TextField(_("what changed"), blank=True)
+    change_summary = models.TextField(_("what changed (Russian)"), blank=True)
+    change_summary_kk = models.TextField(_("what changed (Kazakh)"), blank=True)
+    change_summary_en = models.TextField(_("what changed (English)"), blank=True)
     is_material = models.BooleanField(
         _("material change"),
         default=False,
@@ -114,6 +116,11 @@ class PolicyVersion(models.Model):
     def text_for(self, language: str) -> str:
         """The text in ``language``, falling back to Russian (the policy's own language)."""
         return getattr(self, f"text_{language}", "") or self.text_ru
+
+    def change_summary_for(self, language: str) -> str:
+        if language in ("kk", "en"):
+            return getattr(self, f"change_summary_{language}") or self.change_summary
+        return self.change_summary
 
 
 # --- purposes (4.2) ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Customer
@@ -12,6 +12,7 @@ from homeshop_privacy.errors import DomainError
 from .models import ConsentEvent, ConsentState, PolicyVersion, Purpose
 
 PROMOTIONS_EMAIL = "4.2.6"  # 4.3: the purpose an "Unsubscribe" link withdraws
+POLICY_ACCEPTANCE = "2.1"
 
 
 def policy_version_in_force(*, at: datetime | None = None) -> PolicyVersion | None:
@@ -132,4 +133,34 @@ def customer_consent_events(*, customer: Customer) -> QuerySet[ConsentEvent]:
         ConsentEvent.objects.filter(customer=customer)
         .select_related("purpose", "policy_version", "wording", "actor")
         .order_by("occurred_at", "id")
+    )
+
+
+def customers_emailable() -> QuerySet[Customer]:
+    """Customers who can be sent a service email (a policy change, 7.2): those with an address."""
+    return Customer.objects.exclude(email="")
+
+
+def customer_ids_with_consent_at(*, purpose_code: str, at: datetime) -> QuerySet:
+    """Ids of the customers whose latest event for the purpose at ``at`` is a grant.
+
+    The ledger itself, for any past moment (audits); the latest event per customer comes
+    from the (customer, purpose, occurred_at, id) index. For "now" use
+    ``customers_with_consent``, which reads the maintained current-state table.
+    """
+    purpose = purpose_by_code(code=purpose_code)
+    latest_action = (
+        ConsentEvent.objects.filter(
+            customer_id=OuterRef("customer_id"), purpose=purpose, occurred_at__lte=at
+        )
+        .order_by("-occurred_at", "-id")
+        .values("action")[:1]
+    )
+    return (
+        ConsentEvent.objects.filter(purpose=purpose, occurred_at__lte=at)
+        .values("customer_id")
+        .distinct()
+        .annotate(latest_action=Subquery(latest_action))
+        .filter(latest_action=ConsentEvent.Action.GRANT)
+        .values_list("customer_id", flat=True)
     )

@@ -3,16 +3,31 @@
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import OuterRef, Subquery
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer
 from homeshop_privacy.errors import DomainError
+from homeshop_privacy.history import save_tracked
+from homeshop_privacy.models import OutboundMessage
+from homeshop_privacy.outbox import message_enqueue, object_key
 
-from .models import ConsentEvent, ConsentState, ConsentWording, Purpose
-from .selectors import policy_version_in_force, purpose_by_code
+from .models import ConsentEvent, ConsentState, ConsentWording, PolicyVersion, Purpose
+from .selectors import (
+    POLICY_ACCEPTANCE,
+    PROMOTIONS_EMAIL,
+    consent_is_granted,
+    customers_emailable,
+    policy_version_in_force,
+    purpose_by_code,
+)
+from .tokens import unsubscribe_token_make
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +70,25 @@ def _state_apply(*, event: ConsentEvent) -> None:
         state.save(update_fields=["is_granted", "event", "changed_at"])
 
 
+def consent_event_validate(
+    *, purpose: Purpose, action: str, occurred_at: datetime, now: datetime | None = None
+) -> None:
+    """The rules every ledger event obeys (also run by the admin form before saving)."""
+    if occurred_at > (now or timezone.now()):
+        raise DomainError(_("A consent cannot be recorded for a moment in the future."))
+    if not purpose.needs_consent:
+        # 4.2: contract purposes are information for the customer, not a choice.
+        raise DomainError(
+            _("Purpose %(code)s rests on the sale contract: there is no consent to record.")
+            % {"code": purpose.code}
+        )
+    if action == ConsentEvent.Action.WITHDRAW and purpose.kind == Purpose.Kind.POLICY:
+        # 2.2: a customer who disagrees stops using the site (asks to close the account).
+        raise DomainError(
+            _("Acceptance of the policy cannot be withdrawn; ask to close the account instead.")
+        )
+
+
 @transaction.atomic
 def consent_record(
     *,
@@ -74,19 +108,7 @@ def consent_record(
     purpose = purpose_by_code(code=purpose_code)
     now = timezone.now()
     occurred_at = occurred_at or now
-    if occurred_at > now:
-        raise DomainError(_("A consent cannot be recorded for a moment in the future."))
-    if not purpose.needs_consent:
-        # 4.2: contract purposes are information for the customer, not a choice.
-        raise DomainError(
-            _("Purpose %(code)s rests on the sale contract: there is no consent to record.")
-            % {"code": purpose.code}
-        )
-    if action == ConsentEvent.Action.WITHDRAW and purpose.kind == Purpose.Kind.POLICY:
-        # 2.2: a customer who disagrees stops using the site (asks to close the account).
-        raise DomainError(
-            _("Acceptance of the policy cannot be withdrawn; ask to close the account instead.")
-        )
+    consent_event_validate(purpose=purpose, action=action, occurred_at=occurred_at, now=now)
 
     # Lock the customer first (one fixed order for every consent write).
     Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
@@ -147,3 +169,229 @@ def consent_withdraw(
         channel=channel,
         **evidence,
     )
+
+
+def policy_accept(*, customer: Customer, channel: str, **evidence) -> ConsentEvent:
+    """2.1: record that the customer accepted the policy version in force (registration,
+    checkout); the event names that version."""
+    return consent_grant(
+        customer=customer, purpose_code=POLICY_ACCEPTANCE, channel=channel, **evidence
+    )
+
+
+# --- policy versions (7.1, 7.2) ------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_version_save_draft(*, version: PolicyVersion, actor) -> PolicyVersion:
+    """Create or edit an unpublished version."""
+    if version.pk is not None:
+        stored = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+        if stored.is_published:
+            raise DomainError(
+                _("A published version cannot be edited; publish a new version instead.")
+            )
+    try:
+        version.full_clean()
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
+    return save_tracked(version, actor=actor, reason="draft saved")
+
+
+@transaction.atomic
+def policy_version_publish(
+    *, version: PolicyVersion, actor, effective_from: datetime | None = None
+) -> PolicyVersion:
+    """Publish a draft; a material change informs every customer who may be emailed.
+
+    7.2: the version is in force from the moment of publication unless it names a later
+    ``effective_from``; it can never take effect before it was published.
+    """
+    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise DomainError(_("Version %(label)s is already published.") % {"label": version.label})
+    if not version.text_ru.strip():
+        raise DomainError(_("The Russian text is required before publication."))
+    now = timezone.now()
+    effective_from = effective_from or version.effective_from or now
+    if effective_from < now:
+        raise DomainError(
+            _("The effective date has passed: a version cannot take effect before it is published.")
+        )
+    version.published_at = now
+    version.effective_from = effective_from
+    save_tracked(version, actor=actor, reason="published")
+    logger.info("consents.policy_published version=%s material=%s", version.pk, version.is_material)
+    if version.is_material:
+        from .tasks import policy_change_notify
+
+        # robust: a broker outage must not undo the publication; staff can re-run it.
+        transaction.on_commit(lambda: policy_change_notify.delay(version.pk), robust=True)
+    return version
+
+
+def policy_change_notification_dispatch(*, version: PolicyVersion) -> None:
+    """Start (again) the notification of a published material change; idempotent."""
+    if not version.is_published:
+        raise DomainError(_("Only a published version can be announced."))
+    from .tasks import policy_change_notify
+
+    transaction.on_commit(lambda: policy_change_notify.delay(version.pk), robust=True)
+
+
+@transaction.atomic
+def policy_change_notify_customers(*, version: PolicyVersion, customer_ids: list[int]) -> int:
+    """Write one notification per customer into the outbox, each in its reader's language.
+
+    The outbox key makes a repeated chunk a no-op. Returns how many were newly written.
+    """
+    created_count = 0
+    customers = customers_emailable().filter(pk__in=customer_ids).order_by("pk")
+    for customer in customers:
+        language = customer.preferred_language
+        with translation.override(language):
+            context = {
+                "customer": customer,
+                "version": version,
+                "summary": version.change_summary_for(language),
+                "policy_url": settings.SITE_URL
+                + reverse("consents:policy_version", args=[version.label]),
+            }
+            subject = str(_("Homeshop.kz has updated its privacy policy"))
+            body = render_to_string("consents/email/policy_changed.txt", context)
+        _message, created = message_enqueue(
+            reason="consents.policy_changed",
+            key=object_key(version, "material-change"),
+            recipient=customer.email,
+            subject=subject,
+            body_text=body,
+            language=language,
+        )
+        created_count += created
+    return created_count
+
+
+# --- promotional email and unsubscribe (4.2.6, 4.3) --------------------------------------
+
+
+def unsubscribe_url(*, customer: Customer) -> str:
+    token = unsubscribe_token_make(customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL)
+    return settings.SITE_URL + reverse("consents:unsubscribe", args=[token])
+
+
+@transaction.atomic
+def promotion_email_enqueue(
+    *,
+    customer: Customer,
+    campaign: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+) -> OutboundMessage:
+    """Put one promotional email (4.2.6) for ``customer`` into the outbox.
+
+    Refused unless the customer's consent to 4.2.6 is current: the check is here, under
+    the same row lock as a withdrawal, so no caller can skip it and an unsubscribe that
+    commits first always wins. 4.3: the email ends with an unsubscribe link and carries
+    the RFC 8058 one-click headers.
+    """
+    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    if not consent_is_granted(customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL):
+        raise DomainError(
+            _("This customer has not consented to promotional email (4.2.6); nothing was sent.")
+        )
+    url = unsubscribe_url(customer=customer)
+    language = customer.preferred_language
+    with translation.override(language):
+        context = {"unsubscribe_url": url, "language": language}
+        footer_text = render_to_string("consents/email/promotion_footer.txt", context)
+        footer_html = render_to_string("consents/email/promotion_footer.html", context)
+    body_text = body_text.rstrip() + "\n\n" + footer_text
+    if body_html:
+        if "</body>" in body_html:
+            body_html = body_html.replace("</body>", footer_html + "</body>", 1)
+        else:
+            body_html = body_html + footer_html
+    message, _created = message_enqueue(
+        reason="consents.promotion",
+        key=f"campaign:{campaign}",
+        recipient=customer.email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        headers={
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        language=language,
+    )
+    return message
+
+
+@transaction.atomic
+def promotions_unsubscribe(
+    *,
+    customer: Customer,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    wording_text: str = "",
+    one_click: bool = False,
+) -> ConsentEvent | None:
+    """4.3: withdraw consent to 4.2.6 from an email link, at once and without signing in.
+
+    Repeating it is harmless: when the consent is already withdrawn nothing is written
+    and None is returned.
+    """
+    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    if not consent_is_granted(customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL):
+        return None
+    return consent_withdraw(
+        customer=customer,
+        purpose_code=PROMOTIONS_EMAIL,
+        channel=ConsentEvent.Channel.EMAIL_LINK,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        wording_text=wording_text,
+        note="one-click (RFC 8058)" if one_click else "unsubscribe page",
+    )
+
+
+@transaction.atomic
+def consent_states_rebuild(*, batch_size: int = 2000) -> int:
+    """Recompute the whole current-state table from the ledger (a repair tool).
+
+    The ledger is the record; the state table is derived from it. Run it with writes
+    paused (it does not lock out concurrent consent events). Returns the rows written.
+    """
+    latest_id = (
+        ConsentEvent.objects.filter(
+            customer_id=OuterRef("customer_id"), purpose_id=OuterRef("purpose_id")
+        )
+        .order_by("-occurred_at", "-id")
+        .values("id")[:1]
+    )
+    event_ids = list(
+        ConsentEvent.objects.order_by()
+        .values("customer_id", "purpose_id")
+        .distinct()
+        .annotate(latest=Subquery(latest_id))
+        .values_list("latest", flat=True)
+    )
+    ConsentState.objects.all().delete()
+    written = 0
+    for start in range(0, len(event_ids), batch_size):
+        events = ConsentEvent.objects.filter(pk__in=event_ids[start : start + batch_size])
+        written += len(
+            ConsentState.objects.bulk_create(
+                ConsentState(
+                    customer_id=e.customer_id,
+                    purpose_id=e.purpose_id,
+                    is_granted=e.action == ConsentEvent.Action.GRANT,
+                    event_id=e.pk,
+                    changed_at=e.occurred_at,
+                )
+                for e in events
+            )
+        )
+    logger.info("consents.states_rebuilt rows=%s", written)
+    return written

@@ -1,3 +1,11 @@
+from django.urls import path
+
+from . import views
+
 app_name = "consents"
 
-urlpatterns = []
+urlpatterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("privacy-policy/", views.policy_current, name="policy_current"),
+    path("privacy-policy/<str:label>/", views.policy_version, name="policy_version"),
+]

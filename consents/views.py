@@ -1,0 +1,95 @@
+"""Customer pages of the consents app: unsubscribe (4.3) and the policy text (7.1)."""
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Customer
+
+from .models import PolicyVersion
+from .selectors import PROMOTIONS_EMAIL, consent_is_granted, policy_version_in_force
+from .services import promotions_unsubscribe
+from .tokens import unsubscribe_token_read
+
+
+def _mask_email(email: str) -> str:
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}{'•' * max(len(local) - 1, 3)}@{domain}"
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST without a CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """GET: confirmation page; POST (its button or an RFC 8058 one-click): withdraw 4.2.6."""
+    data = unsubscribe_token_read(token=token)
+    customer = None
+    if data is not None and data.purpose_code == PROMOTIONS_EMAIL:
+        customer = Customer.objects.filter(pk=data.customer_id).first()
+    if customer is None:
+        # Tampered, foreign or for a customer who no longer exists: change nothing.
+        return render(request, "consents/unsubscribe_invalid.html", status=400)
+
+    # The customer's own language, unless they picked one with the switch on the page.
+    language = customer.preferred_language
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        language = request.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"customer": customer, "masked_email": _mask_email(customer.email)}
+        if request.method == "GET":
+            context["already"] = not consent_is_granted(
+                customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL
+            )
+            response = render(request, "consents/unsubscribe_confirm.html", context)
+        else:
+            one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+            wording = (
+                ""
+                if one_click
+                else render_to_string("consents/unsubscribe_question.txt", context).strip()
+            )
+            event = promotions_unsubscribe(
+                customer=customer,
+                ip_address=_client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                wording_text=wording,
+                one_click=one_click,
+            )
+            context["event"] = event
+            response = render(request, "consents/unsubscribe_done.html", context)
+        response["Content-Language"] = language
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def policy_current(request):
+    version = policy_version_in_force()
+    if version is None:
+        raise Http404
+    return _policy_page(request, version)
+
+
+def policy_version(request, label: str):
+    version = PolicyVersion.objects.published().filter(label=label).first()
+    if version is None:
+        raise Http404
+    return _policy_page(request, version)
+
+
+def _policy_page(request, version: PolicyVersion):
+    language = translation.get_language()[:2]
+    context = {
+        "version": version,
+        "text": version.text_for(language),
+        "translated": bool(getattr(version, f"text_{language}", "")),
+        "in_force": policy_version_in_force(),
+    }
+    return render(request, "consents/policy.html", context)

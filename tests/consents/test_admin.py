@@ -1,0 +1,163 @@
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from consents.models import ConsentEvent, PolicyVersion, Purpose
+
+from .factories import PolicyVersionFactory, grant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer_client(client, officer):
+    client.force_login(officer)
+    return client
+
+
+def test_ledger_list_filters_and_search_by_phone(officer_client, customer):
+    grant(customer)
+    local_phone = "8" + customer.phone[2:]  # as a person types it: 8 701 ...
+
+    response = officer_client.get(
+        "/admin/consents/consentevent/",
+        {"q": local_phone, "action__exact": "grant", "channel__exact": "registration"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
+
+
+def test_saving_over_an_event_in_the_admin_is_refused(officer_client, customer):
+    event = grant(customer)
+    url = f"/admin/consents/consentevent/{event.pk}/change/"
+
+    assert officer_client.get(url).status_code == 200  # viewing is fine
+    response = officer_client.post(url, {"note": "edited", "action": "withdraw"})
+
+    assert response.status_code == 403
+    assert ConsentEvent.objects.get(pk=event.pk).note == ""
+
+
+def test_deleting_an_event_in_the_admin_is_refused(officer_client, customer):
+    event = grant(customer)
+
+    response = officer_client.post(
+        f"/admin/consents/consentevent/{event.pk}/delete/", {"post": "yes"}
+    )
+    changelist = officer_client.get("/admin/consents/consentevent/")
+
+    assert response.status_code == 403
+    assert (
+        "delete_selected"
+        not in changelist.context["action_form"].fields["action"].choices.__str__()
+    )
+    assert ConsentEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_staff_record_a_choice_on_the_customers_behalf(officer_client, officer, customer):
+    purpose = Purpose.objects.get(code="4.2.10")
+
+    response = officer_client.post(
+        "/admin/consents/consentevent/add/",
+        {
+            "customer": customer.pk,
+            "purpose": purpose.pk,
+            "action": "grant",
+            "occurred_at_0": timezone.localdate().isoformat(),
+            "occurred_at_1": "00:00:00",
+            "note": "signed form no. 17",
+            "wording_text": "Согласен на передачу данных банку-партнёру",
+        },
+    )
+
+    assert response.status_code == 302
+    event = ConsentEvent.objects.get(customer=customer)
+    assert (event.actor, event.channel, event.note) == (officer, "staff", "signed form no. 17")
+    assert event.wording.text == "Согласен на передачу данных банку-партнёру"
+
+
+def test_admin_refuses_to_record_a_contract_purpose(officer_client, customer):
+    purpose = Purpose.objects.get(code="4.2.3")
+    now = timezone.localtime()
+
+    response = officer_client.post(
+        "/admin/consents/consentevent/add/",
+        {
+            "customer": customer.pk,
+            "purpose": purpose.pk,
+            "action": "withdraw",
+            "occurred_at_0": now.date().isoformat(),
+            "occurred_at_1": "00:00:00",
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert not ConsentEvent.objects.exists()
+
+
+def test_support_agent_sees_the_ledger_but_cannot_add(client, support_agent, customer):
+    grant(customer)
+    client.force_login(support_agent)
+
+    assert client.get("/admin/consents/consentevent/").status_code == 200
+    assert client.get("/admin/consents/consentevent/add/").status_code == 403
+
+
+def test_customer_page_shows_current_consents(officer_client, customer):
+    grant(customer, "4.2.6")
+
+    page = officer_client.get(f"/admin/accounts/customer/{customer.pk}/change/").content.decode()
+
+    assert "current consents" in page.lower() or "текущие согласия" in page.lower()
+    assert "4.2.6" in page
+
+
+def test_proof_export_is_an_admin_action_on_customers(officer_client, customer):
+    grant(customer, ip_address="198.51.100.4")
+
+    response = officer_client.post(
+        "/admin/accounts/customer/",
+        {"action": "export_proof_json", "_selected_action": [customer.pk]},
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="consent-proof-')
+    proof = json.loads(response.content)
+    assert proof["customer"]["email"] == customer.email
+    assert proof["events"][0]["ip_address"] == "198.51.100.4"
+
+
+def test_published_version_is_read_only_with_each_language_rendered(officer_client):
+    v1 = PolicyVersion.objects.get(label="1")
+    url = f"/admin/consents/policyversion/{v1.pk}/change/"
+
+    page = officer_client.get(url).content.decode()
+    response = officer_client.post(url, {"label": "1", "text_ru": "Другой текст"})
+
+    assert "<p>Политика конфиденциальности персональных данных</p>" in page
+    assert response.status_code == 403
+    assert (
+        officer_client.post(
+            f"/admin/consents/policyversion/{v1.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert PolicyVersion.objects.get(pk=v1.pk).text_ru.startswith("Политика")
+
+
+def test_publish_action_publishes_a_draft(officer_client, officer):
+    draft = PolicyVersionFactory(
+        is_material=False, effective_from=timezone.now() + timedelta(days=10)
+    )
+
+    officer_client.post(
+        "/admin/consents/policyversion/",
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+
+    draft.refresh_from_db()
+    assert draft.is_published
+    assert draft.history.first().history_user == officer

@@ -1,0 +1,90 @@
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+
+from consents.services import promotion_email_enqueue
+from homeshop_privacy.errors import DomainError
+from homeshop_privacy.models import OutboundMessage
+from homeshop_privacy.outbox import message_send
+from tests.factories import CustomerFactory
+
+from .factories import grant, withdraw
+
+pytestmark = pytest.mark.django_db
+
+
+def _send(**kw):
+    defaults = {
+        "campaign": "black-friday-2026",
+        "subject": "Чёрная пятница: скидки до 50%",
+        "body_text": "Скидки на технику до 50% до воскресенья.",
+        "body_html": "<html><body><p>Скидки на технику до 50%.</p></body></html>",
+    }
+    return promotion_email_enqueue(**{**defaults, **kw})
+
+
+def test_promotional_email_is_refused_to_a_customer_who_withdrew(customer):
+    grant(customer)
+    withdraw(customer)
+
+    with pytest.raises(DomainError):
+        _send(customer=customer)
+    assert not OutboundMessage.objects.filter(recipient=customer.email).exists()
+
+
+def test_promotional_email_is_refused_to_a_customer_who_never_consented(customer):
+    grant(customer, "4.2.7")  # advertising is not promotions by email
+
+    with pytest.raises(DomainError):
+        _send(customer=customer)
+    assert not OutboundMessage.objects.exists()
+
+
+def test_promotional_email_ends_with_the_unsubscribe_link_and_one_click_headers(
+    customer, django_capture_on_commit_callbacks
+):
+    grant(customer)
+    with django_capture_on_commit_callbacks():
+        message = _send(customer=customer)
+    message_send(message_id=message.pk)
+
+    [email] = mail.outbox
+    assert email.to == [customer.email]
+    link = email.extra_headers["List-Unsubscribe"].strip("<>")
+    assert urlsplit(link).path.startswith("/unsubscribe/")
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    last_line = email.body.rstrip().splitlines()[-1]
+    assert last_line == f"Отписаться / Unsubscribe: {link}"
+    html = email.alternatives[0][0]
+    assert html.index(link) > html.index("Скидки на технику") and html.endswith("</body></html>")
+
+
+def test_the_link_in_the_email_unsubscribes(client, customer):
+    grant(customer)
+    link = _send(customer=customer).headers["List-Unsubscribe"].strip("<>")
+
+    client.post(urlsplit(link).path, {"List-Unsubscribe": "One-Click"})
+
+    with pytest.raises(DomainError):
+        _send(customer=customer, campaign="next-week")
+
+
+def test_footer_is_in_the_customers_language():
+    customer = CustomerFactory(preferred_language="en")
+    grant(customer)
+
+    message = _send(customer=customer, subject="Black Friday", body_text="Up to 50% off.")
+
+    assert message.body_text.rstrip().splitlines()[-1].startswith("Unsubscribe: http")
+    assert message.language == "en"
+
+
+def test_the_same_campaign_is_written_once_per_customer(customer):
+    grant(customer)
+
+    first = _send(customer=customer)
+    second = _send(customer=customer)
+
+    assert first.pk == second.pk
+    assert OutboundMessage.objects.count() == 1
