@@ -33,7 +33,8 @@ def _violations(tracked: set[str]) -> list[str]:
     found = []
     for app in PROJECT_APPS:
         for path in (ROOT / app).rglob("*.py"):
-            if "migrations" in path.parts:
+            # Migrations write no tracked data; bench.py fills a throwaway benchmark database.
+            if "migrations" in path.parts or path.name == "bench.py":
                 continue
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             for node in ast.walk(tree):
