@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.urls import reverse
@@ -10,7 +11,15 @@ from homeshop_privacy.admin_base import EstimatedCountPaginator, TrackedAdmin
 
 from . import selectors, services
 from .forms import CustomerForm
-from .models import Address, Customer, CustomerDevice, Order, User, VisitEvent
+from .models import (
+    AccountClosureRequest,
+    Address,
+    Customer,
+    CustomerDevice,
+    Order,
+    User,
+    VisitEvent,
+)
 
 
 @admin.register(User)
@@ -164,3 +173,59 @@ class VisitEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ClosureDecisionForm(forms.ModelForm):
+    """Staff decide a 2.2 closure request: close the account, or refuse with a reason."""
+
+    class Meta:
+        model = AccountClosureRequest
+        fields = ["status", "decision_note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if status == AccountClosureRequest.Status.REQUESTED:
+            self.add_error(
+                "status", _("Choose whether the account is closed or the request refused.")
+            )
+        if (
+            status == AccountClosureRequest.Status.REFUSED
+            and not cleaned.get("decision_note", "").strip()
+        ):
+            self.add_error("decision_note", _("Say why the request is refused."))
+        return cleaned
+
+
+@admin.register(AccountClosureRequest)
+class AccountClosureRequestAdmin(TrackedAdmin):
+    form = ClosureDecisionForm
+    list_display = ("id", "customer", "status", "requested_at", "decided_at", "decided_by")
+    list_filter = ("status",)
+    search_fields = ("=customer__email",)
+    list_select_related = ("customer", "decided_by")
+    ordering = ("-requested_at", "-id")
+    date_hierarchy = "requested_at"
+    readonly_fields = ("customer", "comment", "requested_at", "decided_at", "decided_by")
+    fields = readonly_fields + ("status", "decision_note")
+
+    def has_add_permission(self, request):
+        # Requests come from the customers themselves (the account page).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.is_open:
+            # A decision is final; a new request starts a new row.
+            return self.fields
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        services.account_closure_decide(
+            closure_request=obj,
+            actor=request.user,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["decision_note"],
+        )

@@ -206,6 +206,17 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "first_seen_at": C.DEVICES,
         "last_seen_at": C.DEVICES,
     },
+    # 2.2: the request is about the customer's own account; who decided it is staff data.
+    "accounts.accountclosurerequest": {
+        "id": C.TECHNICAL,
+        "customer": C.TECHNICAL,
+        "status": C.ACCOUNT,
+        "comment": C.CORRESPONDENCE,
+        "requested_at": C.ACCOUNT,
+        "decided_at": C.ACCOUNT,
+        "decided_by": C.TECHNICAL,
+        "decision_note": C.CORRESPONDENCE,
+    },
     "accounts.visitevent": {
         "id": C.TECHNICAL,
         "occurred_at": C.VISITS,

@@ -1,6 +1,12 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
-from .models import Customer
+from homeshop_privacy import outbox
+
+from .models import Address, Customer, Language
 from .validators import phone_to_e164
 
 
@@ -16,3 +22,109 @@ class CustomerForm(forms.ModelForm):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip()
+
+
+# Customer account pages (5.1.2, 5.2.1, 2.2) ----------------------------------------
+
+
+class CustomerAuthenticationForm(AuthenticationForm):
+    """Sign-in by email and password, with messages translated in this app (kk too)."""
+
+    error_messages = {
+        "invalid_login": _("The email address or password is not correct."),
+        "inactive": _("This account is closed."),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("Email address")
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "email", "inputmode": "email", "autocapitalize": "none"}
+        )
+        self.fields["password"].label = _("Password")
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """ "Forgot password" for customers; the email goes through the outbox, never directly.
+
+    Only active users linked to a customer get a link: the admin's staff accounts are not
+    reset from a public page.
+    """
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if _has_customer(user))
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        user = context["user"]
+        subject = " ".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        # The token changes whenever the password or last sign-in changes, so a second
+        # click in the same moment is one message and a later request a new one.
+        outbox.message_enqueue(
+            reason="accounts.password_reset",
+            key=outbox.object_key(user, "password-reset", context["token"]),
+            recipient=to_email,
+            subject=subject.strip(),
+            body_text=body,
+            language=translation.get_language() or "ru",
+        )
+
+
+def _has_customer(user) -> bool:
+    return Customer.objects.filter(user=user).exists()
+
+
+class CustomerDataForm(forms.Form):
+    """The 3.2 data a customer corrects themselves (5.1.2)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        help_text=_("Any usual form: +7 701 234 56 78, 8 701 234 5678, 87012345678."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+
+    def clean_phone(self):
+        return phone_to_e164(self.cleaned_data["phone"])
+
+
+class AddressForm(forms.ModelForm):
+    class Meta:
+        model = Address
+        fields = ["city", "street", "apartment", "postal_code", "is_default"]
+        labels = {"is_default": _("Use this address by default")}
+
+
+class AccountClosureForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Why are you leaving? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I ask Homeshop.kz to close my account."),
+        required=True,
+    )

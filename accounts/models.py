@@ -283,3 +283,74 @@ class VisitEvent(models.Model):
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.page_url[:60]}"
+
+
+class AccountClosureRequest(models.Model):
+    """2.2: a customer who disagrees with the policy stops using the site and may ask
+    for the account to be closed. The request is tracked until staff close the account
+    (``done``) or refuse (``refused``, e.g. an order is still being delivered).
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        DONE = "done", _("Account closed")
+        REFUSED = "refused", _("Refused")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="closure_requests",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED
+    )
+    comment = models.TextField(_("customer's comment"), max_length=2000, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("account closure request")
+        verbose_name_plural = _("account closure requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["requested", "done", "refused"]),
+                name="accounts_closure_status_valid",
+            ),
+            # 2.2: one open request per customer; asking again shows the open one.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(status="requested"),
+                name="accounts_closure_one_open_per_customer",
+            ),
+            # A decided request says when it was decided; an open one has no decision yet.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="requested", decided_at__isnull=True)
+                    | (~models.Q(status="requested") & models.Q(decided_at__isnull=False))
+                ),
+                name="accounts_closure_decided_at_matches_status",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "requested_at"], name="accounts_closure_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} — {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.REQUESTED

@@ -1,8 +1,13 @@
 """Reads of customers and their data, returning querysets with their joins."""
 
-from django.db.models import QuerySet
+from datetime import date, datetime
+from decimal import Decimal
 
-from .models import Customer, Order
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .classification import personal_fields
+from .models import AccountClosureRequest, Address, Customer, CustomerDevice, Order, User
 
 
 def customer_by_email(*, email: str) -> Customer | None:
@@ -16,3 +21,132 @@ def customers_search(*, term: str) -> QuerySet[Customer]:
 
 def customer_orders(*, customer: Customer) -> QuerySet[Order]:
     return Order.objects.filter(customer=customer).select_related("delivery_address")
+
+
+def customer_for_user(*, user) -> Customer | None:
+    """The customer a signed-in person is, or None (staff-only users, anonymous)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Customer.objects.filter(user=user).first()
+
+
+def customer_addresses(*, customer: Customer) -> QuerySet[Address]:
+    return Address.objects.filter(customer=customer)
+
+
+def customer_devices(*, customer: Customer) -> QuerySet[CustomerDevice]:
+    return CustomerDevice.objects.filter(customer=customer)
+
+
+def customer_closure_requests(*, customer: Customer) -> QuerySet[AccountClosureRequest]:
+    return AccountClosureRequest.objects.filter(customer=customer)
+
+
+def customer_open_closure_request(*, customer: Customer) -> AccountClosureRequest | None:
+    return (
+        customer_closure_requests(customer=customer)
+        .filter(status=AccountClosureRequest.Status.REQUESTED)
+        .first()
+    )
+
+
+# 5.2.1: the download of everything held about a customer ---------------------------
+
+EXPORT_FORMAT = "homeshop-privacy/customer-export/1"
+# Personal by the table, but never handed out: a password hash is a secret, not data
+# about the person.
+EXPORT_NEVER = {"accounts.user": {"password"}}
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _export_fields(model) -> list:
+    never = EXPORT_NEVER.get(model._meta.label_lower, set())
+    names = [name for name in personal_fields(model) if name not in never]
+    return [model._meta.get_field(name) for name in names]
+
+
+def _row(obj, fields) -> dict:
+    row = {}
+    for f in fields:
+        if f.is_relation:
+            # A personal link (an order's delivery address) is shown as its text.
+            related = getattr(obj, f.name)
+            row[f.name] = str(related) if related is not None else None
+        elif f.choices:
+            row[f.name] = getattr(obj, f.attname)
+            row[f"{f.name}_display"] = str(getattr(obj, f"get_{f.name}_display")())
+        else:
+            row[f.name] = _plain(getattr(obj, f.attname))
+    return row
+
+
+def _rows(queryset, model) -> list[dict]:
+    fields = _export_fields(model)
+    related = [f.name for f in fields if f.is_relation]
+    if related:
+        queryset = queryset.select_related(*related)
+    return [_row(obj, fields) for obj in queryset.iterator(chunk_size=2000)]
+
+
+def _history_rows(model, **filters) -> list[dict]:
+    """Earlier versions of the customer's own records (5.1.2 keeps old values)."""
+    fields = _export_fields(model)
+    historical = model.history.model
+    names = [f.attname for f in fields]
+    rows = []
+    for version in (
+        historical.objects.filter(**filters).order_by("history_date", "history_id").iterator()
+    ):
+        row = {
+            "changed_at": version.history_date.isoformat(),
+            "change": {"+": "created", "~": "changed", "-": "deleted"}[version.history_type],
+        }
+        row.update({name: _plain(getattr(version, name)) for name in names})
+        rows.append(row)
+    return rows
+
+
+def customer_data_export(*, customer: Customer) -> dict:
+    """Everything held about ``customer`` as JSON-ready data (5.2.1, 3.2, 3.4).
+
+    The fields come from ``accounts.classification`` (only personal ones: ids and
+    bookkeeping are left out); other apps contribute through ``account_sections``.
+    Every query is filtered by this customer, so no one else's data can appear.
+    """
+    from homeshop_privacy import account_sections
+
+    data = {
+        "format": EXPORT_FORMAT,
+        "generated_at": timezone.now().isoformat(),
+        "customer": _row(customer, _export_fields(Customer)),
+        "user": None,
+        "addresses": _rows(customer_addresses(customer=customer), Address),
+        "orders": _rows(Order.objects.filter(customer=customer), Order),
+        "devices": _rows(customer_devices(customer=customer), CustomerDevice),
+        "account_closure_requests": _rows(
+            customer_closure_requests(customer=customer), AccountClosureRequest
+        ),
+        "history": {
+            "customer": _history_rows(Customer, id=customer.pk),
+            "addresses": _history_rows(Address, customer_id=customer.pk),
+        },
+        "sections": {},
+    }
+    if customer.user_id:
+        data["user"] = _row(customer.user, _export_fields(User))
+    for section in account_sections.sections():
+        data["sections"][section.key] = _plain(section.data(customer))
+    return data

@@ -5,12 +5,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
+from homeshop_privacy import outbox
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.history import save_tracked
 
-from .models import Address, Customer, Order, User, VisitEvent
+from .models import AccountClosureRequest, Address, Customer, Order, User, VisitEvent
 from .validators import phone_to_e164
 
 CUSTOMER_EDITABLE = ("first_name", "last_name", "phone", "email", "preferred_language")
@@ -25,6 +29,16 @@ def _normalise_contact(customer: Customer) -> None:
             customer.phone = phone_to_e164(customer.phone)
         except ValidationError as exc:
             raise DomainError({"phone": exc.error_list}) from exc
+
+
+def _refuse_taken_email(customer: Customer) -> None:
+    # 3.2: one customer per email, whatever its case. Said in words here, because the
+    # database constraint's own message names the constraint, not the problem.
+    if not customer.email:
+        return
+    taken = Customer.objects.filter(email__iexact=customer.email).exclude(pk=customer.pk)
+    if taken.exists():
+        raise DomainError({"email": [_("Another customer already uses this email address.")]})
 
 
 def _validate(obj) -> None:
@@ -78,14 +92,18 @@ def customer_update(
 def customer_save(*, customer: Customer, actor: User | None, reason: str) -> Customer:
     """Validate and save a customer edited as a whole (the admin form)."""
     _normalise_contact(customer)
+    _refuse_taken_email(customer)
     _validate(customer)
     return save_tracked(customer, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def address_save(*, address: Address, actor: User | None, reason: str = "address saved") -> Address:
-    """Add or correct a delivery address; making it the default clears the old default."""
-    _validate(address)
+    """Add or correct a delivery address; making it the default clears the old default.
+
+    The old default is cleared first, since validation checks the one-default constraint;
+    if validation then fails, the transaction undoes the clearing too.
+    """
     if address.is_default:
         others = Address.objects.select_for_update().filter(
             customer_id=address.customer_id, is_default=True
@@ -93,7 +111,35 @@ def address_save(*, address: Address, actor: User | None, reason: str = "address
         for other in others.exclude(pk=address.pk):
             other.is_default = False
             save_tracked(other, actor=actor, reason="another address made default")
+    _validate(address)
     return save_tracked(address, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def address_delete(
+    *, address: Address, actor: User | None, reason: str = "address deleted"
+) -> None:
+    """Remove a delivery address (5.1.2); its values stay in the address history.
+
+    Orders delivered to it keep their history too: they are detached with history rows
+    first, because the database's own ``SET NULL`` would rewrite them without any.
+    """
+    address = Address.objects.select_for_update().get(pk=address.pk)
+    orders = list(Order.objects.select_for_update().filter(delivery_address=address))
+    for order in orders:
+        order.delivery_address = None
+    if orders:
+        bulk_update_with_history(
+            orders,
+            Order,
+            ["delivery_address"],
+            batch_size=500,
+            default_user=actor,
+            default_change_reason="delivery address deleted by its owner",
+        )
+    address._history_user = actor
+    address._change_reason = reason
+    address.delete()
 
 
 @transaction.atomic
@@ -147,3 +193,78 @@ def visit_events_purge(*, now=None, batch_size: int = 10_000) -> int:
                 return total
             deleted, _ = VisitEvent.objects.filter(pk__in=ids).delete()
             total += deleted
+
+
+@transaction.atomic
+def account_closure_request(
+    *, customer: Customer, actor: User | None, comment: str = ""
+) -> tuple[AccountClosureRequest, bool]:
+    """2.2: record a customer's request to close their account.
+
+    Asking again while a request is open returns that request (and ``False``); the
+    partial unique constraint holds the same rule in the database. The customer gets an
+    acknowledgement through the outbox, once per request.
+    """
+    # Lock the customer so that two clicks at once cannot both find "no open request".
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    open_request = AccountClosureRequest.objects.filter(
+        customer=customer, status=AccountClosureRequest.Status.REQUESTED
+    ).first()
+    if open_request is not None:
+        return open_request, False
+    closure = AccountClosureRequest(customer=customer, comment=(comment or "").strip())
+    _validate(closure)
+    save_tracked(closure, actor=actor, reason="closure requested (2.2)")
+    _closure_email(closure, event="received")
+    return closure, True
+
+
+@transaction.atomic
+def account_closure_decide(
+    *,
+    closure_request: AccountClosureRequest,
+    actor: User,
+    status: str,
+    note: str = "",
+) -> AccountClosureRequest:
+    """Staff close the account (``done``) or refuse the request, with a note.
+
+    Closing deactivates the customer's sign-in; their data then follow the retention
+    rules (4.1) like every other customer's. The customer is told either way.
+    """
+    closure = AccountClosureRequest.objects.select_for_update().get(pk=closure_request.pk)
+    if status not in (AccountClosureRequest.Status.DONE, AccountClosureRequest.Status.REFUSED):
+        raise DomainError(_("Choose whether the account is closed or the request refused."))
+    if not closure.is_open:
+        raise DomainError(_("This request was already decided."))
+    if status == AccountClosureRequest.Status.REFUSED and not (note or "").strip():
+        raise DomainError({"decision_note": [_("Say why the request is refused.")]})
+    closure.status = status
+    closure.decided_at = timezone.now()
+    closure.decided_by = actor
+    closure.decision_note = (note or "").strip()
+    _validate(closure)
+    save_tracked(closure, actor=actor, reason=f"closure {status}")
+    user = closure.customer.user
+    if status == AccountClosureRequest.Status.DONE and user is not None and user.is_active:
+        user.is_active = False
+        save_tracked(user, actor=actor, reason="account closed at the customer's request (2.2)")
+    _closure_email(closure, event=status)
+    return closure
+
+
+def _closure_email(closure: AccountClosureRequest, *, event: str) -> None:
+    customer = closure.customer
+    language = customer.preferred_language
+    with translation.override(language):
+        context = {"customer": customer, "closure": closure, "site_url": settings.SITE_URL}
+        subject = render_to_string("accounts/email/closure_subject.txt", context).strip()
+        body = render_to_string(f"accounts/email/closure_{event}.txt", context)
+    outbox.message_enqueue(
+        reason=f"accounts.closure_{event}",
+        key=outbox.object_key(closure, event),
+        recipient=customer.email,
+        subject=" ".join(subject.splitlines()),
+        body_text=body,
+        language=language,
+    )

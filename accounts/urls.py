@@ -1,3 +1,34 @@
+from django.urls import path
+
+from . import views
+
 app_name = "accounts"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.AccountHomeView.as_view(), name="home"),
+    path("login/", views.CustomerLoginView.as_view(), name="login"),
+    path("logout/", views.CustomerLogoutView.as_view(), name="logout"),
+    path("password/reset/", views.CustomerPasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        views.CustomerPasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.CustomerPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        views.CustomerPasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("edit/", views.CustomerDataEditView.as_view(), name="edit"),
+    path("addresses/add/", views.AddressEditView.as_view(), name="address_add"),
+    path("addresses/<int:pk>/edit/", views.AddressEditView.as_view(), name="address_edit"),
+    path("addresses/<int:pk>/delete/", views.AddressDeleteView.as_view(), name="address_delete"),
+    path("export/my-data.json", views.ExportJSONView.as_view(), name="export_json"),
+    path("export/my-data.zip", views.ExportCSVView.as_view(), name="export_csv"),
+    path("close/", views.AccountClosureView.as_view(), name="close"),
+]

@@ -1,0 +1,334 @@
+"""Customer account pages (5.2.1): sign in, see everything held, correct it (5.1.2),
+download it, ask to close the account (2.2). Views stay thin: reads through
+``selectors``, writes through ``services``; other apps appear through
+``homeshop_privacy.account_sections``.
+"""
+
+import csv
+import io
+import json
+import logging
+import zipfile
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import FormView, TemplateView
+
+from homeshop_privacy import account_sections
+from homeshop_privacy.errors import DomainError
+
+from . import selectors, services
+from .forms import (
+    AccountClosureForm,
+    AddressForm,
+    CustomerAuthenticationForm,
+    CustomerDataForm,
+    OutboxPasswordResetForm,
+)
+from .models import Address
+from .services import CUSTOMER_EDITABLE
+
+logger = logging.getLogger(__name__)
+
+ORDERS_PER_PAGE = 20
+CUSTOMER_REASON = "corrected by the customer on the account page (5.1.2)"
+
+
+def apply_domain_error(form, exc: DomainError) -> None:
+    """Show a service's refusal next to the inputs it names (else above the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# Sign-in, sign-out, forgotten password ------------------------------------------------
+
+
+class CustomerLoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = CustomerAuthenticationForm
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("accounts:home")
+
+
+class CustomerLogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("accounts:login")
+
+
+class CustomerPasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    form_class = OutboxPasswordResetForm
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    email_template_name = "accounts/email/password_reset.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self):
+        # Links point at the configured site, never at whatever Host the request named.
+        return {"site_url": settings.SITE_URL}
+
+
+class CustomerPasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class CustomerPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class CustomerPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+# Pages of a signed-in customer -----------------------------------------------------------
+
+
+@method_decorator(never_cache, name="dispatch")
+class CustomerRequiredMixin(LoginRequiredMixin):
+    """Signed in and linked to a customer; a staff-only account gets a page saying so."""
+
+    login_url = reverse_lazy("accounts:login")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.customer = selectors.customer_for_user(user=request.user)
+        if self.customer is None:
+            return render(request, "accounts/no_customer.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AccountHomeView(CustomerRequiredMixin, TemplateView):
+    """5.2.1: everything held about the customer, on one page."""
+
+    template_name = "accounts/home.html"
+
+    def get_context_data(self, **kwargs):
+        customer = self.customer
+        orders = Paginator(selectors.customer_orders(customer=customer), ORDERS_PER_PAGE)
+        sections = [
+            (section, section.render_html(request=self.request, customer=customer))
+            for section in account_sections.sections()
+            if section.show_on_page
+        ]
+        return super().get_context_data(
+            customer=customer,
+            addresses=list(selectors.customer_addresses(customer=customer)),
+            orders_page=orders.get_page(self.request.GET.get("page")),
+            devices=list(selectors.customer_devices(customer=customer)),
+            open_closure=selectors.customer_open_closure_request(customer=customer),
+            sections=sections,
+            **kwargs,
+        )
+
+
+class CustomerDataEditView(CustomerRequiredMixin, FormView):
+    """5.1.2: the customer corrects their data; the old values stay in the history."""
+
+    template_name = "accounts/customer_form.html"
+    form_class = CustomerDataForm
+    success_url = reverse_lazy("accounts:home")
+
+    def get_initial(self):
+        initial = {name: getattr(self.customer, name) for name in CUSTOMER_EDITABLE}
+        initial["phone"] = self.customer.phone_display
+        return initial
+
+    def form_valid(self, form):
+        changes = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if getattr(self.customer, name) != value
+        }
+        if not changes:
+            messages.info(self.request, _("Nothing was changed."))
+            return redirect(self.success_url)
+        try:
+            services.customer_update(
+                customer=self.customer,
+                actor=self.request.user,
+                reason=CUSTOMER_REASON,
+                **changes,
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your data were saved."))
+        response = redirect(self.success_url)
+        if "preferred_language" in changes:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, changes["preferred_language"])
+        return response
+
+
+class AddressEditView(CustomerRequiredMixin, FormView):
+    """Add (no ``pk``) or correct one of the customer's own delivery addresses."""
+
+    template_name = "accounts/address_form.html"
+    form_class = AddressForm
+    success_url = reverse_lazy("accounts:home")
+
+    def get_address(self) -> Address:
+        if "pk" in self.kwargs:
+            # Someone else's address id is "not found", not "forbidden".
+            return get_object_or_404(
+                selectors.customer_addresses(customer=self.customer), pk=self.kwargs["pk"]
+            )
+        return Address(customer=self.customer)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.get_address()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(is_new="pk" not in self.kwargs, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.address_save(
+                address=form.instance,
+                actor=self.request.user,
+                reason="address saved by the customer (5.1.2)",
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The address was saved."))
+        return redirect(self.success_url)
+
+
+class AddressDeleteView(CustomerRequiredMixin, TemplateView):
+    template_name = "accounts/address_confirm_delete.html"
+
+    def get_address(self) -> Address:
+        return get_object_or_404(
+            selectors.customer_addresses(customer=self.customer), pk=self.kwargs["pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(address=self.get_address(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        services.address_delete(
+            address=self.get_address(),
+            actor=request.user,
+            reason="address deleted by the customer (5.1.2)",
+        )
+        messages.success(request, _("The address was deleted."))
+        return redirect("accounts:home")
+
+
+class ExportJSONView(CustomerRequiredMixin, View):
+    """5.2.1: download everything held, as one JSON file."""
+
+    def get(self, request, *args, **kwargs):
+        data = selectors.customer_data_export(customer=self.customer)
+        logger.info("account.export customer=%s format=json", self.customer.pk)
+        response = HttpResponse(
+            json.dumps(data, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = _attachment(self.customer, "json")
+        return response
+
+
+class ExportCSVView(CustomerRequiredMixin, View):
+    """5.2.1: the same data as CSV files (one per table) in a zip, for spreadsheets."""
+
+    def get(self, request, *args, **kwargs):
+        data = selectors.customer_data_export(customer=self.customer)
+        logger.info("account.export customer=%s format=csv", self.customer.pk)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, rows in _tables(data):
+                archive.writestr(f"{name}.csv", _csv(rows))
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = _attachment(self.customer, "zip")
+        return response
+
+
+def _attachment(customer, extension: str) -> str:
+    day = timezone.localdate().isoformat()
+    return f'attachment; filename="homeshop-my-data-{customer.pk}-{day}.{extension}"'
+
+
+def _tables(data: dict):
+    """Flatten the export into (file name, list of row dicts)."""
+    yield "customer", [data["customer"]]
+    if data["user"]:
+        yield "sign_in_account", [data["user"]]
+    for key in ("addresses", "orders", "devices", "account_closure_requests"):
+        yield key, data[key]
+    for key, rows in data["history"].items():
+        yield f"history_{key}", rows
+    for key, value in data["sections"].items():
+        if isinstance(value, dict):
+            # A section that is a dict of tables becomes one file per table.
+            if value and all(isinstance(v, list) for v in value.values()):
+                for sub, rows in value.items():
+                    yield f"{key}_{sub}", rows
+                continue
+            value = [value]
+        yield key, value
+
+
+def _csv(rows) -> str:
+    rows = [row if isinstance(row, dict) else {"value": row} for row in rows]
+    columns = []
+    for row in rows:
+        columns += [column for column in row if column not in columns]
+    out = io.StringIO()
+    out.write("\ufeff")  # so that spreadsheet programs read the Cyrillic text as UTF-8
+    writer = csv.DictWriter(out, fieldnames=columns or ["value"])
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                for k, v in row.items()
+            }
+        )
+    return out.getvalue()
+
+
+class AccountClosureView(CustomerRequiredMixin, FormView):
+    """2.2: a customer who disagrees with the policy asks to close the account."""
+
+    template_name = "accounts/closure.html"
+    form_class = AccountClosureForm
+    success_url = reverse_lazy("accounts:close")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            customer=self.customer,
+            open_closure=selectors.customer_open_closure_request(customer=self.customer),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            _closure, created = services.account_closure_request(
+                customer=self.customer,
+                actor=self.request.user,
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+            return self.form_invalid(form)
+        if created:
+            messages.success(self.request, _("Your request to close the account was received."))
+        else:
+            messages.info(self.request, _("Your earlier request is still being processed."))
+        return redirect(self.success_url)
