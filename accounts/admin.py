@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from homeshop_privacy.access_log import PersonalDataAdminMixin
 from homeshop_privacy.admin_base import EstimatedCountPaginator, TrackedAdmin
 
 from . import selectors, services
@@ -61,7 +62,7 @@ RECENT_ORDERS = 10
 
 
 @admin.register(Customer)
-class CustomerAdmin(TrackedAdmin):
+class CustomerAdmin(PersonalDataAdminMixin, TrackedAdmin):
     form = CustomerForm
     list_display = (
         "id",
@@ -73,7 +74,8 @@ class CustomerAdmin(TrackedAdmin):
         "created_at",
     )
     list_filter = ("preferred_language",)
-    search_fields = ("=email", "=phone", "last_name")
+    search_fields = ("email", "phone", "last_name")
+    search_help_text = _("Exact email, phone (any format) or last name.")
     ordering = ("-id",)
     raw_id_fields = ("user",)
     inlines = [AddressInline, DeviceInline]
@@ -119,13 +121,8 @@ class CustomerAdmin(TrackedAdmin):
         return False
 
     def get_search_results(self, request, queryset, search_term):
-        from .validators import phone_to_e164
-
-        try:
-            search_term = phone_to_e164(search_term)
-        except Exception:  # noqa: BLE001 - not a phone number: search as typed
-            pass
-        return super().get_search_results(request, queryset, search_term)
+        # Every branch hits an index, so search stays fast with millions of customers.
+        return selectors.customers_search(queryset=queryset, term=search_term), False
 
     def save_model(self, request, obj, form, change):
         services.customer_save(

@@ -155,6 +155,14 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "posted_tracking_number": C.CORRESPONDENCE,
         "pdf": C.CORRESPONDENCE,
     },
+    "homeshop_privacy.personaldataaccess": {
+        "id": C.TECHNICAL,
+        "at": C.TECHNICAL,
+        "user": C.TECHNICAL,
+        "action": C.TECHNICAL,
+        "subject_key": C.TECHNICAL,
+        "path": C.TECHNICAL,
+    },
     "accounts.user": {
         "id": C.TECHNICAL,
         "password": C.ACCOUNT,

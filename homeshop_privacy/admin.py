@@ -2,9 +2,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import outbox
-from .admin_base import TrackedAdmin
+from .admin_base import EstimatedCountPaginator, TrackedAdmin
 from .errors import DomainError
-from .models import OutboundMessage
+from .models import OutboundMessage, PersonalDataAccess
 
 
 @admin.register(OutboundMessage)
@@ -45,3 +45,23 @@ class OutboundMessageAdmin(TrackedAdmin):
 
 
 from . import calendar_admin  # noqa: E402,F401  (calendar overrides, issue #5)
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_display = ("at", "user", "action", "subject_key", "path")
+    list_filter = ("action",)
+    search_fields = ("=subject_key", "=user__email")
+    list_select_related = ("user",)
+    ordering = ("-at", "-id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -102,3 +102,46 @@ class CalendarOverride(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d} {self.get_kind_display()}"
+
+
+class PersonalDataAccess(models.Model):
+    """1.5: which staff member looked at or exported whose personal data, and when.
+
+    Written when a staff page that shows a person's data is opened; never edited.
+    ``subject_key`` names the record (``accounts.customer:42``) so that every app can log
+    its own pages without this table depending on them.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        HISTORY = "history", _("Viewed history")
+        EXPORT = "export", _("Exported")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    subject_key = models.CharField(_("record"), max_length=160)
+    path = models.CharField(_("page"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=["view", "history", "export"]),
+                name="pd_access_action_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["subject_key", "-at"], name="pd_access_subject_idx"),
+            models.Index(fields=["user", "-at"], name="pd_access_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.action} {self.subject_key}"

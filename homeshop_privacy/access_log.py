@@ -1,0 +1,37 @@
+"""1.5: every view of a person's data by staff is attributable to one staff account."""
+
+from django.db import models
+
+from .models import PersonalDataAccess
+from .outbox import object_key
+
+
+def access_record(*, user, obj: models.Model, action: str, path: str = "") -> PersonalDataAccess:
+    return PersonalDataAccess.objects.create(
+        user=user, action=action, subject_key=object_key(obj), path=path[:500]
+    )
+
+
+def accesses_of(*, obj: models.Model):
+    return PersonalDataAccess.objects.filter(subject_key=object_key(obj)).select_related("user")
+
+
+class PersonalDataAdminMixin:
+    """For the admin of a model holding personal data: log each view of a record."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._log_access(request, object_id, PersonalDataAccess.Action.VIEW, response)
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self._log_access(request, object_id, PersonalDataAccess.Action.HISTORY, response)
+        return response
+
+    def _log_access(self, request, object_id, action, response):
+        if request.method != "GET" or response.status_code != 200:
+            return
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            access_record(user=request.user, obj=obj, action=action, path=request.path)
