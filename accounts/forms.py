@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from homeshop_privacy import outbox
 
@@ -128,3 +129,28 @@ class AccountClosureForm(forms.Form):
         label=_("I ask Homeshop.kz to close my account."),
         required=True,
     )
+
+
+# Django ships no Kazakh for the messages a customer meets when choosing a new password
+# (its Russian exists). Naming them here puts them in this app's catalogue, which fills
+# the gap: without it a Kazakh page shows them in Russian.
+DJANGO_PASSWORD_MESSAGES = (
+    _("The two password fields didn’t match."),
+    _("Enter the same password as before, for verification."),
+    ngettext_lazy(
+        "This password is too short. It must contain at least %d character.",
+        "This password is too short. It must contain at least %d characters.",
+        8,
+    ),
+    ngettext_lazy(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+        8,
+    ),
+    _("The password is too similar to the %(verbose_name)s."),
+    _("Your password can’t be too similar to your other personal information."),
+    _("This password is too common."),
+    _("Your password can’t be a commonly used password."),
+    _("This password is entirely numeric."),
+    _("Your password can’t be entirely numeric."),
+)

@@ -56,7 +56,7 @@ def test_wrong_password_is_refused_with_a_message_in_kazakh(client, me):
         HTTP_ACCEPT_LANGUAGE="kk",
     )
     assert response.status_code == 200
-    assert "Электрондық пошта мекенжайы немесе құпиясөз қате." in response.content.decode()
+    assert "Электрондық пошта мекенжайы немесе құпия сөз қате." in response.content.decode()
 
 
 def test_sign_out_ends_the_session(my_client):
