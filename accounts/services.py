@@ -75,6 +75,27 @@ def customer_create(
 
 
 @transaction.atomic
+def customer_sign_in_open(*, customer: Customer, actor: User | None) -> User:
+    """Give a customer whom the shop recorded at checkout a sign-in account (5.2.1).
+
+    The account has no usable password: the person sets one through the emailed
+    "set a password" link, which proves they read that mailbox. Refused when another
+    sign-in account already uses the address (a staff account, say).
+    """
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.user_id is not None:
+        return customer.user
+    if User.objects.filter(email__iexact=customer.email).exists():
+        raise DomainError(_("Another sign-in account already uses this email address."))
+    user = User(email=customer.email, language=customer.preferred_language)
+    user.set_unusable_password()
+    save_tracked(user, actor=actor, reason="sign-in opened for a customer (5.2.1)")
+    customer.user = user
+    save_tracked(customer, actor=actor, reason="sign-in opened (5.2.1)")
+    return user
+
+
+@transaction.atomic
 def customer_update(
     *, customer: Customer, actor: User | None, reason: str = "data corrected", **changes
 ) -> Customer:

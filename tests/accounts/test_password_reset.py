@@ -63,3 +63,64 @@ def test_staff_accounts_are_not_reset_from_the_customer_page(client, db):
     staff = StaffFactory(email="officer@homeshop.kz")
     client.post(RESET, {"email": staff.email})
     assert not OutboundMessage.objects.exists()
+
+
+def _open_link(client):
+    link = re.search(r"https?://\S+/account/password/reset/\S+/", mail.outbox[-1].body).group(0)
+    response = client.get("/" + link.split("://", 1)[1].split("/", 1)[1])
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def test_customer_recorded_at_checkout_sets_a_first_password_and_signs_in(client, db):
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(email="checkout@example.kz", preferred_language="kk")
+    assert customer.user is None
+    client.post(RESET, {"email": "Checkout@Example.kz"})
+    _send_all()
+    customer.refresh_from_db()
+    assert customer.user is not None
+    assert customer.user.email == "checkout@example.kz"
+    assert not customer.user.has_usable_password()
+    assert customer.user.language == "kk"
+    form_url = _open_link(client)
+    client.post(form_url, {"new_password1": "Abaya-150-kv12", "new_password2": "Abaya-150-kv12"})
+    client.logout()
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "checkout@example.kz", "password": "Abaya-150-kv12"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:home")
+
+
+def test_asking_twice_before_choosing_a_password_sends_a_second_link(client, db):
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(email="checkout@example.kz")
+    client.post(RESET, {"email": customer.email})
+    client.post(RESET, {"email": customer.email})
+    _send_all()
+    customer.refresh_from_db()
+    assert mail.outbox and all(m.to == [customer.email] for m in mail.outbox)
+    assert customer.user is not None
+    assert type(customer.user).objects.filter(email__iexact=customer.email).count() == 1
+
+
+def test_no_second_sign_in_is_made_for_an_address_a_staff_account_uses(client, db):
+    from tests.factories import CustomerFactory
+
+    StaffFactory(email="shared@homeshop.kz")
+    customer = CustomerFactory(email="shared@homeshop.kz")
+    client.post(RESET, {"email": customer.email})
+    customer.refresh_from_db()
+    assert customer.user is None
+    assert not OutboundMessage.objects.exists()
+
+
+def test_closed_account_gets_no_link(client, me):
+    me.user.is_active = False
+    me.user.save()
+    client.post(RESET, {"email": me.email})
+    assert not OutboundMessage.objects.exists()
