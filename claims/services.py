@@ -629,7 +629,8 @@ def _staff_message(*, claim: Claim, user: User, kind: str, today: date, reason: 
                 )
                 % context
             )
-        body = f"{lead}\n\n{gettext('Subject')}: {claim.subject}\n\n{context['link']}\n"
+        subject_label = gettext("Subject")
+        body = f"{lead}\n\n{subject_label}: {claim.subject}\n\n{context['link']}\n"
     _row, created = message_enqueue(
         reason=reason,
         key=object_key(claim, kind, today.isoformat()),

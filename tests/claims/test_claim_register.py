@@ -105,7 +105,7 @@ def test_attachment_over_the_size_limit_is_refused(settings):
     big = SimpleUploadedFile("scan.pdf", PDF + b"0" * (10 * 1024 * 1024), "application/pdf")
     with pytest.raises(DomainError) as error:
         register(attachments=[big])
-    assert "10 MB" in str(error.value)
+    assert "больше 10 МБ" in str(error.value)
     assert Claim.objects.count() == 0
     assert ClaimAttachment.objects.count() == 0
 
