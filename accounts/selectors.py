@@ -112,8 +112,14 @@ def _row(obj, fields) -> dict:
     return row
 
 
-def _rows(queryset, model) -> list[dict]:
-    fields = _export_fields(model)
+def personal_rows(queryset: QuerySet, *, exclude: tuple[str, ...] = ()) -> list[dict]:
+    """The personal fields (per ``accounts.classification``) of each row, JSON-ready.
+
+    Public so that other apps build their account-section export the same way: a
+    relation is given as its text, a choice as its value plus ``<name>_display``.
+    """
+    model = queryset.model
+    fields = [f for f in _export_fields(model) if f.name not in exclude]
     related = [f.name for f in fields if f.is_relation]
     if related:
         queryset = queryset.select_related(*related)
@@ -152,12 +158,10 @@ def customer_data_export(*, customer: Customer) -> dict:
         "generated_at": timezone.now().isoformat(),
         "customer": _row(customer, _export_fields(Customer)),
         "user": None,
-        "addresses": _rows(customer_addresses(customer=customer), Address),
-        "orders": _rows(Order.objects.filter(customer=customer), Order),
-        "devices": _rows(customer_devices(customer=customer), CustomerDevice),
-        "account_closure_requests": _rows(
-            customer_closure_requests(customer=customer), AccountClosureRequest
-        ),
+        "addresses": personal_rows(customer_addresses(customer=customer)),
+        "orders": personal_rows(Order.objects.filter(customer=customer)),
+        "devices": personal_rows(customer_devices(customer=customer)),
+        "account_closure_requests": personal_rows(customer_closure_requests(customer=customer)),
         "history": {
             "customer": _history_rows(Customer, id=customer.pk),
             "addresses": _history_rows(Address, customer_id=customer.pk),
