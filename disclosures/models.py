@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.classification import DataCategory
+
 from .validators import validate_bin
 
 BIN_REGEX = r"^[0-9]{12}$"
@@ -303,6 +305,14 @@ class Disclosure(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.disclosed_at:%Y-%m-%d %H:%M} → {self.recipient} ({self.basis})"
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [str(DataCategory(c).label) for c in self.categories if c in DataCategory.values]
+
+    @property
+    def is_voided(self) -> bool:
+        return hasattr(self, "void")
 
 
 class DisclosureLine(AppendOnlyModel):

@@ -468,8 +468,7 @@ def _check_lines(
     return rejected
 
 
-@transaction.atomic
-def disclosure_record(
+def _prepare(
     *,
     actor: User | None,
     recipient: Recipient,
@@ -484,12 +483,8 @@ def disclosure_record(
     legal_ground: str = "",
     note: str = "",
     now: datetime | None = None,
-) -> Disclosure:
-    """Record one disclosure to ``recipient`` concerning the customers in ``lines`` (1.3).
-
-    Every line is checked against the basis; when any fails, ``LinesRefused`` lists
-    them all and nothing is written. A courier manifest is one call.
-    """
+) -> tuple[Disclosure, list[_Line]]:
+    """Every check of ``disclosure_record``, reading only: the unsaved entry and its lines."""
     now = now or timezone.now()
     categories = _clean_categories(categories)
     purpose = _section4_purpose(purpose_code)
@@ -542,6 +537,51 @@ def disclosure_record(
         )
     except ValidationError as exc:
         raise DomainError.from_validation_error(exc) from exc
+    return disclosure, resolved
+
+
+def disclosure_check(**kwargs) -> None:
+    """Run every check of ``disclosure_record`` (same arguments) without writing: for forms."""
+    _prepare(**kwargs)
+
+
+@transaction.atomic
+def disclosure_record(
+    *,
+    actor: User | None,
+    recipient: Recipient,
+    basis: str,
+    purpose_code: str,
+    categories: Iterable[str],
+    disclosed_at: datetime,
+    lines: Sequence[LineInput] = (),
+    reference: str = "",
+    request_number: str = "",
+    request_date: date | None = None,
+    legal_ground: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> Disclosure:
+    """Record one disclosure to ``recipient`` concerning the customers in ``lines`` (1.3).
+
+    Every line is checked against the basis; when any fails, ``LinesRefused`` lists
+    them all and nothing is written. A courier manifest is one call.
+    """
+    disclosure, resolved = _prepare(
+        actor=actor,
+        recipient=recipient,
+        basis=basis,
+        purpose_code=purpose_code,
+        categories=categories,
+        disclosed_at=disclosed_at,
+        lines=lines,
+        reference=reference,
+        request_number=request_number,
+        request_date=request_date,
+        legal_ground=legal_ground,
+        note=note,
+        now=now,
+    )
     reason = f"disclosure recorded ({basis})"
     save_tracked(disclosure, actor=actor, reason=reason)
     bulk_create_tracked(
