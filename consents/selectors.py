@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -144,11 +145,22 @@ def customers_emailable() -> QuerySet[Customer]:
 def customer_ids_with_consent_at(*, purpose_code: str, at: datetime) -> QuerySet:
     """Ids of the customers whose latest event for the purpose at ``at`` is a grant.
 
-    The ledger itself, for any past moment (audits); the latest event per customer comes
-    from the (customer, purpose, occurred_at, id) index. For "now" use
+    Read from the ledger itself, for any past moment (audits). On PostgreSQL the latest
+    event per customer is one ``DISTINCT ON`` pass; elsewhere a correlated subquery over
+    the (customer, purpose, occurred_at, id) index. For "now" use
     ``customers_with_consent``, which reads the maintained current-state table.
     """
     purpose = purpose_by_code(code=purpose_code)
+    events = ConsentEvent.objects.filter(purpose=purpose, occurred_at__lte=at)
+    if connection.vendor == "postgresql":
+        latest = events.order_by("customer_id", "-occurred_at", "-id").distinct("customer_id")
+        return (
+            ConsentEvent.objects.filter(
+                pk__in=latest.values("pk"), action=ConsentEvent.Action.GRANT
+            )
+            .order_by()
+            .values_list("customer_id", flat=True)
+        )
     latest_action = (
         ConsentEvent.objects.filter(
             customer_id=OuterRef("customer_id"), purpose=purpose, occurred_at__lte=at
@@ -157,10 +169,9 @@ def customer_ids_with_consent_at(*, purpose_code: str, at: datetime) -> QuerySet
         .values("action")[:1]
     )
     return (
-        ConsentEvent.objects.filter(purpose=purpose, occurred_at__lte=at)
-        .values("customer_id")
-        .distinct()
+        events.order_by()
         .annotate(latest_action=Subquery(latest_action))
         .filter(latest_action=ConsentEvent.Action.GRANT)
         .values_list("customer_id", flat=True)
+        .distinct()
     )

@@ -18,7 +18,7 @@ from .tokens import unsubscribe_token_read
 
 def _mask_email(email: str) -> str:
     local, _at, domain = email.partition("@")
-    return f"{local[:1]}{'•' * max(len(local) - 1, 3)}@{domain}"
+    return f"{local[:1]}{'•' * min(max(len(local) - 1, 3), 6)}@{domain}"
 
 
 def _client_ip(request) -> str | None:

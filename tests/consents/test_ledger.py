@@ -213,9 +213,9 @@ def test_segment_selectors_match_a_brute_force_computation_on_generated_data():
             == expected_now
         )
         middle = T0 + timedelta(days=12, hours=5)
-        assert set(selectors.customer_ids_with_consent_at(purpose_code=code, at=middle)) == (
-            _brute_force(events, code, at=middle)
-        )
+        ids_at_middle = list(selectors.customer_ids_with_consent_at(purpose_code=code, at=middle))
+        assert len(ids_at_middle) == len(set(ids_at_middle))  # each customer once
+        assert set(ids_at_middle) == _brute_force(events, code, at=middle)
         for customer in customers[:30]:
             assert selectors.consent_is_granted(
                 customer_id=customer.pk, purpose_code=code, at=middle
