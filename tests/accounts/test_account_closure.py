@@ -120,3 +120,30 @@ def test_support_agent_sees_requests_but_cannot_delete(client, me, support_agent
     delete = reverse("admin:accounts_accountclosurerequest_delete", args=[closure.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert AccountClosureRequest.objects.filter(pk=closure.pk).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_the_same_moment_make_one_request(me):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    created = []
+
+    def ask():
+        try:
+            barrier.wait(timeout=10)
+            created.append(services.account_closure_request(customer=me, actor=me.user)[1])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(created) == [False, True]
+    assert AccountClosureRequest.objects.filter(customer=me).count() == 1
+    assert OutboundMessage.objects.filter(reason="accounts.closure_received").count() == 1

@@ -104,3 +104,43 @@ def test_a_shown_section_needs_a_way_to_render():
         AccountSection(key="test_x", title="X", data=_letters)
     # export-only sections need none
     AccountSection(key="test_x", title="X", data=_letters, show_on_page=False)
+
+
+def test_section_dates_and_amounts_become_plain_json(my_client, me):
+    from datetime import date, datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    section = AccountSection(
+        key="test_typed",
+        title="Typed",
+        data=lambda customer: {
+            "on": date(2026, 11, 25),
+            "at": datetime(2026, 11, 25, 17, 0, tzinfo=ZoneInfo("Asia/Almaty")),
+            "sum": Decimal("10.50"),
+        },
+        show_on_page=False,
+    )
+    account_sections.register(section)
+    try:
+        data = json.loads(my_client.get(reverse("accounts:export_json")).content)
+    finally:
+        account_sections.unregister(section.key)
+    assert data["sections"]["test_typed"] == {
+        "on": "2026-11-25",
+        "at": "2026-11-25T17:00:00+05:00",
+        "sum": "10.50",
+    }
+    page = my_client.get(reverse("accounts:home")).content.decode()
+    assert "Typed" not in page
+
+
+def test_personal_rows_follow_the_classification_and_can_leave_fields_out(me):
+    from accounts.selectors import personal_rows
+    from tests.factories import AddressFactory
+
+    AddressFactory(customer=me, street="ул. Толе би, 59", postal_code="050000")
+    (row,) = personal_rows(me.addresses.all(), exclude=("postal_code",))
+    assert row["street"] == "ул. Толе би, 59"
+    assert "postal_code" not in row
+    assert "id" not in row and "customer" not in row
