@@ -1,0 +1,225 @@
+"""The register in the admin: filters, search, CSV export, the customer page."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+
+from disclosures import services
+from disclosures.models import Disclosure, WrittenPermission
+from disclosures.services import LineInput
+from tests.disclosures.conftest import NOW
+from tests.disclosures.factories import WrittenPermissionFactory
+from tests.factories import CustomerFactory, OrderFactory
+
+B = Disclosure.Basis
+CHANGELIST = "admin:disclosures_disclosure_changelist"
+
+
+@pytest.fixture
+def register(officer, courier, analytics):
+    """Two deliveries (one customer each) and one 5.4.1 statistics entry."""
+    aigerim = CustomerFactory(email="Aigerim@Example.kz", phone="+77011234567")
+    other = CustomerFactory()
+    first = services.disclosure_record(
+        actor=officer,
+        recipient=courier,
+        basis=B.ORDER_FULFILMENT,
+        purpose_code="4.2.3",
+        categories=["identity", "contact", "address"],
+        disclosed_at=NOW - dt.timedelta(days=2),
+        reference="MAN-1",
+        lines=[LineInput(OrderFactory(customer=aigerim, number="HS-777").number)],
+    )
+    second = services.disclosure_record(
+        actor=officer,
+        recipient=courier,
+        basis=B.ORDER_FULFILMENT,
+        purpose_code="4.2.3",
+        categories=["identity", "address"],
+        disclosed_at=NOW - dt.timedelta(days=1),
+        reference="MAN-2",
+        lines=[LineInput(OrderFactory(customer=other, number="HS-888").number)],
+    )
+    stats = services.disclosure_record(
+        actor=officer,
+        recipient=analytics,
+        basis=B.STATISTICS,
+        purpose_code="4.2.7",
+        categories=["visits"],
+        disclosed_at=NOW - dt.timedelta(hours=3),
+    )
+    return {"aigerim": aigerim, "first": first, "second": second, "stats": stats}
+
+
+def listed(client, **params) -> list[str]:
+    response = client.get(reverse(CHANGELIST), params)
+    assert response.status_code == 200
+    return [str(d.pk) for d in response.context["cl"].result_list]
+
+
+@pytest.mark.parametrize("term", ["aigerim@example.kz", "8 701 123 45 67", "HS-777"])
+def test_search_by_customer_email_phone_or_order_number(client, officer, register, term):
+    client.force_login(officer)
+    assert listed(client, q=term) == [str(register["first"].pk)]
+
+
+def test_filters_by_basis_and_recipient_kind(client, officer, register):
+    client.force_login(officer)
+    assert listed(client, basis="5.4.1") == [str(register["stats"].pk)]
+    assert listed(client, recipient__kind="courier") == [
+        str(register["second"].pk),
+        str(register["first"].pk),
+    ]
+
+
+def read_csv(response) -> list[dict]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_csv_export_follows_the_filters(client, officer, register):
+    client.force_login(officer)
+    response = client.get(
+        reverse("admin:disclosures_disclosure_export_csv"), {"recipient__kind": "courier"}
+    )
+    assert response["Content-Disposition"] == (
+        'attachment; filename="disclosure-register-2026-11-25.csv"'
+    )
+    rows = read_csv(response)
+    assert [(r["reference"], r["order_number"], r["basis"]) for r in rows] == [
+        ("MAN-2", "HS-888", "5.4.2"),
+        ("MAN-1", "HS-777", "5.4.2"),
+    ]
+    assert rows[1]["customer_email"] == "Aigerim@Example.kz"
+    assert rows[1]["disclosed_at"] == "2026-11-23 12:00"
+    assert rows[1]["data_categories"] == "identity;contact;address"
+
+
+def test_csv_export_of_a_search_has_only_that_customer(client, officer, courier, make_orders):
+    client.force_login(officer)
+    orders = make_orders(3)
+    services.disclosure_record(
+        actor=officer,
+        recipient=courier,
+        basis=B.ORDER_FULFILMENT,
+        purpose_code="4.2.3",
+        categories=["identity"],
+        disclosed_at=NOW,
+        lines=[LineInput(o.number) for o in orders],
+    )
+    response = client.get(
+        reverse("admin:disclosures_disclosure_export_csv"), {"q": orders[1].number}
+    )
+    assert [r["order_number"] for r in read_csv(response)] == [orders[1].number]
+
+
+def test_csv_export_includes_entries_without_customer_and_voids(client, officer, register):
+    services.disclosure_void(disclosure=register["stats"], actor=officer, reason="test entry")
+    client.force_login(officer)
+    rows = read_csv(
+        client.get(reverse("admin:disclosures_disclosure_export_csv"), {"basis": "5.4.1"})
+    )
+    assert [(r["recipient"], r["customer_id"], r["void_reason"]) for r in rows] == [
+        ("ТОО «Метрика»", "", "test entry")
+    ]
+
+
+def test_customer_page_shows_that_customers_disclosures(client, officer, register):
+    client.force_login(officer)
+    url = reverse("admin:accounts_customer_change", args=[register["aigerim"].pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "ТОО «Быстрая доставка»" in page
+    assert f"#{register['first'].pk}" in page
+    assert f"#{register['second'].pk}" not in page
+
+
+def test_register_entries_cannot_be_changed_or_deleted_in_the_admin(client, officer, register):
+    client.force_login(officer)
+    pk = register["first"].pk
+    response = client.post(
+        reverse("admin:disclosures_disclosure_change", args=[pk]), {"note": "edited"}
+    )
+    assert response.status_code == 403
+    response = client.post(
+        reverse("admin:disclosures_disclosure_delete", args=[pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert Disclosure.objects.get(pk=pk).note == ""
+
+
+def add_form(courier, **overrides):
+    data = {
+        "recipient": courier.pk,
+        "basis": "5.4.2",
+        "purpose": _purpose_pk("4.2.3"),
+        "categories": ["identity", "address"],
+        "disclosed_at_0": "2026-11-25",
+        "disclosed_at_1": "10:00",
+        "order_number": "",
+        "customer": "",
+        "reference": "",
+        "request_number": "",
+        "request_date": "",
+        "legal_ground": "",
+        "note": "",
+        "void-TOTAL_FORMS": "0",
+        "void-INITIAL_FORMS": "0",
+        "lines-TOTAL_FORMS": "0",
+        "lines-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def _purpose_pk(code):
+    from consents.models import Purpose
+
+    return Purpose.objects.get(code=code).pk
+
+
+def test_officer_records_a_delivery_in_the_admin(client, officer, courier):
+    order = OrderFactory(number="HS-4242")
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:disclosures_disclosure_add"), add_form(courier, order_number="HS-4242")
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    disclosure = Disclosure.objects.get()
+    assert (disclosure.recorded_by, disclosure.lines.get().order) == (officer, order)
+
+
+def test_admin_shows_the_refusal_and_records_nothing(client, officer, analytics):
+    OrderFactory(number="HS-4243")
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:disclosures_disclosure_add"), add_form(analytics, order_number="HS-4243")
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "5.4.2" in errors["recipient"][0]
+    assert not Disclosure.objects.exists()
+
+
+def test_support_agent_sees_the_register_but_cannot_add(client, support_agent, register):
+    client.force_login(support_agent)
+    assert client.get(reverse(CHANGELIST)).status_code == 200
+    assert client.get(reverse("admin:disclosures_disclosure_add")).status_code == 403
+
+
+def test_permission_is_revoked_in_the_admin_with_its_reason(client, officer):
+    permission = WrittenPermissionFactory()
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:disclosures_writtenpermission_change", args=[permission.pk]),
+        {"revocation_reason": "Заявление клиента от 25.11.2026"},
+    )
+    assert response.status_code == 302
+    permission = WrittenPermission.objects.get(pk=permission.pk)
+    assert permission.revoked_at == NOW
+    assert permission.revocation_reason == "Заявление клиента от 25.11.2026"
+    assert permission.history.first().history_user == officer
