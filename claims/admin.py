@@ -124,12 +124,12 @@ def available_steps(claim: Claim, user) -> list[str]:
 class ClaimAdmin(TrackedAdmin):
     list_display = (
         "reference",
+        "due_badge",
+        "status",
         "claimant_name",
         "subject",
         "category",
         "assignee",
-        "status",
-        "due_badge",
         "received_on",
     )
     list_display_links = ("reference",)

@@ -63,6 +63,9 @@ class ServiceModelForm(forms.ModelForm):
     def save(self, commit=True):
         return self.result
 
+    def save_m2m(self):
+        pass  # the service wrote everything
+
 
 class ClaimRegisterForm(ServiceModelForm):
     attachments = MultipleFileField(
@@ -238,3 +241,53 @@ class CloseForm(StepForm):
         services.claim_close(
             claim=self.claim, actor=self.actor, outcome=data["outcome"], note=data["note"]
         )
+
+
+class CustomerClaimForm(forms.Form):
+    """A customer files a claim from their account (6.1: in writing, through the site)."""
+
+    category = forms.ModelChoiceField(label=_("What is it about?"), queryset=None)
+    order = forms.ModelChoiceField(label=_("Order (if any)"), queryset=None, required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    text = forms.CharField(
+        label=_("Your claim"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What happened, and what you ask us to do."),
+    )
+    attachments = MultipleFileField(
+        label=_("Documents"), help_text=_("PDF, JPEG or PNG, up to 10 MB each.")
+    )
+
+    def __init__(self, *args, customer, **kwargs):
+        from accounts.selectors import customer_orders
+
+        from .models import ClaimCategory
+
+        self.customer = customer
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ClaimCategory.objects.filter(is_active=True)
+        self.fields["order"].queryset = customer_orders(customer=customer)
+        self.fields["order"].label_from_instance = lambda order: (
+            f"№ {order.number} · {order.placed_at:%d.%m.%Y}"
+        )
+
+    def register(self, *, actor):
+        """File the claim; a refusal lands on the form and None is returned."""
+        from django.utils import timezone
+
+        data = self.cleaned_data
+        try:
+            return services.claim_register(
+                actor=actor,
+                customer=self.customer,
+                category=data["category"],
+                received_at=timezone.now(),
+                channel=Claim.Channel.WEB,
+                subject=data["subject"],
+                text=data["text"],
+                order=data.get("order"),
+                attachments=data.get("attachments") or [],
+            )
+        except DomainError as exc:
+            _add_domain_error(self, exc)
+            return None

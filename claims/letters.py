@@ -5,6 +5,7 @@ Debian package fonts-dejavu-core) so Russian and the Kazakh letters ә ғ қ ң 
 render; the core PDF fonts cover Latin only.
 """
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -14,6 +15,9 @@ from django.utils.translation import gettext
 from fpdf import FPDF
 
 from homeshop_privacy.calendar import local_date
+
+# fontTools logs every subsetting step at INFO: one letter is not worth 60 log lines.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 SENDER = "ТОО «Shoperga» / LLP “Shoperga”, Homeshop.kz"
 

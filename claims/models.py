@@ -93,8 +93,8 @@ class Claim(models.Model):
 
     class Channel(models.TextChoices):
         WEB = "web", _("Web form")
-        EMAIL = "email", _("Email")
-        POST = "post", _("Post")
+        EMAIL = "email", _("By email")
+        POST = "post", _("By post")
         IN_PERSON = "in_person", _("In person")
 
     class ClaimantKind(models.TextChoices):

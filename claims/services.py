@@ -220,6 +220,10 @@ def _acknowledge(claim: Claim) -> None:
         )
         if claim.due_explanation:
             body += "\n\n" + gettext("Why this date: %(why)s.") % {"why": claim.due_explanation}
+        if claim.customer_id and claim.customer.user_id:
+            body += "\n\n" + gettext("Follow your claim: %(url)s") % {
+                "url": settings.SITE_URL + claim.get_absolute_url()
+            }
     message_enqueue(
         reason=REASON_ACK,
         key=object_key(claim, "ack"),

@@ -1,10 +1,18 @@
-"""Files of a claim, served only to staff allowed to see them and to the claimant."""
+"""Customer pages (file and follow a claim) and the claim's private files.
+
+Files are served only to staff allowed to see them and to the claimant; to anyone else
+a claim and its files do not exist (404).
+"""
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 
+from . import selectors
+from .forms import CustomerClaimForm
 from .models import Claim, ClaimAnswer, ClaimAttachment
+
+customer_login_required = login_required(login_url="accounts:login")
 
 
 def _may_see(user, claim: Claim, permission: str) -> bool:
@@ -35,8 +43,57 @@ def attachment_download(request, pk: int):
 @login_required
 def answer_pdf(request, pk: int):
     answer = get_object_or_404(ClaimAnswer.objects.select_related("claim"), pk=pk)
-    if not answer.pdf or not _may_see(request.user, answer.claim, "claims.view_claimanswer"):
+    if (
+        not answer.pdf
+        or answer.status != ClaimAnswer.Status.SENT
+        or not _may_see(request.user, answer.claim, "claims.view_claimanswer")
+    ):
         raise Http404
     return _private_file(
         answer.pdf, filename=f"{answer.claim.reference}.pdf", content_type="application/pdf"
+    )
+
+
+def _customer_or_page(request):
+    customer = getattr(request.user, "customer", None)
+    if customer is None:
+        return None, render(request, "claims/no_customer.html", status=403)
+    return customer, None
+
+
+@customer_login_required
+def my_claims(request):
+    customer, refusal = _customer_or_page(request)
+    if refusal:
+        return refusal
+    claims = selectors.claims_of_customer(customer=customer)
+    return render(request, "claims/mine.html", {"claims": claims, "customer": customer})
+
+
+@customer_login_required
+def claim_new(request):
+    customer, refusal = _customer_or_page(request)
+    if refusal:
+        return refusal
+    form = CustomerClaimForm(request.POST or None, request.FILES or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        claim = form.register(actor=request.user)
+        if claim is not None:
+            return redirect(claim)
+    return render(request, "claims/new.html", {"form": form})
+
+
+@customer_login_required
+def claim_detail(request, reference: str):
+    customer, refusal = _customer_or_page(request)
+    if refusal:
+        return refusal
+    claim = get_object_or_404(
+        Claim.objects.select_related("category", "order"), reference=reference, customer=customer
+    )
+    answer = ClaimAnswer.objects.filter(claim=claim, status=ClaimAnswer.Status.SENT).first()
+    return render(
+        request,
+        "claims/detail.html",
+        {"claim": claim, "answer": answer, "attachments": claim.attachments.all()},
     )

@@ -1,0 +1,185 @@
+"""The claims admin: list without N+1, badges, dashboard, workflow pages, private files."""
+
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from claims import services
+from claims.models import Claim, ClaimAnswer
+from tests.factories import CustomerFactory, StaffFactory, UserFactory
+
+from .factories import ClaimCategoryFactory, almaty, register
+from .test_claim_register import PDF
+
+LIST = reverse("admin:claims_claim_changelist")
+
+
+def many(n, **kwargs):
+    category = ClaimCategoryFactory(code="list")
+    agent = StaffFactory()
+    return [register(category=category, assignee=agent, **kwargs) for _ in range(n)]
+
+
+@pytest.mark.django_db
+def test_claim_list_queries_do_not_grow_with_rows(client, officer, django_assert_max_num_queries):
+    client.force_login(officer)
+    many(3)
+    with django_assert_max_num_queries(16) as few:
+        assert client.get(LIST).status_code == 200
+    many(30)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(LIST)
+    assert response.status_code == 200
+    assert response.content.count(b'class="claim-badge') == 33
+
+
+@pytest.mark.django_db
+def test_list_badges_and_dashboard_count_overdue_and_due_today(client, officer, time_machine):
+    time_machine.move_to("2026-12-02T06:00:00+00:00", tick=False)  # 11:00 in Almaty
+    register(received_at=almaty(2026, 11, 2, 10, 0), assignee=officer)  # due today, 2 Dec
+    register(received_at=almaty(2026, 10, 1, 10, 0), assignee=officer)  # due 2 Nov: overdue
+    client.force_login(officer)
+    with_badges = client.get(LIST).content.decode()
+    assert 'claim-badge today"' in with_badges
+    assert 'claim-badge overdue"' in with_badges
+    dashboard = client.get(LIST).context["dashboard"]
+    assert (dashboard.open, dashboard.due_today, dashboard.overdue) == (2, 1, 1)
+    overdue_only = client.get(LIST, {"due": "overdue"}).context["cl"].result_list
+    assert [c.due_on for c in overdue_only] == [date(2026, 11, 2)]
+
+
+@pytest.mark.django_db
+def test_dashboard_on_time_rate_covers_the_last_90_days(officer, time_machine):
+    from claims.selectors import claims_dashboard
+
+    time_machine.move_to("2026-11-25T06:00:00+00:00", tick=False)
+    on_time = register(received_at=almaty(2026, 11, 2, 10, 0), assignee=officer)
+    late = register(received_at=almaty(2026, 10, 1, 10, 0), assignee=officer)
+    for claim, when in ((on_time, almaty(2026, 11, 20, 9, 0)), (late, almaty(2026, 11, 3, 9, 0))):
+        answer = services.claim_answer_draft(claim=claim, actor=officer)
+        services.claim_answer_send(answer=answer, actor=officer, now=when)
+    dashboard = claims_dashboard(today=date(2026, 11, 25))
+    assert (dashboard.answered_recently, dashboard.answered_on_time) == (2, 1)
+    assert dashboard.on_time_rate == 0.5
+
+
+@pytest.mark.django_db
+def test_officer_registers_a_claim_in_the_admin(client, officer):
+    client.force_login(officer)
+    category = ClaimCategoryFactory(code="admin-add", term_days=10)
+    response = client.post(
+        reverse("admin:claims_claim_add"),
+        {
+            "category": category.pk,
+            "received_at_0": "02.11.2026",
+            "received_at_1": "10:00:00",
+            "channel": "post",
+            "claimant_kind": "company",
+            "claimant_name": "ТОО «Ромашка»",
+            "claimant_address": "Алматы, пр. Абая, 1",
+            "claimant_language": "ru",
+            "subject": "Возврат",
+            "text": "Текст претензии",
+            "attachments": [SimpleUploadedFile("scan.pdf", PDF, "application/pdf")],
+        },
+    )
+    claim = Claim.objects.get()
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert claim.due_on == date(2026, 11, 12)
+    assert claim.created_by == officer
+    assert claim.attachments.count() == 1
+
+
+@pytest.mark.django_db
+def test_refused_registration_shows_the_reason_on_the_form(client, officer):
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:claims_claim_add"),
+        {
+            "category": ClaimCategoryFactory().pk,
+            "received_at_0": "02.11.2026",
+            "received_at_1": "10:00:00",
+            "channel": "email",
+            "claimant_kind": "person",
+            "claimant_name": "Нурлан",
+            "claimant_language": "ru",
+            "subject": "Возврат",
+            "text": "Текст",
+            "attachments": [SimpleUploadedFile("virus.pdf", b"MZ...", "application/pdf")],
+            "claimant_email": "n@example.kz",
+        },
+    )
+    assert response.status_code == 200
+    assert "virus.pdf" in str(response.context["adminform"].form.errors)
+    assert not Claim.objects.exists()
+
+
+@pytest.mark.django_db
+def test_extension_through_the_admin_step_page(client, officer):
+    claim = register(received_at=almaty(2026, 11, 2, 10, 0))
+    client.force_login(officer)
+    url = reverse("admin:claims_claim_step", args=[claim.pk, "extend"])
+    response = client.post(url, {"days": "14", "reason": "Экспертиза"})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.due_on == date(2026, 12, 17)
+
+
+@pytest.mark.django_db
+def test_support_agent_cannot_approve_through_the_admin(client, support_agent):
+    claim = register(assignee=support_agent)
+    services.claim_answer_draft(claim=claim, actor=support_agent)
+    client.force_login(support_agent)
+    change = client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert "step/approve/" not in change.content.decode()
+    assert "step/send/" not in change.content.decode()
+    response = client.post(reverse("admin:claims_claim_step", args=[claim.pk, "approve"]))
+    assert response.status_code == 200
+    assert ClaimAnswer.objects.get().status == ClaimAnswer.Status.DRAFT
+
+
+@pytest.mark.django_db
+def test_sent_answer_page_cannot_be_reached_to_edit(client, officer):
+    claim = register(assignee=officer)
+    answer = services.claim_answer_draft(claim=claim, actor=officer)
+    services.claim_answer_send(answer=answer, actor=officer)
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:claims_claim_step", args=[claim.pk, "answer"]),
+        {"language": "ru", "body": "новый текст"},
+    )
+    assert response.status_code == 200
+    answer.refresh_from_db()
+    assert answer.body != "новый текст"
+
+
+@pytest.mark.django_db
+def test_attachment_is_served_to_staff_and_to_the_claimant_only(client, officer):
+    owner_user = UserFactory()
+    owner = CustomerFactory(user=owner_user)
+    claim = register(
+        customer=owner, attachments=[SimpleUploadedFile("чек.pdf", PDF, "application/pdf")]
+    )
+    url = claim.attachments.get().get_absolute_url()
+
+    client.force_login(officer)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+    client.force_login(owner_user)
+    assert client.get(url).status_code == 200
+
+    stranger = UserFactory()
+    CustomerFactory(user=stranger)
+    client.force_login(stranger)
+    assert client.get(url).status_code == 404
+
+    client.force_login(StaffFactory())  # staff without the claims permission
+    assert client.get(url).status_code == 404
+
+    client.logout()
+    assert client.get(url).status_code == 302
