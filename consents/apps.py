@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ConsentsConfig(AppConfig):
     name = "consents"
     verbose_name = _("Consents and policy versions")
+
+    def ready(self):
+        from .account_section import register
+
+        register()

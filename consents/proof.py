@@ -45,7 +45,7 @@ def _policy_digest(version: PolicyVersion) -> str:
     return hashlib.sha256(version.text_ru.encode()).hexdigest()
 
 
-def _event_row(event: ConsentEvent) -> dict:
+def event_row(event: ConsentEvent) -> dict:
     version = event.policy_version
     return {
         "customer_id": event.customer_id,
@@ -97,7 +97,7 @@ def consent_proof(*, customer: Customer) -> dict:
             }
             for row in customer_consent_state(customer=customer)
         ],
-        "events": [_event_row(event) for event in events],
+        "events": [event_row(event) for event in events],
         "policy_versions": [
             {
                 "label": version.label,
@@ -132,5 +132,5 @@ def consent_proof_csv(*, customers: list[Customer]) -> str:
     writer.writeheader()
     for customer in customers:
         for event in customer_consent_events(customer=customer):
-            writer.writerow({k: _csv_safe(v) for k, v in _event_row(event).items()})
+            writer.writerow({k: _csv_safe(v) for k, v in event_row(event).items()})
     return buffer.getvalue()

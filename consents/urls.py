@@ -6,6 +6,7 @@ app_name = "consents"
 
 urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("consents/choice/", views.consent_choice, name="choice"),
     path("privacy-policy/", views.policy_current, name="policy_current"),
     path("privacy-policy/<str:label>/", views.policy_version, name="policy_version"),
 ]

@@ -1,18 +1,24 @@
 """Customer pages of the consents app: unsubscribe (4.3) and the policy text (7.1)."""
 
 from django.conf import settings
-from django.http import Http404
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Customer
+from accounts.selectors import customer_for_user
+from homeshop_privacy.errors import DomainError
 
-from .models import PolicyVersion
+from . import services
+from .models import ConsentEvent, PolicyVersion, Purpose
 from .selectors import PROMOTIONS_EMAIL, consent_is_granted, policy_version_in_force
-from .services import promotions_unsubscribe
 from .tokens import unsubscribe_token_read
 
 
@@ -55,7 +61,7 @@ def unsubscribe(request, token: str):
                 if one_click
                 else render_to_string("consents/unsubscribe_question.txt", context).strip()
             )
-            event = promotions_unsubscribe(
+            event = services.promotions_unsubscribe(
                 customer=customer,
                 ip_address=_client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -68,6 +74,39 @@ def unsubscribe(request, token: str):
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require_POST
+def consent_choice(request):
+    """A signed-in customer gives or withdraws one consent from their account page."""
+    customer = customer_for_user(user=request.user)
+    if customer is None:
+        return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+    purpose = Purpose.objects.filter(code=request.POST.get("purpose", "")).first()
+    action = request.POST.get("action")
+    if purpose is None or action not in ConsentEvent.Action.values:
+        return HttpResponseBadRequest()
+    button = _("Withdraw") if action == ConsentEvent.Action.WITHDRAW else _("Give consent")
+    try:
+        services.consent_record(
+            customer=customer,
+            purpose_code=purpose.code,
+            action=action,
+            channel=ConsentEvent.Channel.ACCOUNT_PAGE,
+            actor=request.user,
+            ip_address=_client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            wording_text=f"{purpose.title} ({purpose.code}): {button}",
+            language=translation.get_language()[:2],
+        )
+    except DomainError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if action == ConsentEvent.Action.WITHDRAW:
+            messages.success(request, _("Consent withdrawn: %(title)s.") % {"title": purpose.title})
+        else:
+            messages.success(request, _("Consent given: %(title)s.") % {"title": purpose.title})
+    return redirect(reverse("accounts:home") + "#section-consents")
 
 
 def policy_current(request):
