@@ -9,11 +9,12 @@ basis adds one query per distinct customer, through the consents app's selector)
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -46,6 +47,7 @@ class LineInput:
 
     order_number: str = ""
     customer_id: int | None = None
+    customer_email: str = ""
     line_no: int | None = None
 
 
@@ -376,6 +378,15 @@ def _resolve_lines(lines: Sequence[LineInput], *, basis: str) -> tuple[list[_Lin
     known_customers: set[int] = set()
     for chunk in _in_chunks(given_ids):
         known_customers.update(Customer.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+    # Emails are unique whatever their case; matched through that (lower-case) index.
+    emails = list({line.customer_email.strip().lower() for line in lines if line.customer_email})
+    by_email: dict[str, int] = {}
+    for chunk in _in_chunks(emails):
+        by_email.update(
+            Customer.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=chunk)
+            .values_list("email_lower", "pk")
+        )
 
     resolved, rejected, seen_orders, seen_line_nos = [], [], set(), set()
     for index, line in enumerate(lines, start=1):
@@ -392,6 +403,15 @@ def _resolve_lines(lines: Sequence[LineInput], *, basis: str) -> tuple[list[_Lin
         if line.customer_id is not None and line.customer_id not in known_customers:
             refuse(_("No customer with id %(id)s.") % {"id": line.customer_id})
             continue
+        if line.customer_email:
+            email_owner = by_email.get(line.customer_email.strip().lower())
+            if email_owner is None:
+                refuse(_("No customer with email %(email)s.") % {"email": line.customer_email})
+                continue
+            if line.customer_id is not None and line.customer_id != email_owner:
+                refuse(_("The customer id and the email name different customers."))
+                continue
+            line = replace(line, customer_id=email_owner)
         if not number:
             if basis == Basis.ORDER_FULFILMENT:
                 refuse(_("Clause 5.4.2: name the order this disclosure fulfils."))
