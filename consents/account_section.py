@@ -44,9 +44,11 @@ def consents_section_context(customer) -> dict:
         "contract_rows": [
             r for r in rows if r.purpose.kind == Purpose.Kind.SECTION_4 and not r.needs_consent
         ],
-        "choice_rows": [
-            r for r in rows if r.needs_consent and r.purpose.kind != Purpose.Kind.POLICY
-        ],
+        # The purposes of 4.2 first, then cookie choices.
+        "choice_rows": sorted(
+            (r for r in rows if r.needs_consent and r.purpose.kind != Purpose.Kind.POLICY),
+            key=lambda r: (r.purpose.kind != Purpose.Kind.SECTION_4, r.purpose.position),
+        ),
         "policy_event": policy[0].event if policy else None,
         "grant": ConsentEvent.Action.GRANT,
         "withdraw": ConsentEvent.Action.WITHDRAW,

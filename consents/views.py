@@ -1,5 +1,7 @@
 """Customer pages of the consents app: unsubscribe (4.3) and the policy text (7.1)."""
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -123,11 +125,34 @@ def policy_version(request, label: str):
     return _policy_page(request, version)
 
 
+SECTION_HEADING = re.compile(r"^\d+\.\s+\S")
+
+
+def policy_blocks(text: str) -> list[tuple[str, str]]:
+    """The plain policy text as (kind, text) blocks: title, heading, item or paragraph.
+
+    The published text numbers its sections "1. ..." and its clauses "- 1.1. ...".
+    """
+    blocks = []
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        if not blocks:
+            blocks.append(("title", line))
+        elif line.startswith("- "):
+            blocks.append(("item", line[2:].strip()))
+        elif SECTION_HEADING.match(line):
+            blocks.append(("heading", line))
+        else:
+            blocks.append(("para", line))
+    return blocks
+
+
 def _policy_page(request, version: PolicyVersion):
     language = translation.get_language()[:2]
     context = {
         "version": version,
-        "text": version.text_for(language),
+        "blocks": policy_blocks(version.text_for(language)),
         "translated": bool(getattr(version, f"text_{language}", "")),
         "in_force": policy_version_in_force(),
     }

@@ -135,3 +135,11 @@ def test_unpublished_version_page_is_not_found(client):
     PolicyVersionFactory(label="draft-9")
 
     assert client.get("/privacy-policy/draft-9/").status_code == 404
+
+
+def test_policy_page_shows_the_seed_text_with_its_sections(client):
+    page = client.get("/privacy-policy/1/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    assert "<h1>Политика конфиденциальности персональных данных</h1>" in page
+    assert "<h2>4. Цели сбора и обработки персональных данных" in page
+    assert '<p class="clause">4.2.6. Информирования покупателя' in page
