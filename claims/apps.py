@@ -7,6 +7,7 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("Pre-trial claims")
 
     def ready(self):
-        from . import signals
+        from . import account_section, signals
 
         signals.connect()
+        account_section.register()

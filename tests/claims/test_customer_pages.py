@@ -112,3 +112,16 @@ def test_anonymous_visitor_is_sent_to_the_customer_sign_in(client):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_account_page_and_export_include_my_claims_without_internal_notes(client, me):
+    claim = register(customer=me, internal_notes="секретная заметка сотрудника")
+    page = client.get(reverse("accounts:home")).content.decode()
+    assert 'id="section-claims"' in page
+    assert claim.reference in page
+    export = client.get(reverse("accounts:export_json"))
+    body = b"".join(export.streaming_content) if export.streaming else export.content
+    text = body.decode()
+    assert claim.reference in text
+    assert "Возврат денег за товар" in text
+    assert "секретная заметка" not in text
