@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.classification import DataCategory
 from accounts.models import Customer
@@ -416,7 +417,11 @@ class DisclosureAdmin(AppendOnlyAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{disclosure}: {exc.messages[0]}", messages.WARNING)
         if done:
-            self.message_user(request, _("%(count)d entries voided.") % {"count": done})
+            self.message_user(
+                request,
+                ngettext("%(count)d entry voided.", "%(count)d entries voided.", done)
+                % {"count": done},
+            )
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

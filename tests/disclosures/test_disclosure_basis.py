@@ -368,3 +368,26 @@ def test_inactive_recipient_is_refused(officer):
     former = RecipientFactory(is_active=False)
     with pytest.raises(DomainError):
         record(officer, former, B.ORDER_FULFILMENT, lines=[LineInput(order.number)])
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("ru", "Пункт 5.4.3: укажите номер запроса органа."),
+        ("kk", "5.4.3-тармақ: органның сұрау нөмірін көрсетіңіз."),
+    ],
+)
+def test_refusal_is_in_the_users_language(officer, authority, customer, language, expected):
+    from django.utils import translation
+
+    with translation.override(language), pytest.raises(DomainError) as exc:
+        record(
+            officer,
+            authority,
+            B.STATE_AUTHORITY,
+            purpose_code="4.2.2",
+            lines=[LineInput(customer_id=customer.pk)],
+            request_date=dt.date(2026, 11, 20),
+            legal_ground="закон",
+        )
+    assert exc.value.message_dict["request_number"] == [expected]
