@@ -78,6 +78,8 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "id": C.TECHNICAL,
         "code": C.REFERENCE,
         "name": C.REFERENCE,
+        "name_kk": C.REFERENCE,
+        "name_en": C.REFERENCE,
         "term_days": C.REFERENCE,
         "answer_template_ru": C.REFERENCE,
         "answer_template_kk": C.REFERENCE,

@@ -28,7 +28,7 @@ def claims_export_for_customer(customer) -> list[dict]:
                 "reference": claim.reference,
                 "received_at": claim.received_at,
                 "channel": claim.channel,
-                "category": claim.category.name,
+                "category": claim.category.display_name,
                 "subject": claim.subject,
                 "text": claim.text,
                 "claimant_name": claim.claimant_name,

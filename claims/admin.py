@@ -22,9 +22,9 @@ from .models import Claim, ClaimAnswer, ClaimAttachment, ClaimCategory, ClaimDea
 
 @admin.register(ClaimCategory)
 class ClaimCategoryAdmin(TrackedAdmin):
-    list_display = ("name", "code", "term_days", "is_active")
+    list_display = ("name", "name_kk", "name_en", "code", "term_days", "is_active")
     list_filter = ("is_active",)
-    search_fields = ("name", "code")
+    search_fields = ("name", "name_kk", "name_en", "code")
     prepopulated_fields = {"code": ("name",)}
 
     def has_delete_permission(self, request, obj=None):
@@ -147,6 +147,7 @@ class ClaimAdmin(TrackedAdmin):
     ordering = ("due_on", "id")
     date_hierarchy = "received_on"
     inlines = (AttachmentInline, DeadlineChangeInline)
+    view_on_site = False  # the claim's page is the claimant's, not staff's
     change_list_template = "admin/claims/claim/change_list.html"
     change_form_template = "admin/claims/claim/change_form.html"
     readonly_fields = (

@@ -12,6 +12,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -51,11 +52,19 @@ def private_storage() -> FileSystemStorage:
     return PrivateStorage()
 
 
+TEMPLATE_HELP = _(
+    "Filled in from the claim: {claimant_name}, {reference}, {received_on}, {due_on}, "
+    "{subject}, {order_number}, {today}. Empty: a standard letter is used."
+)
+
+
 class ClaimCategory(models.Model):
     """What a claim is about, with its own term and answer templates (ru / kk / en)."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(_("name (Russian)"), max_length=150)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=150, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
     # 6.2: 30 calendar days at most; a category may promise less (e.g. 10 days for a
     # consumer-protection claim).
     term_days = models.PositiveSmallIntegerField(
@@ -63,9 +72,15 @@ class ClaimCategory(models.Model):
         default=DEFAULT_TERM_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(DEFAULT_TERM_DAYS)],
     )
-    answer_template_ru = models.TextField(_("answer template (Russian)"), blank=True)
-    answer_template_kk = models.TextField(_("answer template (Kazakh)"), blank=True)
-    answer_template_en = models.TextField(_("answer template (English)"), blank=True)
+    answer_template_ru = models.TextField(
+        _("answer template (Russian)"), blank=True, help_text=TEMPLATE_HELP
+    )
+    answer_template_kk = models.TextField(
+        _("answer template (Kazakh)"), blank=True, help_text=TEMPLATE_HELP
+    )
+    answer_template_en = models.TextField(
+        _("answer template (English)"), blank=True, help_text=TEMPLATE_HELP
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     history = HistoricalRecords()
@@ -82,7 +97,13 @@ class ClaimCategory(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (Russian when there is no translation)."""
+        language = (get_language() or "ru")[:2]
+        return getattr(self, f"name_{language}", "") or self.name
 
     def answer_template(self, language: str) -> str:
         return getattr(self, f"answer_template_{language}", "") or self.answer_template_ru

@@ -125,3 +125,11 @@ def test_account_page_and_export_include_my_claims_without_internal_notes(client
     assert claim.reference in text
     assert "Возврат денег за товар" in text
     assert "секретная заметка" not in text
+
+
+def test_categories_are_named_in_the_visitors_language(client, me):
+    ClaimCategoryFactory(code="delivery", name="Доставка", name_kk="Жеткізу", name_en="Delivery")
+    client.cookies["django_language"] = "kk"
+    page = client.get(reverse("claims:new")).content.decode()
+    assert "Жеткізу" in page
+    assert "Доставка" not in page
