@@ -5,9 +5,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Address, Customer, Order
+from homeshop_privacy import account_sections
 from tests.accounts.factories import DeviceFactory, SignedUpCustomerFactory
 from tests.factories import AddressFactory, CustomerFactory, OrderFactory, StaffFactory
 
@@ -132,18 +135,42 @@ def test_orders_are_paginated_newest_first(my_client, me):
     assert "HS-2026-06" not in second
 
 
-@pytest.mark.parametrize("orders", [1, 60])
-def test_queries_of_the_account_page_do_not_grow_with_orders(
-    my_client, me, orders, django_assert_max_num_queries
-):
-    address = AddressFactory(customer=me)
-    OrderFactory.create_batch(orders, customer=me, delivery_address=address)
-    DeviceFactory.create_batch(3, customer=me)
-    # session, user, customer, addresses, order count, order page, devices, closure
-    with django_assert_max_num_queries(10):
-        response = my_client.get(HOME)
+def _customer_with_orders(customer, orders):
+    address = AddressFactory(customer=customer)
+    OrderFactory.create_batch(orders, customer=customer, delivery_address=address)
+    DeviceFactory.create_batch(3, customer=customer)
+
+
+def _check(response, orders):
     assert response.status_code == 200
     assert response.content.decode().count("HS-") == min(orders, 20)
+
+
+@pytest.mark.parametrize("orders", [1, 60])
+def test_accounts_own_blocks_take_a_fixed_number_of_queries(
+    my_client, me, orders, monkeypatch, django_assert_max_num_queries
+):
+    # Without other apps' sections: session, user, customer, addresses, order count,
+    # order page, devices, closure request (+ the request's savepoint pair).
+    monkeypatch.setattr(account_sections, "_registry", {})
+    _customer_with_orders(me, orders)
+    with django_assert_max_num_queries(10):
+        response = my_client.get(HOME)
+    _check(response, orders)
+
+
+def test_queries_of_the_account_page_do_not_grow_with_orders(client, db):
+    # With every section the other apps registered, too.
+    counts = []
+    for orders in (1, 60):
+        customer = SignedUpCustomerFactory()
+        _customer_with_orders(customer, orders)
+        client.force_login(customer.user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(HOME)
+        _check(response, orders)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def test_account_pages_are_not_cached(my_client):
