@@ -239,6 +239,21 @@ class VoidedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PurposeFilter(admin.SimpleListFilter):
+    """The ten purposes of 4.2 (the catalogue also holds cookie and policy codes)."""
+
+    title = _("purpose")
+    parameter_name = "purpose"
+
+    def lookups(self, request, model_admin):
+        return [(str(p.pk), str(p)) for p in Purpose.objects.section4()]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(purpose_id=int(self.value()))
+        return queryset
+
+
 class CustomerFilter(admin.SimpleListFilter):
     """``?customer=<id>``: the link from a customer's page to all their disclosures."""
 
@@ -321,7 +336,7 @@ class DisclosureAdmin(AppendOnlyAdmin):
         "recipient",
         "recipient__kind",
         "basis",
-        "purpose",
+        PurposeFilter,
         ("disclosed_at", admin.DateFieldListFilter),
         VoidedFilter,
         CustomerFilter,

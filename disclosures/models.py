@@ -272,8 +272,8 @@ class Disclosure(AppendOnlyModel):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("disclosure")
-        verbose_name_plural = _("disclosure register")
+        verbose_name = _("register entry")
+        verbose_name_plural = _("disclosure register entries")
         ordering = ["-disclosed_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -373,7 +373,7 @@ class DisclosureLine(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"{self.disclosure_id}/{self.line_no}"
+        return _("entry %(id)s, line %(no)s") % {"id": self.disclosure_id, "no": self.line_no}
 
 
 class DisclosureVoid(AppendOnlyModel):
