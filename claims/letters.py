@@ -66,7 +66,7 @@ def answer_pdf(*, answer, claim) -> bytes:
         pdf.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
         pdf.set_font("Letter", "", 11)
-        pdf.multi_cell(0, 6, answer.body, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, answer.body, align="L", new_x="LMARGIN", new_y="NEXT")
         if answer.posted_tracking_number:
             pdf.ln(6)
             pdf.set_font("Letter", "", 9)
