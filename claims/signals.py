@@ -1,8 +1,19 @@
 """An officer changed the working-day calendar: open claims' due dates follow (6.2)."""
 
 from django.db.models.signals import post_delete, post_save
+from simple_history.models import HistoricalRecords
 
 from homeshop_privacy.models import CalendarOverride
+
+
+def _actor(instance):
+    # Saved in the admin: the history middleware knows the officer who made the change.
+    actor = getattr(instance, "_history_user", None)
+    if actor is None:
+        request = getattr(HistoricalRecords.context, "request", None)
+        user = getattr(request, "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+    return actor
 
 
 def calendar_override_changed(sender, instance: CalendarOverride, **kwargs):
@@ -10,7 +21,7 @@ def calendar_override_changed(sender, instance: CalendarOverride, **kwargs):
 
     claims_deadlines_recompute(
         around=instance.day,
-        actor=getattr(instance, "_history_user", None),
+        actor=_actor(instance),
         reason=f"calendar changed on {instance.day:%Y-%m-%d}: {instance.note}",
     )
 

@@ -67,3 +67,16 @@ def test_a_day_off_added_by_an_officer_moves_open_claims(officer):
     claim.refresh_from_db()
     assert claim.due_on == date(2026, 12, 3)
     assert claim.deadline_changes.get().kind == "recompute"
+
+
+@pytest.mark.django_db
+def test_officer_adding_a_day_off_in_the_admin_is_named_on_the_moved_claims(client, officer):
+    claim = register(received_at=almaty(2026, 11, 2, 10, 0))  # due Wed 2 Dec 2026
+    client.force_login(officer)
+    response = client.post(
+        "/admin/homeshop_privacy/calendaroverride/add/",
+        {"day": "02.12.2026", "kind": "day_off", "note": "Постановление №2"},
+    )
+    assert response.status_code == 302
+    change = claim.deadline_changes.get()
+    assert (change.due_after, change.actor) == (date(2026, 12, 3), officer)
