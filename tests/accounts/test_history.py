@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_service_call_records_the_acting_user_and_the_reason(officer):
-    customer = CustomerFactory(first_name="Асель")
+    customer = CustomerFactory(first_name="Асель", last_name="Ахметова")
     services.customer_update(
         customer=customer, actor=officer, reason="customer asked by phone", last_name="Ким"
     )
