@@ -62,8 +62,11 @@ def seed_demo(*, customers: int = 60, visits: int = 500) -> str:
     for index in range(customers):
         seeder._customer(index, admin)
     seeder._visits(visits)
+    seeder._demo_customer_sign_in(admin)
+    signed = Customer.objects.filter(user__isnull=False).order_by("pk").first()
     return (
-        f"{Customer.objects.count()} customers, {Order.objects.count()} orders, "
+        (f"customer sign-in {signed.email} at /account/login/; " if signed else "")
+        + f"{Customer.objects.count()} customers, {Order.objects.count()} orders, "
         f"{VisitEvent.objects.count()} visit events"
     )
 
@@ -144,6 +147,15 @@ class _Seeder:
         CustomerDevice.objects.get_or_create(
             customer=customer, browser=browser, operating_system=system
         )
+
+    def _demo_customer_sign_in(self, actor: User):
+        """The first demo customer can sign in to the account pages with the demo password."""
+        customer = Customer.objects.order_by("pk").first()
+        if customer is None or customer.user_id is not None:
+            return
+        user = services.customer_sign_in_open(customer=customer, actor=actor)
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
 
     def _visits(self, count: int):
         existing = VisitEvent.objects.filter(cookie_id__startswith="demo-").count()
