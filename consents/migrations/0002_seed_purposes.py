@@ -117,9 +117,14 @@ OTHERS = [
 
 
 def seed(apps, schema_editor):
+    """Create the purposes that are missing; never overwrite titles corrected since.
+
+    Also run after every ``migrate`` and test-database flush (``consents.apps``), so the
+    catalogue cannot go missing.
+    """
     Purpose = apps.get_model("consents", "Purpose")
     for position, (code, basis, ru, kk, en) in enumerate(SECTION_4, start=1):
-        Purpose.objects.update_or_create(
+        Purpose.objects.get_or_create(
             code=code,
             defaults={
                 "kind": "section4",
@@ -131,7 +136,7 @@ def seed(apps, schema_editor):
             },
         )
     for position, (code, kind, basis, ru, kk, en) in enumerate(OTHERS, start=1):
-        Purpose.objects.update_or_create(
+        Purpose.objects.get_or_create(
             code=code,
             defaults={
                 "kind": kind,
