@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class DisclosuresConfig(AppConfig):
     name = "disclosures"
     verbose_name = _("Disclosures and breaches")
+
+    def ready(self):
+        from .account_section import register
+
+        register()
