@@ -17,8 +17,11 @@ from django.utils.translation import ngettext
 from accounts.classification import DataCategory
 from accounts.models import Customer
 from consents.models import Purpose
+from homeshop_privacy.access_log import PersonalDataAdminMixin
 from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
 from homeshop_privacy.errors import DomainError
+from homeshop_privacy.models import PersonalDataAccess
+from homeshop_privacy.outbox import object_key
 
 from . import selectors, services
 from .models import Disclosure, DisclosureLine, DisclosureVoid, Recipient, WrittenPermission
@@ -86,7 +89,7 @@ class WrittenPermissionForm(forms.ModelForm):
 
 
 @admin.register(WrittenPermission)
-class WrittenPermissionAdmin(TrackedAdmin):
+class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
     """Added once; afterwards only a revocation (with its reason) can be written."""
 
     form = WrittenPermissionForm
@@ -318,7 +321,7 @@ class DisclosureVoidInline(admin.StackedInline):
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(AppendOnlyAdmin):
+class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
     form = DisclosureForm
     change_list_template = "admin/disclosures/disclosure/change_list.html"
     list_display = (
@@ -457,6 +460,20 @@ class DisclosureAdmin(AppendOnlyAdmin):
         disclosures = changelist.get_queryset(request)
         lines, without_customer = selectors.register_for_export(
             disclosures=disclosures, term=changelist.query
+        )
+        # 1.5: the export is attributable: one "exported" entry per customer in it.
+        customer_ids = lines.order_by().values_list("customer_id", flat=True).distinct()
+        PersonalDataAccess.objects.bulk_create(
+            (
+                PersonalDataAccess(
+                    user=request.user,
+                    action=PersonalDataAccess.Action.EXPORT,
+                    subject_key=object_key(Customer(pk=customer_id)),
+                    path=request.get_full_path()[:500],
+                )
+                for customer_id in customer_ids.iterator(chunk_size=5000)
+            ),
+            batch_size=5000,
         )
         filename = f"disclosure-register-{timezone.localdate():%Y-%m-%d}.csv"
         response = StreamingHttpResponse(

@@ -223,3 +223,16 @@ def test_permission_is_revoked_in_the_admin_with_its_reason(client, officer):
     assert permission.revoked_at == NOW
     assert permission.revocation_reason == "Заявление клиента от 25.11.2026"
     assert permission.history.first().history_user == officer
+
+
+def test_csv_export_is_logged_against_each_customer_in_it(client, officer, register):
+    from homeshop_privacy.models import PersonalDataAccess
+
+    client.force_login(officer)
+    response = client.get(reverse("admin:disclosures_disclosure_export_csv"), {"q": "HS-777"})
+    read_csv(response)
+    (access,) = PersonalDataAccess.objects.filter(action="export")
+    assert (access.user, access.subject_key) == (
+        officer,
+        f"accounts.customer:{register['aigerim'].pk}",
+    )
