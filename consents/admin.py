@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.template.defaultfilters import linebreaks_filter as linebreaks
 from django.utils import timezone
@@ -257,11 +258,18 @@ class ConsentEventAdmin(AppendOnlyAdmin):
         return () if obj is None else self.readonly_fields
 
     def get_search_results(self, request, queryset, search_term):
+        """Exact customer email (through the lower(email) index) or phone, as typed."""
+        term = search_term.strip()
+        if "@" in term:
+            customers = Customer.objects.annotate(email_lower=Lower("email")).filter(
+                email_lower=term.lower()
+            )
+            return queryset.filter(customer__in=customers.values("pk")), False
         try:
-            search_term = phone_to_e164(search_term)
+            phone = phone_to_e164(term)
         except Exception:  # noqa: BLE001 - not a phone number: search as typed
-            pass
-        return super().get_search_results(request, queryset, search_term)
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(customer__phone=phone), False
 
     @admin.display(description=_("purpose"), ordering="purpose__code")
     def purpose_code(self, obj):

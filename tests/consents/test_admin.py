@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from consents.models import ConsentEvent, PolicyVersion, Purpose
+from tests.factories import CustomerFactory
 
 from .factories import PolicyVersionFactory, grant
 
@@ -161,3 +162,12 @@ def test_publish_action_publishes_a_draft(officer_client, officer):
     draft.refresh_from_db()
     assert draft.is_published
     assert draft.history.first().history_user == officer
+
+
+def test_ledger_search_by_email_whatever_its_case(officer_client, customer):
+    grant(customer)
+    grant(CustomerFactory())
+
+    response = officer_client.get("/admin/consents/consentevent/", {"q": customer.email.upper()})
+
+    assert [e.customer_id for e in response.context["cl"].result_list] == [customer.pk]
