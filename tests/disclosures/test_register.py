@@ -182,3 +182,58 @@ def test_courier_manifest_of_ten_thousand_orders_in_one_call(
     assert disclosure.line_count == 10_000
     assert DisclosureLine.objects.filter(disclosure=disclosure).count() == 10_000
     assert DisclosureLine.history.filter(disclosure_id=disclosure.pk).count() == 10_000
+
+
+def _bank_batch(officer, bank, customers):
+    return services.disclosure_record(
+        actor=officer,
+        recipient=bank,
+        basis=B.CONSENT,
+        purpose_code="4.2.10",
+        categories=["identity", "contact"],
+        disclosed_at=NOW - dt.timedelta(hours=1),
+        lines=[LineInput(customer_id=c.pk) for c in customers],
+    )
+
+
+def _consenting(make_orders, n, prefix):
+    from consents.services import consent_grant
+
+    customers = [o.customer for o in make_orders(n, prefix=prefix)]
+    for customer in customers:
+        consent_grant(
+            customer=customer,
+            purpose_code="4.2.10",
+            channel="checkout",
+            occurred_at=NOW - dt.timedelta(days=1),
+        )
+    return customers
+
+
+def test_consent_batch_refuses_exactly_the_customers_without_consent(officer, bank, make_orders):
+    from consents.services import consent_withdraw
+
+    customers = _consenting(make_orders, 30, "C")
+    consent_withdraw(
+        customer=customers[4],
+        purpose_code="4.2.10",
+        channel="account_page",
+        occurred_at=NOW - dt.timedelta(hours=2),
+    )
+    never_asked = CustomerFactory()
+    with pytest.raises(LinesRefused) as exc:
+        _bank_batch(officer, bank, [*customers, never_asked])
+    assert [r.line_no for r in exc.value.rejected] == [5, 31]
+    assert not Disclosure.objects.exists()
+
+
+@pytest.mark.postgres
+def test_consent_batch_query_count_does_not_grow_with_its_size(
+    officer, bank, make_orders, django_assert_num_queries
+):
+    small = _consenting(make_orders, 25, "A")
+    large = _consenting(make_orders, 250, "B")
+    with CaptureQueriesContext(connection) as small_run:
+        _bank_batch(officer, bank, small)
+    with django_assert_num_queries(len(small_run.captured_queries)):
+        _bank_batch(officer, bank, large)
