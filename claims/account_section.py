@@ -6,48 +6,31 @@ so that ``accounts`` never imports this app. Internal notes are staff-only and s
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import personal_rows
 from homeshop_privacy import account_sections
 
-from .models import ClaimAnswer
+from .models import ClaimAnswer, ClaimAttachment
 from .selectors import claims_of_customer
 
 
-def claims_export_for_customer(customer) -> list[dict]:
-    claims = claims_of_customer(customer=customer).prefetch_related("attachments")
-    answers = {
-        a.claim_id: a
-        for a in ClaimAnswer.objects.filter(
-            claim__customer=customer, status=ClaimAnswer.Status.SENT
-        )
+def claims_export_for_customer(customer) -> dict:
+    """The customer's claims, the answers sent and the documents, from the classification
+    table (``accounts.classification``) like every other export; internal notes are
+    staff-only and the stored file paths mean nothing to the customer."""
+    claims = claims_of_customer(customer=customer)
+    rows = personal_rows(claims, exclude=("internal_notes",))
+    # The due date is not personal data, yet it is what the claimant most wants to know.
+    for row, due_on in zip(rows, claims.values_list("due_on", flat=True), strict=True):
+        row["due_on"] = due_on.isoformat()
+    answers = ClaimAnswer.objects.filter(
+        claim__customer=customer, status=ClaimAnswer.Status.SENT
+    ).order_by("sent_at", "pk")
+    attachments = ClaimAttachment.objects.filter(claim__customer=customer).order_by("pk")
+    return {
+        "claims": rows,
+        "answers": personal_rows(answers, exclude=("pdf",)),
+        "attachments": personal_rows(attachments, exclude=("file",)),
     }
-    rows = []
-    for claim in claims:
-        answer = answers.get(claim.pk)
-        rows.append(
-            {
-                "reference": claim.reference,
-                "received_at": claim.received_at,
-                "channel": claim.channel,
-                "category": claim.category.display_name,
-                "subject": claim.subject,
-                "text": claim.text,
-                "claimant_name": claim.claimant_name,
-                "claimant_email": claim.claimant_email,
-                "claimant_phone": claim.claimant_phone,
-                "claimant_address": claim.claimant_address,
-                "order": claim.order.number if claim.order_id else None,
-                "status": claim.status,
-                "outcome": claim.outcome,
-                "due_on": claim.due_on,
-                "answered_at": claim.answered_at,
-                "attachments": [a.original_name for a in claim.attachments.all()],
-                "answer": answer.body if answer else None,
-                "answer_posted_tracking_number": (
-                    answer.posted_tracking_number if answer else None
-                ),
-            }
-        )
-    return rows
 
 
 def claims_section_context(customer) -> dict:

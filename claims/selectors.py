@@ -46,7 +46,9 @@ def claims_needing_reminders(*, today: date) -> QuerySet[Claim]:
 
 def claims_of_customer(*, customer) -> QuerySet[Claim]:
     return (
-        Claim.objects.filter(customer=customer).select_related("category").order_by("-received_at")
+        Claim.objects.filter(customer=customer)
+        .select_related("category")
+        .order_by("-received_at", "-pk")
     )
 
 
