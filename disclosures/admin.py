@@ -185,8 +185,9 @@ class DisclosureForm(forms.ModelForm):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
-        self.fields["purpose"].queryset = Purpose.objects.section4()
-        self.fields["recipient"].queryset = Recipient.objects.filter(is_active=True)
+        if "purpose" in self.fields:  # the add form (an entry's own page is read-only)
+            self.fields["purpose"].queryset = Purpose.objects.section4()
+            self.fields["recipient"].queryset = Recipient.objects.filter(is_active=True)
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

@@ -6,6 +6,8 @@ trusted). The code refuses it (``save`` of an existing row, ``delete``, queryset
 ``update``/``delete``) and so does PostgreSQL, through a trigger added by a migration.
 """
 
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -20,9 +22,21 @@ from .validators import validate_bin
 BIN_REGEX = r"^[0-9]{12}$"
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files under ``PRIVATE_MEDIA_ROOT``, read from the settings at each use (tests move it)."""
+
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
 def private_storage():
     # Scans of signed permissions are personal data: never under MEDIA_URL.
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+    return PrivateStorage()
 
 
 class Recipient(models.Model):

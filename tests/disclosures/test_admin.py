@@ -236,3 +236,57 @@ def test_csv_export_is_logged_against_each_customer_in_it(client, officer, regis
         officer,
         f"accounts.customer:{register['aigerim'].pk}",
     )
+
+
+def test_entry_page_shows_its_lines_and_is_logged(client, officer, courier, make_orders):
+    from homeshop_privacy.models import PersonalDataAccess
+
+    orders = make_orders(150)
+    disclosure = services.disclosure_record(
+        actor=officer,
+        recipient=courier,
+        basis=B.ORDER_FULFILMENT,
+        purpose_code="4.2.3",
+        categories=["identity"],
+        disclosed_at=NOW,
+        lines=[LineInput(o.number) for o in orders],
+    )
+    client.force_login(officer)
+    response = client.get(reverse("admin:disclosures_disclosure_change", args=[disclosure.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert orders[0].number in page
+    assert orders[99].number in page
+    assert orders[100].number not in page  # the first 100 lines; the CSV has them all
+    assert PersonalDataAccess.objects.filter(
+        subject_key=f"disclosures.disclosure:{disclosure.pk}", action="view"
+    ).exists()
+
+
+def test_officer_records_a_written_permission_with_its_scan(client, officer, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.disclosures.factories import RecipientFactory
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    customer = CustomerFactory()
+    partner = RecipientFactory(kind="other")
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:disclosures_writtenpermission_add"),
+        {
+            "customer": customer.pk,
+            "recipient": partner.pk,
+            "purpose": "",
+            "categories": ["identity", "contact"],
+            "scope": "ФИО и телефон для программы лояльности",
+            "signed_on": "2026-11-20",
+            "valid_until": "",
+            "document_reference": "WP-2026-001",
+            "scan": SimpleUploadedFile("wp.pdf", b"%PDF-1.4 test", "application/pdf"),
+        },
+    )
+    assert response.status_code == 302
+    permission = WrittenPermission.objects.get()
+    assert (permission.recorded_by, permission.categories) == (officer, ["identity", "contact"])
+    assert permission.scan.path.startswith(str(tmp_path))
