@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.template.defaultfilters import linebreaks_filter as linebreaks
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from homeshop_privacy.errors import DomainError
 
 from . import proof, services
 from .models import ConsentEvent, ConsentState, PolicyVersion, Purpose
+from .policy_text import policy_blocks
 
 # --- policy versions -----------------------------------------------------------------------
 
@@ -42,6 +44,11 @@ class PolicyVersionAdmin(TrackedAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return self.editable_fields
+        if obj.is_published:
+            # The frozen texts are shown once, as customers see them.
+            return tuple(f for f in self.editable_fields if not f.startswith("text_")) + (
+                self.rendered_fields
+            )
         return self.editable_fields + self.rendered_fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -79,9 +86,9 @@ class PolicyVersionAdmin(TrackedAdmin):
             return _("(not translated: customers see the Russian text)")
         return format_html(
             '<div lang="{}" style="max-height:28em;overflow:auto;max-width:60em;'
-            'border:1px solid #ddd;padding:.5em 1em;background:#fff">{}</div>',
+            'border:1px solid #ddd;padding:.5em 1em">{}</div>',
             language,
-            linebreaks(text),
+            render_to_string("consents/_policy_blocks.html", {"blocks": policy_blocks(text)}),
         )
 
     @admin.display(description=_("rendered (Russian)"))

@@ -1,7 +1,5 @@
 """Customer pages of the consents app: unsubscribe (4.3) and the policy text (7.1)."""
 
-import re
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -20,6 +18,7 @@ from homeshop_privacy.errors import DomainError
 
 from . import services
 from .models import ConsentEvent, PolicyVersion, Purpose
+from .policy_text import policy_blocks
 from .selectors import PROMOTIONS_EMAIL, consent_is_granted, policy_version_in_force
 from .tokens import unsubscribe_token_read
 
@@ -123,29 +122,6 @@ def policy_version(request, label: str):
     if version is None:
         raise Http404
     return _policy_page(request, version)
-
-
-SECTION_HEADING = re.compile(r"^\d+\.\s+\S")
-
-
-def policy_blocks(text: str) -> list[tuple[str, str]]:
-    """The plain policy text as (kind, text) blocks: title, heading, item or paragraph.
-
-    The published text numbers its sections "1. ..." and its clauses "- 1.1. ...".
-    """
-    blocks = []
-    for line in (raw.strip() for raw in text.splitlines()):
-        if not line:
-            continue
-        if not blocks:
-            blocks.append(("title", line))
-        elif line.startswith("- "):
-            blocks.append(("item", line[2:].strip()))
-        elif SECTION_HEADING.match(line):
-            blocks.append(("heading", line))
-        else:
-            blocks.append(("para", line))
-    return blocks
 
 
 def _policy_page(request, version: PolicyVersion):
