@@ -295,6 +295,8 @@ def promotion_email_enqueue(
     commits first always wins. 4.3: the email ends with an unsubscribe link and carries
     the RFC 8058 one-click headers.
     """
+    if not campaign or len(campaign) > 120:
+        raise DomainError(_("A campaign needs a name of at most 120 characters."))
     Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
     if not consent_is_granted(customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL):
         raise DomainError(

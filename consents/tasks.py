@@ -16,7 +16,12 @@ NOTIFY_CHUNK_SIZE = getattr(settings, "CONSENTS_NOTIFY_CHUNK_SIZE", 500)
 NOTIFY_CHUNKS_PER_RUN = 20
 
 
-@shared_task(name="consents.policy_change_notify")
+@shared_task(
+    name="consents.policy_change_notify",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=8,
+)
 def policy_change_notify(version_id: int, after_id: int = 0) -> int:
     """Fan-out for a material change (7.2): hand out chunk tasks, then continue itself.
 
