@@ -1,13 +1,15 @@
 """Admin of recipients, written permissions and the disclosure register (thin: services write)."""
 
 import csv
+import os
 from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -17,7 +19,7 @@ from django.utils.translation import ngettext
 from accounts.classification import DataCategory
 from accounts.models import Customer
 from consents.models import Purpose
-from homeshop_privacy.access_log import PersonalDataAdminMixin
+from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
 from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import PersonalDataAccess
@@ -111,18 +113,55 @@ class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return self.add_fields
-        return (*self.add_fields, "recorded_at", "recorded_by", "revoked_at", "revocation_reason")
+        shown = tuple("scan_download" if f == "scan" else f for f in self.add_fields)
+        return (*shown, "recorded_at", "recorded_by", "revoked_at", "revocation_reason")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        readonly = (*self.add_fields, "recorded_at", "recorded_by", "revoked_at")
+        readonly = (*self.get_fields(request, obj)[:-1],)
         if obj.revoked_at is not None:
             readonly += ("revocation_reason",)
         return readonly
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("scan"))
+    def scan_download(self, obj):
+        if not obj.scan:
+            return "—"
+        url = reverse("admin:disclosures_writtenpermission_scan", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/scan/",
+                self.admin_site.admin_view(self.scan_view),
+                name="disclosures_writtenpermission_scan",
+            ),
+            *super().get_urls(),
+        ]
+
+    def scan_view(self, request, pk):
+        """The signed scan, for staff only: it is never under MEDIA_URL (1.5: logged)."""
+        permission = get_object_or_404(WrittenPermission, pk=pk)
+        if not self.has_view_permission(request, permission):
+            raise PermissionDenied
+        if not permission.scan:
+            raise Http404
+        access_record(
+            user=request.user,
+            obj=permission,
+            action=PersonalDataAccess.Action.EXPORT,
+            path=request.path,
+        )
+        return FileResponse(
+            permission.scan.open("rb"),
+            as_attachment=True,
+            filename=os.path.basename(permission.scan.name),
+        )
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -290,3 +290,11 @@ def test_officer_records_a_written_permission_with_its_scan(client, officer, set
     permission = WrittenPermission.objects.get()
     assert (permission.recorded_by, permission.categories) == (officer, ["identity", "contact"])
     assert permission.scan.path.startswith(str(tmp_path))
+
+    download = client.get(reverse("admin:disclosures_writtenpermission_scan", args=[permission.pk]))
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
+    assert download["Content-Disposition"] == 'attachment; filename="wp.pdf"'
+    page = client.get(
+        reverse("admin:disclosures_writtenpermission_change", args=[permission.pk])
+    ).content.decode()
+    assert reverse("admin:disclosures_writtenpermission_scan", args=[permission.pk]) in page
