@@ -385,8 +385,8 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
         CustomerFilter,
     )
     list_select_related = ("recipient", "purpose", "void")
-    search_fields = ("=reference",)  # replaced by get_search_results; keeps the search box
-    search_help_text = _("Customer email or phone, or order number.")
+    search_fields = ("=reference",)  # see get_search_results
+    search_help_text = _("Customer email or phone, order number, or manifest number.")
     ordering = ("-disclosed_at", "-id")
     inlines = [DisclosureVoidInline, DisclosureLineInline]
     actions = ["void_selected"]

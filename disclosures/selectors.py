@@ -69,8 +69,10 @@ def register_search(*, queryset: QuerySet, term: str) -> QuerySet:
     line_filter = register_line_filter(term=term)
     if line_filter is None:
         return queryset
+    # A manifest or document number finds its entry too.
     return queryset.filter(
-        pk__in=DisclosureLine.objects.filter(line_filter).values("disclosure_id")
+        Q(pk__in=DisclosureLine.objects.filter(line_filter).values("disclosure_id"))
+        | Q(reference=term.strip())
     )
 
 

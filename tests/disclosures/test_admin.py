@@ -60,7 +60,7 @@ def listed(client, **params) -> list[str]:
     return [str(d.pk) for d in response.context["cl"].result_list]
 
 
-@pytest.mark.parametrize("term", ["aigerim@example.kz", "8 701 123 45 67", "HS-777"])
+@pytest.mark.parametrize("term", ["aigerim@example.kz", "8 701 123 45 67", "HS-777", "MAN-1"])
 def test_search_by_customer_email_phone_or_order_number(client, officer, register, term):
     client.force_login(officer)
     assert listed(client, q=term) == [str(register["first"].pk)]
