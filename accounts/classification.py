@@ -301,6 +301,35 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "voided_at": C.TECHNICAL,
         "voided_by": C.TECHNICAL,
     },
+    # 5.4.4: the incident itself is about the shop; who it affected is about each person.
+    "disclosures.breachincident": {
+        "id": C.TECHNICAL,
+        "reference": C.TECHNICAL,
+        "title": C.REFERENCE,
+        "description": C.REFERENCE,
+        "discovered_at": C.REFERENCE,
+        "occurred_at": C.REFERENCE,
+        "categories": C.REFERENCE,
+        "notice_ru": C.REFERENCE,
+        "notice_kk": C.REFERENCE,
+        "notice_en": C.REFERENCE,
+        "notification_started_at": C.TECHNICAL,
+        "recorded_at": C.TECHNICAL,
+        "recorded_by": C.TECHNICAL,
+    },
+    "disclosures.breachaffected": {
+        "id": C.TECHNICAL,
+        "incident": C.CORRESPONDENCE,
+        "customer": C.TECHNICAL,
+        "added_at": C.CORRESPONDENCE,
+    },
+    "disclosures.breachnotice": {
+        "id": C.TECHNICAL,
+        "incident": C.CORRESPONDENCE,
+        "customer": C.TECHNICAL,
+        "message": C.CORRESPONDENCE,
+        "created_at": C.CORRESPONDENCE,
+    },
     # consents: the policy texts and purposes are reference data; the ledger says what a
     # person agreed to (ACCOUNT) and holds their IP address and browser (evidence).
     "consents.policyversion": {

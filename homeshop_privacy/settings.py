@@ -177,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.visit_events_purge",
         "schedule": 6 * 60 * 60.0,
     },
+    # 5.4.4: resume the notification of any breach with affected customers not yet told.
+    "breach-notify-sweep": {
+        "task": "disclosures.breach_notify_sweep",
+        "schedule": 10 * 60.0,
+    },
     # 6.2: claim reminders and escalations, every morning in Almaty (CELERY_TIMEZONE).
     "claims-reminders-sweep": {
         "task": "claims.reminders_sweep",

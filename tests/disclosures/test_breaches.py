@@ -1,0 +1,189 @@
+"""5.4.4: every customer affected by a breach is told, exactly once, with proof of sending."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from disclosures import selectors, services, tasks
+from disclosures.models import BreachNotice, Disclosure
+from disclosures.services import LineInput
+from homeshop_privacy.errors import DomainError
+from homeshop_privacy.models import OutboundMessage
+from homeshop_privacy.outbox import message_send
+from tests.disclosures.conftest import NOW
+from tests.factories import CustomerFactory
+
+
+@pytest.fixture
+def incident(officer):
+    return services.breach_record(
+        actor=officer,
+        reference="BR-2026-01",
+        title="Lost courier manifest",
+        description="The courier lost a printed manifest on 24 Nov.",
+        discovered_at=NOW - dt.timedelta(hours=5),
+        categories=["identity", "contact", "address"],
+        notice_ru="Курьер утерял бумажный список доставок с вашими данными.",
+        notice_kk="Курьер сіздің деректеріңіз бар жеткізу тізімін жоғалтты.",
+        notice_en="A courier lost a printed delivery list with your data.",
+    )
+
+
+@pytest.fixture
+def run_notification(monkeypatch, officer, django_capture_on_commit_callbacks):
+    """What the workers do: the fan-out hands out chunks, each chunk writes its notices."""
+
+    def run(incident):
+        handed_out = []
+        monkeypatch.setattr(
+            tasks.breach_notify_chunk, "delay", lambda *args: handed_out.append(args)
+        )
+        with django_capture_on_commit_callbacks(execute=False):
+            services.breach_notification_start(incident=incident, actor=officer)
+        tasks.breach_notify(incident.pk)
+        for args in handed_out:
+            tasks.breach_notify_chunk(*args)
+        return handed_out
+
+    return run
+
+
+def send_all():
+    with_ids = OutboundMessage.objects.filter(reason=services.BREACH_REASON, status="pending")
+    for pk in with_ids.values_list("pk", flat=True):
+        message_send(message_id=pk)
+
+
+def test_breach_must_concern_personal_data(officer):
+    with pytest.raises(DomainError) as exc:
+        services.breach_record(
+            actor=officer,
+            reference="BR-X",
+            title="Stats file",
+            description="-",
+            discovered_at=NOW,
+            categories=["visits"],
+            notice_ru="-",
+        )
+    assert "5.4.4" in exc.value.message_dict["categories"][0]
+
+
+def test_each_affected_customer_is_told_once_in_their_language(incident, run_notification):
+    kk = CustomerFactory(preferred_language="kk", email="kk@example.kz")
+    ru = CustomerFactory(preferred_language="ru", email="ru@example.kz")
+    services.breach_add_affected(incident=incident, customer_ids=[kk.pk, ru.pk, kk.pk])
+    assert len(run_notification(incident)) == 1
+    assert run_notification(incident) == []  # a second run finds everyone told
+    assert tasks.breach_notify_chunk(incident.pk, [kk.pk, ru.pk]) == 0  # a redelivered chunk
+    send_all()
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    assert sorted(by_recipient) == ["kk@example.kz", "ru@example.kz"]
+    assert "жеткізу тізімін жоғалтты" in by_recipient["kk@example.kz"].body
+    assert "утерял бумажный список" in by_recipient["ru@example.kz"].body
+    assert "BR-2026-01" in by_recipient["ru@example.kz"].body
+    assert BreachNotice.objects.filter(incident=incident).count() == 2
+    assert selectors.breach_notification_progress(incident=incident) == {
+        "affected": 2,
+        "notified": 2,
+        "sent": 2,
+    }
+
+
+def test_customers_of_a_lost_manifest_are_affected(officer, courier, incident, make_orders):
+    orders = make_orders(30)
+    manifest = services.disclosure_record(
+        actor=officer,
+        recipient=courier,
+        basis=Disclosure.Basis.ORDER_FULFILMENT,
+        purpose_code="4.2.3",
+        categories=["identity", "contact", "address"],
+        disclosed_at=NOW - dt.timedelta(days=1),
+        lines=[LineInput(o.number) for o in orders],
+    )
+    added = services.breach_add_affected_from_disclosure(incident=incident, disclosure=manifest)
+    assert added == 30
+    assert services.breach_add_affected_from_disclosure(incident=incident, disclosure=manifest) == 0
+
+
+def test_a_customer_added_later_is_told_and_the_others_not_again(incident, run_notification):
+    first = CustomerFactory()
+    services.breach_add_affected(incident=incident, customer_ids=[first.pk])
+    run_notification(incident)
+    late = CustomerFactory()
+    services.breach_add_affected(incident=incident, customer_ids=[late.pk])
+    assert list(selectors.breach_incidents_with_pending_notices()) == [incident]
+    run_notification(incident)
+    send_all()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([first.email, late.email])
+    assert list(selectors.breach_incidents_with_pending_notices()) == []
+
+
+def test_sweeper_restarts_a_notification_left_unfinished(
+    monkeypatch, officer, incident, django_capture_on_commit_callbacks
+):
+    restarted = []
+    monkeypatch.setattr(tasks.breach_notify, "delay", lambda *args: restarted.append(args))
+    services.breach_add_affected(incident=incident, customer_ids=[CustomerFactory().pk])
+    with django_capture_on_commit_callbacks(execute=False):  # the fan-out task is lost
+        services.breach_notification_start(incident=incident, actor=officer)
+    assert tasks.breach_notify_sweep() == 1
+    assert restarted == [(incident.pk,)]
+
+
+def test_unknown_customer_ids_are_refused(incident):
+    with pytest.raises(DomainError):
+        services.breach_add_affected(incident=incident, customer_ids=[987654321])
+    assert not incident.affected.exists()
+
+
+def test_support_agents_cannot_see_breaches(client, support_agent, incident):
+    client.force_login(support_agent)
+    url = reverse("admin:disclosures_breachincident_changelist")
+    assert client.get(url).status_code == 403
+
+
+def test_officer_records_a_breach_with_its_affected_customers_in_the_admin(
+    client, officer, courier
+):
+    from disclosures.models import BreachIncident
+
+    first, second = CustomerFactory(email="a@example.kz"), CustomerFactory(email="b@example.kz")
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:disclosures_breachincident_add"),
+        {
+            "reference": "BR-7",
+            "title": "Mail sent to the wrong list",
+            "description": "-",
+            "discovered_at_0": "2026-11-25",
+            "discovered_at_1": "09:00",
+            "occurred_at_0": "",
+            "occurred_at_1": "",
+            "categories": ["contact"],
+            "notice_ru": "Ваш email мог увидеть другой покупатель.",
+            "notice_kk": "",
+            "notice_en": "",
+            "add_from_disclosure": "",
+            "add_emails": "A@example.kz\nb@example.kz",
+            "notices-TOTAL_FORMS": "0",
+            "notices-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    incident = BreachIncident.objects.get()
+    assert incident.recorded_by == officer
+    assert set(incident.affected.values_list("customer_id", flat=True)) == {first.pk, second.pk}
+
+
+@pytest.mark.postgres
+def test_database_refuses_to_delete_the_proof_of_a_notice(incident, run_notification):
+    from django.db import IntegrityError, connection, transaction
+
+    services.breach_add_affected(incident=incident, customer_ids=[CustomerFactory().pk])
+    run_notification(incident)
+    with pytest.raises(IntegrityError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM disclosures_breachnotice")
+    assert BreachNotice.objects.filter(incident=incident).count() == 1
