@@ -1,0 +1,75 @@
+"""The demo data of consents, disclosures and claims (``<app>/demo.py``), loaded by
+``manage.py seed_demo``: present, realistic, and the same after a second run."""
+
+import io
+import ipaddress
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Customer
+from consents.models import ConsentEvent, ConsentState, PolicyVersion
+from homeshop_privacy.models import OutboundMessage
+
+pytestmark = pytest.mark.django_db
+
+DOCUMENTATION_NETS = [
+    ipaddress.ip_network("198.51.100.0/24"),
+    ipaddress.ip_network("203.0.113.0/24"),
+]
+
+
+@pytest.fixture
+def seed(settings, tmp_path):
+    settings.DEBUG = True
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+
+    def run():
+        call_command("seed_demo", stdout=io.StringIO())
+
+    return run
+
+
+def _rows(model) -> int:
+    return model.objects.count()
+
+
+# --- consents -----------------------------------------------------------------------------
+
+
+def test_every_demo_customer_accepted_policy_version_1(seed):
+    seed()
+    accepted = ConsentEvent.objects.filter(purpose__code="2.1", action="grant")
+    assert accepted.count() == Customer.objects.count()
+    assert set(accepted.values_list("policy_version__label", flat=True)) == {"1"}
+    assert set(accepted.values_list("channel", flat=True)) == {"registration", "checkout"}
+
+
+def test_consent_choices_and_withdrawals_come_with_evidence(seed):
+    seed()
+    granted = ConsentState.objects.filter(is_granted=True)
+    customers = Customer.objects.count()
+    # 4.2.6 for most, 4.2.7 for some, 4.2.10 for a few.
+    promotions = granted.filter(purpose__code="4.2.6").count()
+    advertising = granted.filter(purpose__code="4.2.7").count()
+    credit = granted.filter(purpose__code="4.2.10").count()
+    assert customers / 2 < promotions < customers
+    assert 0 < advertising < promotions
+    assert 0 < credit <= customers // 5
+    withdrawals = ConsentEvent.objects.filter(action="withdraw", purpose__kind="section4")
+    assert {"email_link", "account_page"} <= set(withdrawals.values_list("channel", flat=True))
+    assert ConsentEvent.objects.filter(channel="cookie_banner", action="grant").exists()
+    assert ConsentEvent.objects.filter(channel="cookie_banner", action="withdraw").exists()
+    online = ConsentEvent.objects.exclude(channel="staff")
+    addresses = set(online.values_list("ip_address", flat=True))
+    assert None not in addresses
+    assert all(any(ipaddress.ip_address(a) in net for net in DOCUMENTATION_NETS) for a in addresses)
+    assert not online.filter(user_agent="").exists()
+
+
+def test_policy_version_2_is_a_draft_and_nobody_is_mailed_about_it(seed):
+    seed()
+    draft = PolicyVersion.objects.get(label="2")
+    assert draft.published_at is None
+    assert "7.3." in draft.text_ru
+    assert not OutboundMessage.objects.filter(reason__startswith="consents.").exists()
