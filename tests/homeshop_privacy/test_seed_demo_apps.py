@@ -9,6 +9,15 @@ from django.core.management import call_command
 
 from accounts.models import Customer
 from consents.models import ConsentEvent, ConsentState, PolicyVersion
+from consents.selectors import consent_is_granted
+from disclosures.models import (
+    Disclosure,
+    DisclosureLine,
+    DisclosureVoid,
+    Recipient,
+    WrittenPermission,
+)
+from disclosures.validators import is_valid_bin
 from homeshop_privacy.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +82,48 @@ def test_policy_version_2_is_a_draft_and_nobody_is_mailed_about_it(seed):
     assert draft.published_at is None
     assert "7.3." in draft.text_ru
     assert not OutboundMessage.objects.filter(reason__startswith="consents.").exists()
+
+
+# --- disclosures --------------------------------------------------------------------------
+
+
+def test_recipients_of_every_kind_with_valid_bins(seed):
+    seed()
+    recipients = Recipient.objects.all()
+    assert {
+        "courier",
+        "postal",
+        "seller",
+        "partner_bank",
+        "analytics",
+        "state_authority",
+    } <= set(recipients.values_list("kind", flat=True))
+    assert all(is_valid_bin(r.bin) for r in recipients)
+    assert recipients.filter(legal_name="ТОО «Быстрая доставка»", kind="courier").exists()
+
+
+def test_register_holds_entries_on_every_basis_each_lawful(seed):
+    seed()
+    entries = Disclosure.objects.all()
+    assert set(entries.values_list("basis", flat=True)) == set(Disclosure.Basis.values)
+    # A manifest: one 5.4.2 entry for several orders.
+    assert entries.filter(basis="5.4.2", line_count__gt=1).exists()
+    assert DisclosureLine.objects.filter(disclosure__basis="5.4.2", order__isnull=True).count() == 0
+    assert set(entries.filter(basis="5.4.1").values_list("line_count", flat=True)) == {0}
+    police = entries.get(basis="5.4.3")
+    assert police.request_number and police.request_date and police.legal_ground
+    for line in DisclosureLine.objects.filter(disclosure__basis="consent"):
+        assert consent_is_granted(
+            customer_id=line.customer_id, purpose_code="4.2.10", at=line.disclosed_at
+        )
+    assert DisclosureLine.objects.filter(
+        disclosure__basis="5.3.2", permission__isnull=False
+    ).exists()
+    assert WrittenPermission.objects.filter(revoked_at__isnull=False).count() == 1
+
+
+def test_one_entry_is_voided_with_its_reason(seed):
+    seed()
+    void = DisclosureVoid.objects.get()
+    assert "повторно" in void.reason
+    assert void.disclosure.reference.endswith("/повтор")
