@@ -500,9 +500,16 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
             *super().get_urls(),
         ]
 
+    def has_export_permission(self, request):
+        return request.user.has_perm("disclosures.export_disclosure")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_export": self.has_export_permission(request)}
+        return super().changelist_view(request, extra_context)
+
     def export_csv_view(self, request):
         """The register as filtered on the list page, one row per customer concerned."""
-        if not self.has_view_permission(request):
+        if not self.has_export_permission(request):
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
         disclosures = changelist.get_queryset(request)

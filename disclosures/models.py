@@ -289,6 +289,8 @@ class Disclosure(AppendOnlyModel):
         verbose_name = _("register entry")
         verbose_name_plural = _("disclosure register entries")
         ordering = ["-disclosed_at", "-id"]
+        # The export carries customers' personal data: officers and auditors, not support.
+        permissions = [("export_disclosure", _("Can export the register with customer data"))]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(basis__in=["5.4.1", "5.4.2", "5.4.3", "consent", "5.3.2"]),

@@ -26,8 +26,9 @@ def role_permissions(role: str):
     if role == COMPLIANCE_OFFICER:
         return list(perms)
     if role == AUDITOR:
-        # Read-only, history included (historical models have view_ permissions of their own).
-        return [p for p in perms if p.codename.startswith("view_")]
+        # Read-only, history included (historical models have view_ permissions of their
+        # own), and the exports a regulator asks for.
+        return [p for p in perms if p.codename.startswith(("view_", "export_"))]
     if role == SUPPORT_AGENT:
         chosen = []
         for perm in perms:

@@ -298,3 +298,18 @@ def test_officer_records_a_written_permission_with_its_scan(client, officer, set
         reverse("admin:disclosures_writtenpermission_change", args=[permission.pk])
     ).content.decode()
     assert reverse("admin:disclosures_writtenpermission_scan", args=[permission.pk]) in page
+
+
+def test_support_agent_sees_the_register_but_cannot_export_it(client, support_agent, register):
+    client.force_login(support_agent)
+    page = client.get(reverse("admin:disclosures_disclosure_changelist"))
+    assert page.status_code == 200
+    assert "export.csv" not in page.content.decode()
+    assert client.get(reverse("admin:disclosures_disclosure_export_csv")).status_code == 403
+
+
+def test_auditor_may_export_the_register_for_a_regulator(client, auditor, register):
+    client.force_login(auditor)
+    response = client.get(reverse("admin:disclosures_disclosure_export_csv"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")

@@ -36,7 +36,8 @@ def test_auditor_reads_everything_history_included_and_changes_nothing():
     perms = _codenames(roles.AUDITOR)
     assert "accounts.view_customer" in perms
     assert "accounts.view_historicalcustomer" in perms
-    assert perms and all(p.split(".", 1)[1].startswith("view_") for p in perms)
+    assert perms and all(p.split(".", 1)[1].startswith(("view_", "export_")) for p in perms)
+    assert "disclosures.export_disclosure" in perms
 
 
 def test_sync_is_idempotent():
