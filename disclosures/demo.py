@@ -10,7 +10,9 @@ service centre) and the entries an officer would have recorded about the demo or
   customers who held that consent at the time (the service checks the ledger);
 - 5.3.2: written permissions for the service centre (one of them revoked since), and a
   disclosure made under one;
-- a manifest entered twice, voided with its reason (both rows stay, 1.3).
+- a manifest entered twice, voided with its reason (both rows stay, 1.3);
+- 5.4.4: one small breach (a courier lost a printed manifest of two or three orders),
+  its affected customers taken from that entry and told once, through the outbox.
 
 Every write goes through ``disclosures.services``, so the basis checks, the lines and
 their history are what the admin would write. Idempotent: recipients are found by BIN,
@@ -29,7 +31,7 @@ from accounts.models import Customer, Order, User
 from consents.models import ConsentState
 
 from . import services
-from .models import Disclosure, DisclosureVoid, Recipient, WrittenPermission
+from .models import BreachIncident, Disclosure, DisclosureVoid, Recipient, WrittenPermission
 from .services import LineInput
 from .validators import bin_check_digit
 
@@ -60,6 +62,7 @@ RECIPIENTS = [
 DELIVERY = [C.IDENTITY, C.CONTACT, C.ADDRESS]
 SELLER_DATA = [C.IDENTITY, C.CONTACT, C.ADDRESS, C.ORDERS]
 SHIPPED = (Order.Status.SHIPPED, Order.Status.DELIVERED, Order.Status.RETURNED)
+BREACH_REFERENCE = "ИНЦ-2026-001"
 
 
 def seed_demo() -> str:
@@ -80,12 +83,14 @@ def seed_demo() -> str:
     writer.credit_applications(recipients[BANK], demo)
     writer.written_permissions(recipients[SERVICE], demo)
     writer.duplicate_voided(first_fast)
+    writer.lost_manifest(recipients[DALA])
     entries = Disclosure.objects.all()
     return (
         f"{Recipient.objects.count()} recipients, {entries.count()} register entries "
         f"({len(set(entries.values_list('basis', flat=True)))} bases, "
         f"{DisclosureVoid.objects.count()} voided), "
-        f"{WrittenPermission.objects.count()} written permissions"
+        f"{WrittenPermission.objects.count()} written permissions, "
+        f"{BreachIncident.objects.count()} breach incident(s)"
     )
 
 
@@ -334,3 +339,52 @@ class _Register:
                 actor=self.actor,
                 reason=f"Манифест внесён повторно: те же заказы уже в записи {original.reference}.",
             )
+
+    # --- 5.4.4 ------------------------------------------------------------------------
+
+    def lost_manifest(self, courier: Recipient) -> None:
+        """One small incident: the customers on a lost printout are told, once each.
+
+        Only a handful of notices, written here in the seed's transaction (the task the
+        service also dispatches then finds nobody left to tell)."""
+        if BreachIncident.objects.filter(reference=BREACH_REFERENCE).exists():
+            return
+        manifest = (
+            Disclosure.objects.filter(
+                recipient=courier, basis=Basis.ORDER_FULFILMENT, line_count__in=(2, 3)
+            )
+            .order_by("-disclosed_at", "-id")
+            .first()
+        )
+        if manifest is None:
+            return
+        incident = services.breach_record(
+            actor=self.actor,
+            reference=BREACH_REFERENCE,
+            title="Утеря распечатки манифеста курьером",
+            description=f"Курьер {courier.legal_name} сообщил об утере распечатанного манифеста "
+            f"{manifest.reference} (имена, телефоны, адреса доставки). Распечатки манифестов "
+            "отменены, курьерам выдан доступ к электронному манифесту.",
+            occurred_at=manifest.disclosed_at + timedelta(hours=5),
+            discovered_at=self._before_now(manifest.disclosed_at + timedelta(days=1, hours=2)),
+            categories=DELIVERY,
+            notice_ru="Курьер нашего партнёра потерял распечатанный лист доставки, в котором "
+            "были ваши имя, телефон и адрес доставки. Платёжные данные и пароли в нём не "
+            "указывались. Мы отказались от бумажных листов доставки. Если вам звонят от имени "
+            "Homeshop.kz и просят оплатить заказ повторно, не платите и сообщите нам.",
+            notice_kk="Серіктесіміздің курьері сіздің атыңыз, телефоныңыз және жеткізу "
+            "мекенжайыңыз жазылған басып шығарылған жеткізу парағын жоғалтып алды. Онда төлем "
+            "деректері мен құпиясөздер болған жоқ. Біз қағаз жеткізу парақтарынан бас тарттық. "
+            "Егер Homeshop.kz атынан қоңырау шалып, тапсырысты қайта төлеуді сұраса, төлемеңіз "
+            "және бізге хабарлаңыз.",
+            notice_en="Our partner's courier lost a printed delivery sheet with your name, "
+            "phone number and delivery address. It held no payment details or passwords. We "
+            "have stopped using paper delivery sheets. If someone calls on behalf of "
+            "Homeshop.kz asking you to pay for an order again, do not pay and tell us.",
+        )
+        services.breach_add_affected_from_disclosure(incident=incident, disclosure=manifest)
+        incident = services.breach_notification_start(incident=incident, actor=self.actor)
+        services.breach_notify_customers(
+            incident=incident,
+            customer_ids=list(manifest.lines.values_list("customer_id", flat=True)),
+        )

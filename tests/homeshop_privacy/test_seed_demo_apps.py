@@ -11,6 +11,7 @@ from accounts.models import Customer
 from consents.models import ConsentEvent, ConsentState, PolicyVersion
 from consents.selectors import consent_is_granted
 from disclosures.models import (
+    BreachIncident,
     Disclosure,
     DisclosureLine,
     DisclosureVoid,
@@ -127,3 +128,16 @@ def test_one_entry_is_voided_with_its_reason(seed):
     void = DisclosureVoid.objects.get()
     assert "повторно" in void.reason
     assert void.disclosure.reference.endswith("/повтор")
+
+
+def test_one_small_breach_whose_customers_are_told_once(seed):
+    seed()
+    seed()
+    incident = BreachIncident.objects.get()
+    affected = set(incident.affected.values_list("customer_id", flat=True))
+    assert 1 <= len(affected) <= 3
+    assert set(incident.notices.values_list("customer_id", flat=True)) == affected
+    mail = OutboundMessage.objects.filter(reason="disclosures.breach_notice")
+    assert sorted(mail.values_list("recipient", flat=True)) == sorted(
+        Customer.objects.filter(pk__in=affected).values_list("email", flat=True)
+    )
