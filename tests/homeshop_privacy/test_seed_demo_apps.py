@@ -3,11 +3,16 @@
 
 import io
 import ipaddress
+from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import Customer
+from claims.models import Claim, ClaimCategory, ClaimDeadlineChange
+from claims.services import answer_template_render
 from consents.models import ConsentEvent, ConsentState, PolicyVersion
 from consents.selectors import consent_is_granted
 from disclosures.models import (
@@ -19,6 +24,7 @@ from disclosures.models import (
     WrittenPermission,
 )
 from disclosures.validators import is_valid_bin
+from homeshop_privacy.calendar import local_date
 from homeshop_privacy.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +147,81 @@ def test_one_small_breach_whose_customers_are_told_once(seed):
     assert sorted(mail.values_list("recipient", flat=True)) == sorted(
         Customer.objects.filter(pk__in=affected).values_list("email", flat=True)
     )
+
+
+# --- claims -------------------------------------------------------------------------------
+
+
+def test_claim_categories_have_answer_templates_in_three_languages(seed):
+    seed()
+    terms = dict(ClaimCategory.objects.values_list("code", "term_days"))
+    assert terms == {"personal-data": 30, "consumer-protection": 10}
+    claim = Claim.objects.filter(category__code="consumer-protection", order__isnull=False)[0]
+    for language in ("ru", "kk", "en"):
+        letter = answer_template_render(claim=claim, language=language)
+        assert claim.reference in letter
+        assert claim.order.number in letter
+        assert "{" not in letter  # every placeholder known to the renderer
+
+
+def test_claims_at_every_stage_with_due_dates_counted_from_today(seed):
+    seed()
+    today = local_date(timezone.now())
+    claims = Claim.objects.all()
+    assert set(claims.values_list("status", flat=True)) == set(Claim.Status.values)
+    running = claims.filter(status__in=Claim.OPEN_STATUSES, paused_on__isnull=True)
+    assert running.filter(due_on__lt=today).exists()  # overdue
+    assert running.filter(due_on__range=(today, today + timedelta(days=7))).exists()
+    assert claims.filter(paused_on__isnull=False).count() == 1
+    assert ClaimDeadlineChange.objects.filter(kind="extension").count() == 1
+    assert claims.filter(answered_on_time=True).exists()
+    assert claims.filter(answered_on_time=False).exists()
+    assert set(claims.exclude(outcome="").values_list("outcome", flat=True)) == {
+        "settled",
+        "rejected",
+    }
+    assignees = set(claims.values_list("assignee__email", flat=True))
+    assert {"support@homeshop.kz", "officer@homeshop.kz"} <= assignees
+
+
+def test_claimants_with_an_email_are_acknowledged_once(seed):
+    seed()
+    seed()
+    acknowledged = OutboundMessage.objects.filter(reason="claims.acknowledgement")
+    emailed = Claim.objects.exclude(claimant_email="")
+    assert sorted(acknowledged.values_list("recipient", flat=True)) == sorted(
+        emailed.values_list("claimant_email", flat=True)
+    )
+    assert all(r.endswith("@example.kz") for r in acknowledged.values_list("recipient", flat=True))
+
+
+# --- all three ----------------------------------------------------------------------------
+
+
+def test_second_run_changes_no_row_of_the_three_apps(seed):
+    seed()
+    tables = [
+        model
+        for app in ("consents", "disclosures", "claims", "homeshop_privacy")
+        for model in apps.get_app_config(app).get_models()
+    ]
+    first = {model._meta.label: _rows(model) for model in tables}
+    seed()
+    assert {model._meta.label: _rows(model) for model in tables} == first
+    for label in (
+        "consents.ConsentEvent",
+        "consents.ConsentState",
+        "consents.ConsentWording",
+        "disclosures.Recipient",
+        "disclosures.Disclosure",
+        "disclosures.DisclosureLine",
+        "disclosures.DisclosureVoid",
+        "disclosures.WrittenPermission",
+        "disclosures.BreachIncident",
+        "disclosures.BreachNotice",
+        "claims.ClaimCategory",
+        "claims.Claim",
+        "claims.ClaimDeadlineChange",
+        "claims.ClaimAnswer",
+    ):
+        assert first[label] > 0, label
