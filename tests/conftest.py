@@ -35,7 +35,7 @@ def pytest_runtest_setup(item):
     if item.get_closest_marker("redis") and not _redis_reachable():
         missing.append("Redis (set CELERY_BROKER_URL=redis://...)")
     if missing:
-        message = "needs " + " and ".join(missing)
+        message = f"{item.nodeid} needs " + " and ".join(missing)
         if REQUIRE_SERVICES:
             pytest.fail(message + " — HOMESHOP_REQUIRE_SERVICES=1 forbids skipping")
         pytest.skip(message)
