@@ -322,7 +322,7 @@ def _claim(plan: Plan, *, index: int, categories, customers, staff, can_answer: 
     now = timezone.now()
     today = local_date(now)
     customer = customers[plan.customer] if plan.customer is not None else None
-    customer = _breach_customer(plan) or customer
+    customer = _breach_customer(plan) or _disclosed_customer(plan, customers) or customer
     name = customer.full_name if customer else plan.claimant["claimant_name"]
     if Claim.objects.filter(subject=plan.subject, claimant_name=name).exists():
         return
@@ -385,6 +385,20 @@ def _claim(plan: Plan, *, index: int, categories, customers, staff, can_answer: 
             outcome=plan.outcome,
             note="Итог согласован с заявителем." if plan.outcome == Outcome.SETTLED else "",
         )
+
+
+def _disclosed_customer(plan: Plan, customers: list[Customer]) -> Customer | None:
+    """A claim about a disclosure comes from a customer whose order was delivered."""
+    if not plan.about_disclosure or plan.customer is None:
+        return None
+    from disclosures.models import DisclosureLine  # the demo only: claims itself never imports it
+
+    disclosed = set(
+        DisclosureLine.objects.filter(disclosure__basis="5.4.2").values_list(
+            "customer_id", flat=True
+        )
+    )
+    return next((c for c in customers[plan.customer :] if c.pk in disclosed), None)
 
 
 def _disclosure_number(plan: Plan, customer: Customer | None) -> str:

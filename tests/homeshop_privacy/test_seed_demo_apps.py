@@ -180,6 +180,13 @@ def test_claims_at_every_stage_with_due_dates_counted_from_today(seed):
         "settled",
         "rejected",
     }
+    named = claims.exclude(related_disclosure="").get()
+    assert Disclosure.objects.filter(
+        reference=named.related_disclosure, lines__customer=named.customer
+    ).exists()
+    assert BreachIncident.objects.filter(
+        reference=claims.exclude(related_breach="").get().related_breach
+    ).exists()
     assignees = set(claims.values_list("assignee__email", flat=True))
     assert {"support@homeshop.kz", "officer@homeshop.kz"} <= assignees
 
