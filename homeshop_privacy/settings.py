@@ -138,7 +138,7 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # Celery. Reliability first: a task is acknowledged only after it ran, a task whose
 # worker died is given back to the queue, and a worker holds one message at a time.
 CELERY_BROKER_URL = env.str(
-    "CELERY_BROKER_URL", default="memory://" if TESTING else "filesystem://"
+    "CELERY_BROKER_URL", default="memory://" if TESTING else "filesystem://localhost//"
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = VAR_DIR / "celery" / "queue"

@@ -50,7 +50,7 @@ def test_bare_machine_defaults(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split(" ", 4)[:4] == [
         "django.db.backends.sqlite3",
-        "filesystem://",
+        "filesystem://localhost//",
         "django.core.mail.backends.filebased.EmailBackend",
         "Asia/Almaty",
     ]
