@@ -726,6 +726,12 @@ class BreachIncidentForm(forms.ModelForm):
             "notice_en",
         )
 
+    def clean_categories(self):
+        try:
+            return services.breach_categories_check(self.cleaned_data["categories"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message_dict["categories"]) from exc
+
     def clean_add_emails(self):
         emails = (self.cleaned_data.get("add_emails") or "").split()
         try:
@@ -784,13 +790,28 @@ class BreachIncidentAdmin(TrackedAdmin):
         fields = (*BreachIncidentForm.Meta.fields, "add_from_disclosure", "add_emails")
         if obj is None:
             return fields
+        if obj.notification_started_at:
+            # Frozen: the categories are shown by their names, not as stored codes.
+            fields = tuple("categories_display" if f == "categories" else f for f in fields)
         return (*fields, *self.readonly_fields)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.notification_started_at:
             # What customers are told is frozen once the first of them was told.
-            return (*self.readonly_fields, "categories", "notice_ru", "notice_kk", "notice_en")
+            return (
+                *self.readonly_fields,
+                "categories_display",
+                "notice_ru",
+                "notice_kk",
+                "notice_en",
+            )
         return self.readonly_fields
+
+    @admin.display(description=_("data categories concerned"))
+    def categories_display(self, obj):
+        return ", ".join(
+            str(DataCategory(c).label) for c in obj.categories if c in DataCategory.values
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -801,8 +822,6 @@ class BreachIncidentAdmin(TrackedAdmin):
         return f"{p['affected']} / {p['notified']} / {p['sent']}"
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.recorded_by = request.user
         services.breach_save(
             incident=obj,
             actor=request.user,

@@ -41,6 +41,10 @@ Kind = Recipient.Kind
 
 # 5.4.2: only these take part in fulfilling an order.
 FULFILMENT_KINDS = frozenset({Kind.SELLER, Kind.COURIER, Kind.POSTAL, Kind.TELECOM})
+# 5.4.2: "only to fulfil the user's order, including delivery": payment (4.2.1), placing
+# the order and the sale contract (4.2.2), delivery (4.2.3) and support with it (4.2.4).
+# Advertising or credit to a seller is not fulfilment, whatever the recipient's kind.
+FULFILMENT_PURPOSES = frozenset({"4.2.1", "4.2.2", "4.2.3", "4.2.4"})
 # Lines go in one INSERT (plus one for their history) however many there are: PostgreSQL
 # gets them as one array per column (UNNEST), so no parameter limit applies; SQLite's
 # backend splits them by its own limit.
@@ -337,6 +341,16 @@ def _check_header(
                     "%(kind)s."
                 )
                 % {"name": recipient.legal_name, "kind": recipient.get_kind_display()}
+            }
+        )
+    if basis == Basis.ORDER_FULFILMENT and purpose.code not in FULFILMENT_PURPOSES:
+        raise DomainError(
+            {
+                "purpose": _(
+                    "Clause 5.4.2 allows disclosure only to fulfil the order (purposes "
+                    "4.2.1-4.2.4); %(code)s is another purpose: choose another basis."
+                )
+                % {"code": purpose.code}
             }
         )
     if basis == Basis.STATE_AUTHORITY:
@@ -666,6 +680,16 @@ def disclosure_void(*, disclosure: Disclosure, actor: User | None, reason: str) 
 BREACH_REASON = "disclosures.breach_notice"
 
 
+def breach_categories_check(categories: Iterable[str]) -> list[str]:
+    """5.4.4 concerns personal data: the cleaned categories, or a refusal (for forms too)."""
+    categories = _clean_categories(categories)
+    if not any(is_personal(c) for c in categories):
+        raise DomainError(
+            {"categories": _("Clause 5.4.4 concerns personal data: name a personal category.")}
+        )
+    return categories
+
+
 @transaction.atomic
 def breach_record(
     *,
@@ -681,11 +705,7 @@ def breach_record(
     occurred_at: datetime | None = None,
 ) -> BreachIncident:
     """5.4.4: record a loss or unlawful disclosure of personal data."""
-    categories = _clean_categories(categories)
-    if not any(is_personal(c) for c in categories):
-        raise DomainError(
-            {"categories": _("Clause 5.4.4 concerns personal data: name a personal category.")}
-        )
+    categories = breach_categories_check(categories)
     incident = BreachIncident(
         reference=(reference or "").strip(),
         title=(title or "").strip(),
@@ -704,7 +724,11 @@ def breach_record(
 
 @transaction.atomic
 def breach_save(*, incident: BreachIncident, actor: User | None, reason: str) -> BreachIncident:
-    """Correct an incident (the admin form); what customers are told is frozen once sent."""
+    """Record or correct an incident edited as a whole (the admin form).
+
+    The same rules as ``breach_record``; what customers are told is frozen once the
+    first of them was told.
+    """
     if incident.pk:
         stored = BreachIncident.objects.select_for_update().get(pk=incident.pk)
         frozen = ("notice_ru", "notice_kk", "notice_en", "categories")
@@ -712,7 +736,9 @@ def breach_save(*, incident: BreachIncident, actor: User | None, reason: str) ->
             getattr(stored, f) != getattr(incident, f) for f in frozen
         ):
             raise DomainError(_("Customers are being told already: the notice cannot change."))
-    incident.categories = _clean_categories(incident.categories)
+    elif incident.recorded_by_id is None:
+        incident.recorded_by = actor
+    incident.categories = breach_categories_check(incident.categories)
     _validate(incident)
     return save_tracked(incident, actor=actor, reason=reason)
 

@@ -187,3 +187,60 @@ def test_database_refuses_to_delete_the_proof_of_a_notice(incident, run_notifica
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM disclosures_breachnotice")
     assert BreachNotice.objects.filter(incident=incident).count() == 1
+
+
+def admin_breach_form(**overrides) -> dict:
+    data = {
+        "reference": "BR-8",
+        "title": "Visit statistics file left public",
+        "description": "-",
+        "discovered_at_0": "2026-11-25",
+        "discovered_at_1": "09:00",
+        "occurred_at_0": "",
+        "occurred_at_1": "",
+        "categories": ["contact"],
+        "notice_ru": "Ваш email мог увидеть другой покупатель.",
+        "notice_kk": "",
+        "notice_en": "",
+        "add_from_disclosure": "",
+        "add_emails": "",
+        "notices-TOTAL_FORMS": "0",
+        "notices-INITIAL_FORMS": "0",
+    }
+    return {**data, **overrides}
+
+
+def test_admin_refuses_a_breach_of_non_personal_data_naming_the_clause(client, officer):
+    from disclosures.models import BreachIncident
+
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:disclosures_breachincident_add"), admin_breach_form(categories=["visits"])
+    )
+    assert response.status_code == 200
+    # The officer reads it in Russian, the admin's language.
+    assert response.context["adminform"].form.errors["categories"] == [
+        "Пункт 5.4.4 касается персональных данных: укажите категорию персональных данных."
+    ]
+    assert not BreachIncident.objects.exists()
+
+
+def test_breach_corrected_later_still_must_concern_personal_data(officer, incident):
+    incident.categories = ["visits"]
+    with pytest.raises(DomainError) as exc:
+        services.breach_save(incident=incident, actor=officer, reason="corrected")
+    assert "5.4.4" in exc.value.message_dict["categories"][0]
+    incident.refresh_from_db()
+    assert incident.categories == ["identity", "contact", "address"]
+
+
+def test_frozen_breach_page_names_its_categories(client, officer, incident, run_notification):
+    services.breach_add_affected(incident=incident, customer_ids=[CustomerFactory().pk])
+    run_notification(incident)
+    client.force_login(officer)
+    response = client.get(reverse("admin:disclosures_breachincident_change", args=[incident.pk]))
+    assert response.status_code == 200
+    assert "Идентификация: имена, Контакты: телефон, email, Адрес доставки" in (
+        response.content.decode()
+    )
+    assert '["identity"' not in response.content.decode()

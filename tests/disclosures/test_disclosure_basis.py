@@ -91,6 +91,26 @@ def test_542_accepts_every_fulfilment_kind(officer, kind):
     assert disclosure.line_count == 1
 
 
+@pytest.mark.parametrize("purpose_code", ["4.2.6", "4.2.7", "4.2.10"])
+def test_542_refuses_a_purpose_that_is_not_fulfilling_the_order(officer, purpose_code):
+    # 5.4.2: a seller may get the buyer's data to fulfil the order, not to advertise.
+    seller = RecipientFactory(kind=Recipient.Kind.SELLER)
+    order = OrderFactory()
+    with pytest.raises(DomainError) as exc:
+        record(
+            officer,
+            seller,
+            B.ORDER_FULFILMENT,
+            purpose_code=purpose_code,
+            lines=[LineInput(order.number)],
+        )
+    assert exc.value.message_dict["purpose"] == [
+        f"Clause 5.4.2 allows disclosure only to fulfil the order (purposes 4.2.1-4.2.4); "
+        f"{purpose_code} is another purpose: choose another basis."
+    ]
+    assert not Disclosure.objects.exists()
+
+
 def test_542_refuses_someone_elses_order(officer, courier):
     OrderFactory(number="HS-500003")
     stranger = CustomerFactory()
