@@ -1,8 +1,10 @@
 import threading
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection, transaction
+from django.utils import timezone
 
 from homeshop_privacy import outbox
 from homeshop_privacy.models import OutboundMessage
@@ -73,7 +75,8 @@ def test_smtp_failure_keeps_the_row_pending_with_backoff_and_a_visible_error(set
     assert "aigerim" not in message.last_error
     assert message.next_attempt_at > message.created_at
 
-    outbox.message_send(message_id=message.pk)
+    with time_machine.travel(message.next_attempt_at, tick=False):
+        outbox.message_send(message_id=message.pk)
     message.refresh_from_db()
     assert message.attempts == 2
     # exponential: the second failure waits twice as long as the first
@@ -86,7 +89,9 @@ def test_gives_up_after_max_attempts_and_admin_retry_sends_it(settings, officer)
     settings.OUTBOX_MAX_ATTEMPTS = 2
     message, _ = _enqueue()
     outbox.message_send(message_id=message.pk)
-    outbox.message_send(message_id=message.pk)
+    message.refresh_from_db()
+    with time_machine.travel(message.next_attempt_at, tick=False):
+        outbox.message_send(message_id=message.pk)
     message.refresh_from_db()
     assert message.status == OutboundMessage.Status.FAILED
     assert outbox.messages_due() == []
@@ -96,6 +101,27 @@ def test_gives_up_after_max_attempts_and_admin_retry_sends_it(settings, officer)
     assert outbox.message_send(message_id=message.pk).status == "sent"
     assert len(mail.outbox) == 1
     assert message.history.filter(history_user=officer).exists()
+
+
+@pytest.mark.django_db
+def test_a_second_task_during_the_backoff_leaves_the_row_to_its_retry(settings):
+    """The failed task schedules its retry; a sweep or redelivered task meanwhile must not
+    spend another attempt (that would exhaust them in a fraction of the backoff)."""
+    settings.EMAIL_BACKEND = "tests.homeshop_privacy.failing_backend.RefusingBackend"
+    message, _ = _enqueue()
+    assert outbox.message_send(message_id=message.pk).status == "retry"
+    assert outbox.message_send(message_id=message.pk).status == "not-due"
+    assert outbox_send.run(message.pk) == "not-due"  # no second retry chain either
+    message.refresh_from_db()
+    assert message.attempts == 1
+    assert outbox.messages_due() == []
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(message.next_attempt_at, tick=False):
+        assert outbox.messages_due() == [message.pk]
+        assert outbox.message_send(message_id=message.pk).status == "sent"
+    assert len(mail.outbox) == 1
+    assert timezone.now() < message.next_attempt_at
 
 
 @pytest.mark.django_db
