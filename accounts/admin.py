@@ -28,7 +28,8 @@ class UserAdmin(DjangoUserAdmin, TrackedAdmin):
     ordering = ("email",)
     list_display = ("email", "full_name", "is_staff", "is_active", "language")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
-    search_fields = ("email", "full_name")
+    search_fields = ("email",)  # see get_search_results
+    search_help_text = _("Exact email address (any case).")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("full_name", "language")}),
@@ -41,6 +42,10 @@ class UserAdmin(DjangoUserAdmin, TrackedAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        # Customers are users too: millions of rows, so only what an index answers.
+        return selectors.users_search(queryset=queryset, term=search_term), False
 
 
 class AddressInline(admin.TabularInline):
@@ -151,19 +156,30 @@ class CustomerAdmin(PersonalDataAdminMixin, TrackedAdmin):
 class OrderAdmin(TrackedAdmin):
     list_display = ("number", "customer", "placed_at", "seller_name", "status", "total")
     list_filter = ("status",)
-    search_fields = ("=number", "=customer__email")
+    search_fields = ("=number",)  # see get_search_results
+    search_help_text = _("Order number, or the customer's exact email, phone or last name.")
     list_select_related = ("customer",)
     raw_id_fields = ("customer", "delivery_address")
     ordering = ("-placed_at", "-id")
+
+    def get_search_results(self, request, queryset, search_term):
+        # "=number" would be UPPER(number) = UPPER(...) on PostgreSQL: no index serves it.
+        return selectors.orders_search(queryset=queryset, term=search_term), False
 
 
 @admin.register(VisitEvent)
 class VisitEventAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     list_display = ("occurred_at", "page_url", "ip_address", "referrer", "cookie_id")
-    search_fields = ("=cookie_id",)
+    search_fields = ("=cookie_id",)  # see get_search_results
+    search_help_text = _("Exact cookie id.")
     show_full_result_count = False
     ordering = ("-occurred_at", "-id")
+
+    def get_search_results(self, request, queryset, search_term):
+        # Cookie ids are matched as stored, through their index (not UPPER(...)).
+        term = search_term.strip()
+        return (queryset.filter(cookie_id=term) if term else queryset), False
 
     def has_add_permission(self, request):
         return False
@@ -199,7 +215,8 @@ class AccountClosureRequestAdmin(TrackedAdmin):
     form = ClosureDecisionForm
     list_display = ("id", "customer", "status", "requested_at", "decided_at", "decided_by")
     list_filter = ("status",)
-    search_fields = ("=customer__email",)
+    search_fields = ("=customer__email",)  # see get_search_results
+    search_help_text = _("Exact email, phone (any format) or last name.")
     list_select_related = ("customer", "decided_by")
     ordering = ("-requested_at", "-id")
     date_hierarchy = "requested_at"
@@ -212,6 +229,12 @@ class AccountClosureRequestAdmin(TrackedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        customers = selectors.customers_search(term=search_term)
+        return queryset.filter(customer_id__in=customers.values("pk")), False
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_open:

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext_lazy
 from homeshop_privacy import outbox
 
 from . import services
-from .models import Address, Customer, Language, User
+from .models import Address, Customer, Language, User, email_match
 from .validators import phone_to_e164
 
 
@@ -63,13 +63,13 @@ class OutboxPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         users = list(
-            User.objects.filter(email__iexact=email, is_active=True, customer__isnull=False)
+            email_match(User.objects.all(), email).filter(is_active=True, customer__isnull=False)
         )
         if not users:
             # 5.2.1: a customer the shop recorded at checkout has no sign-in yet; the
             # emailed link is how they choose their first password.
-            customer = Customer.objects.filter(email__iexact=email, user__isnull=True).first()
-            if customer is not None and not User.objects.filter(email__iexact=email).exists():
+            customer = email_match(Customer.objects.all(), email).filter(user__isnull=True).first()
+            if customer is not None and not email_match(User.objects.all(), email).exists():
                 users = [services.customer_sign_in_open(customer=customer, actor=None)]
         # As Django's own form does: never match an address that only folds to this one.
         return (user for user in users if _same_address(email, user.email))

@@ -10,6 +10,17 @@ from simple_history.models import HistoricalRecords
 from .validators import phone_display, validate_kz_phone
 
 
+def email_match(queryset: models.QuerySet, email: str, *, field: str = "email"):
+    """Rows whose ``field`` is ``email`` in any case, read through the LOWER(email) index.
+
+    ``email__iexact`` becomes UPPER(email) = UPPER(...) on PostgreSQL, which no index
+    serves: every sign-in or lookup would scan the table.
+    """
+    return queryset.alias(_email_lower=Lower(field)).filter(
+        _email_lower=(email or "").strip().lower()
+    )
+
+
 class Language(models.TextChoices):
     RU = "ru", _("Russian")
     KK = "kk", _("Kazakh")
@@ -21,7 +32,7 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, username):
         # Sign-in is by email, whatever its case.
-        return self.get(email__iexact=username)
+        return email_match(self.get_queryset(), username).get()
 
     def _create_user(self, email, password, **extra_fields):
         if not email:

@@ -4,17 +4,24 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .classification import personal_fields
-from .models import AccountClosureRequest, Address, Customer, CustomerDevice, Order, User
+from .models import (
+    AccountClosureRequest,
+    Address,
+    Customer,
+    CustomerDevice,
+    Order,
+    User,
+    email_match,
+)
 from .validators import phone_to_e164
 
 
 def customer_by_email(*, email: str) -> Customer | None:
-    return Customer.objects.filter(email__iexact=email.strip()).first()
+    return email_match(Customer.objects.all(), email).first()
 
 
 def customers_search(
@@ -30,12 +37,31 @@ def customers_search(
     if not term:
         return queryset
     if "@" in term:
-        return queryset.alias(email_lower=Lower("email")).filter(email_lower=term.lower())
+        return email_match(queryset, term)
     try:
         return queryset.filter(phone=phone_to_e164(term))
     except ValidationError:
         pass
     return queryset.filter(last_name__in={term, term[:1].upper() + term[1:].lower()})
+
+
+def orders_search(*, term: str, queryset: QuerySet[Order] | None = None) -> QuerySet[Order]:
+    """Orders by their exact number, or all orders of the customers ``customers_search``
+    finds (email, phone, last name); each branch through an index."""
+    queryset = Order.objects.all() if queryset is None else queryset
+    term = term.strip()
+    if not term:
+        return queryset
+    by_number = Order.objects.filter(number=term).values("pk")
+    by_customer = customers_search(term=term).values("pk")
+    return queryset.filter(Q(pk__in=by_number) | Q(customer_id__in=by_customer))
+
+
+def users_search(*, term: str, queryset: QuerySet[User] | None = None) -> QuerySet[User]:
+    """Sign-in accounts by exact email, any case (the LOWER(email) index)."""
+    queryset = User.objects.all() if queryset is None else queryset
+    term = term.strip()
+    return email_match(queryset, term) if term else queryset
 
 
 def customer_orders(*, customer: Customer) -> QuerySet[Order]:

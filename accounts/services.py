@@ -14,7 +14,15 @@ from homeshop_privacy import outbox
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.history import save_tracked
 
-from .models import AccountClosureRequest, Address, Customer, Order, User, VisitEvent
+from .models import (
+    AccountClosureRequest,
+    Address,
+    Customer,
+    Order,
+    User,
+    VisitEvent,
+    email_match,
+)
 from .validators import phone_to_e164
 
 CUSTOMER_EDITABLE = ("first_name", "last_name", "phone", "email", "preferred_language")
@@ -36,7 +44,7 @@ def _refuse_taken_email(customer: Customer) -> None:
     # database constraint's own message names the constraint, not the problem.
     if not customer.email:
         return
-    taken = Customer.objects.filter(email__iexact=customer.email).exclude(pk=customer.pk)
+    taken = email_match(Customer.objects.all(), customer.email).exclude(pk=customer.pk)
     if taken.exists():
         raise DomainError({"email": [_("Another customer already uses this email address.")]})
 
@@ -85,7 +93,7 @@ def customer_sign_in_open(*, customer: Customer, actor: User | None) -> User:
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.user_id is not None:
         return customer.user
-    if User.objects.filter(email__iexact=customer.email).exists():
+    if email_match(User.objects.all(), customer.email).exists():
         raise DomainError(_("Another sign-in account already uses this email address."))
     user = User(email=customer.email, language=customer.preferred_language)
     user.set_unusable_password()

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from accounts.models import email_match
 from disclosures import services
 from disclosures.models import Disclosure, Recipient
 from homeshop_privacy.errors import DomainError
@@ -115,7 +116,7 @@ class Command(BaseCommand):
             raise CommandError(f"No recipient {value}.") from exc
 
     def _actor(self, email: str):
-        user = get_user_model().objects.filter(email__iexact=email, is_staff=True).first()
+        user = email_match(get_user_model().objects.all(), email).filter(is_staff=True).first()
         if user is None:
             raise CommandError(f"No staff user {email}.")
         return user
