@@ -153,7 +153,7 @@ class CustomerAdmin(PersonalDataAdminMixin, TrackedAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(TrackedAdmin):
+class OrderAdmin(PersonalDataAdminMixin, TrackedAdmin):  # 3.4: purchase history is personal
     list_display = ("number", "customer", "placed_at", "seller_name", "status", "total")
     list_filter = ("status",)
     search_fields = ("=number",)  # see get_search_results
@@ -211,7 +211,7 @@ class ClosureDecisionForm(forms.ModelForm):
 
 
 @admin.register(AccountClosureRequest)
-class AccountClosureRequestAdmin(TrackedAdmin):
+class AccountClosureRequestAdmin(PersonalDataAdminMixin, TrackedAdmin):
     form = ClosureDecisionForm
     list_display = ("id", "customer", "status", "requested_at", "decided_at", "decided_by")
     list_filter = ("status",)

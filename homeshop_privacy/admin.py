@@ -1,26 +1,44 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models.functions import Lower
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import outbox
+from .access_log import PersonalDataAdminMixin
 from .admin_base import EstimatedCountPaginator, TrackedAdmin
 from .errors import DomainError
 from .models import OutboundMessage, PersonalDataAccess
 
 
+def outbox_search(queryset, term: str):
+    """Exact recipient (any case), Message-ID or object key, each through its index."""
+    term = term.strip()
+    if not term:
+        return queryset
+    if term.startswith("<"):
+        return queryset.filter(message_id=term)
+    if "@" in term:
+        return queryset.alias(_recipient=Lower("recipient")).filter(_recipient=term.lower())
+    return queryset.filter(object_key=term)
+
+
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(TrackedAdmin):
+class OutboundMessageAdmin(PersonalDataAdminMixin, TrackedAdmin):
+    # Status and the error first: what an operator looks for fits on a laptop screen.
     list_display = (
-        "id",
+        "created_at",
+        "status",
         "reason",
         "object_key",
-        "status",
         "attempts",
         "last_error",
-        "created_at",
         "sent_at",
     )
     list_filter = ("status", "reason")
-    search_fields = ("=object_key", "=recipient", "=message_id")
+    search_fields = ("=object_key",)  # see get_search_results
+    search_help_text = _("Exact recipient email, Message-ID or object (e.g. claims.claim:42:ack).")
     ordering = ("-created_at", "-id")
     actions = ("retry_failed",)
     readonly_fields = [f.name for f in OutboundMessage._meta.fields]
@@ -30,6 +48,9 @@ class OutboundMessageAdmin(TrackedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        return outbox_search(queryset, search_term), False
 
     @admin.action(description=_("Retry sending the selected messages"))
     def retry_failed(self, request, queryset):
@@ -51,11 +72,38 @@ from . import calendar_admin  # noqa: E402,F401  (calendar overrides, issue #5)
 class PersonalDataAccessAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    list_display = ("at", "user", "action", "subject_key", "path")
+    list_display = ("at", "user", "action", "record", "path")
     list_filter = ("action",)
-    search_fields = ("=subject_key", "=user__email")
+    search_fields = ("=subject_key",)  # see get_search_results
+    search_help_text = _("Exact staff email, or a record such as accounts.customer:42.")
     list_select_related = ("user",)
     ordering = ("-at", "-id")
+
+    @admin.display(description=_("record"), ordering="subject_key")
+    def record(self, obj):
+        """The record's admin page, built from its key (no query per row)."""
+        label, _sep, pk = obj.subject_key.partition(":")
+        app_label, _dot, model_name = label.partition(".")
+        try:
+            url = reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
+        except NoReverseMatch:
+            return obj.subject_key
+        return format_html('<a href="{}">{}</a>', url, obj.subject_key)
+
+    def get_search_results(self, request, queryset, search_term):
+        # By the (subject_key, at) and (user, at) indexes; "=field" would be UPPER(...).
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if "@" in term:
+            staff = (
+                get_user_model()
+                .objects.alias(_email=Lower("email"))
+                .filter(_email=term.lower())
+                .values("pk")
+            )
+            return queryset.filter(user_id__in=staff), False
+        return queryset.filter(subject_key=term), False
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -62,6 +63,8 @@ class OutboundMessage(models.Model):
                 condition=models.Q(status="pending"),
             ),
             models.Index(fields=["object_key"], name="outbox_object_idx"),
+            # "Was this customer told?": the admin finds a recipient in any case.
+            models.Index(Lower("recipient"), name="outbox_recipient_lower_idx"),
         ]
 
     def __str__(self):

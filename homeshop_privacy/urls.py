@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-admin.site.site_header = "Homeshop.kz — privacy compliance"
-admin.site.site_title = "Homeshop privacy"
-admin.site.index_title = "Compliance back office"
+admin.site.site_header = _("Homeshop.kz — privacy compliance")
+admin.site.site_title = _("Homeshop privacy")
+admin.site.index_title = _("Compliance back office")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

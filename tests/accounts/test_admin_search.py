@@ -75,3 +75,16 @@ def test_sign_in_matches_the_email_in_any_case_without_upper(client):
     with CaptureQueriesContext(connection) as queries:
         assert client.login(username="dana@example.KZ", password="correct-horse-battery")
     assert_no_case_folding_scan(queries)
+
+
+def test_opening_an_order_or_a_closure_request_is_logged(client, support_agent, aigerim):
+    from homeshop_privacy.access_log import accesses_of
+
+    order = OrderFactory(customer=aigerim)
+    request = AccountClosureRequest.objects.create(customer=aigerim)
+    client.force_login(support_agent)
+    assert client.get(f"/admin/accounts/order/{order.pk}/change/").status_code == 200
+    url = f"/admin/accounts/accountclosurerequest/{request.pk}/change/"
+    assert client.get(url).status_code == 200
+    assert [e.user for e in accesses_of(obj=order)] == [support_agent]
+    assert [e.user for e in accesses_of(obj=request)] == [support_agent]
