@@ -19,7 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer, Order, User
@@ -205,6 +205,9 @@ def _acknowledge(claim: Claim) -> None:
             "received": date_format(claim.received_on, "j E Y"),
             "due": date_format(claim.due_on, "j E Y"),
             "subject": claim.subject,
+            # 6.2 allows 30 days at most; the claim's category may promise fewer.
+            "term": ngettext("%(days)s calendar day", "%(days)s calendar days", claim.term_days)
+            % {"days": claim.term_days},
         }
         subject = gettext("Your claim %(reference)s has been received") % context
         body = (
@@ -213,7 +216,7 @@ def _acknowledge(claim: Claim) -> None:
                 "we have received your claim of %(received)s about “%(subject)s”. "
                 "Its reference number is %(reference)s.\n\n"
                 "We will answer you in writing by %(due)s at the latest "
-                "(clause 6.2 of the privacy policy: 30 calendar days from receipt).\n\n"
+                "(%(term)s from receipt, clause 6.2 of the privacy policy).\n\n"
                 "Homeshop.kz"
             )
             % context

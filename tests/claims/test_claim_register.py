@@ -117,3 +117,21 @@ def test_attachment_of_a_wrong_type_is_refused_whatever_its_name():
         register(attachments=[exe])
     assert "invoice.pdf" in str(error.value)
     assert Claim.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_acknowledgement_names_the_categorys_own_term(deliver):
+    # A 10-day category: the claimant is not told "30 days" (6.2 is the longest term).
+    category = ClaimCategoryFactory(code="consumer-ack", term_days=10)
+    register(category=category, received_at=almaty(2026, 11, 2, 10, 0))
+    (message,) = deliver()
+    assert "12 ноября 2026" in message.body
+    assert "10 календарных дней" in message.body
+    assert "30 календарных" not in message.body
+
+
+@pytest.mark.django_db
+def test_acknowledgement_in_kazakh_names_the_term(deliver):
+    register(claimant_language="kk", received_at=almaty(2026, 11, 2, 10, 0))
+    (message,) = deliver()
+    assert "30 күнтізбелік күн" in message.body
