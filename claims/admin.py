@@ -108,7 +108,7 @@ def available_steps(claim: Claim, user) -> list[str]:
         steps.append("resume" if claim.paused_on else "pause")
         steps += ["extend", "answer"]
         if answer is not None and answer.status == ClaimAnswer.Status.DRAFT:
-            if services.answer_needs_approval(claim):
+            if services.answer_needs_approval(claim, answer):
                 if services.is_officer(user):
                     steps.append("approve")
             else:

@@ -471,9 +471,11 @@ class _KeepMissing(dict):
         return "{" + key + "}"
 
 
-def answer_needs_approval(claim: Claim) -> bool:
-    """An answer drafted for a support agent's claim goes past a compliance officer."""
-    return is_support_agent(claim.assignee) and not is_officer(claim.assignee)
+def answer_needs_approval(claim: Claim, answer: ClaimAnswer | None = None) -> bool:
+    """A support agent's answer goes past a compliance officer: whether the agent is the
+    claim's assignee or wrote the text (an unassigned claim answered by an agent too)."""
+    people = [claim.assignee, answer.drafted_by if answer is not None else None]
+    return any(is_support_agent(person) and not is_officer(person) for person in people if person)
 
 
 @transaction.atomic
@@ -533,7 +535,7 @@ def claim_answer_send(
     tracking_number = (tracking_number or "").strip()
     if answer.status == ClaimAnswer.Status.SENT:
         raise DomainError(_("The answer was already sent."))
-    if answer_needs_approval(claim) and answer.status != ClaimAnswer.Status.APPROVED:
+    if answer_needs_approval(claim, answer) and answer.status != ClaimAnswer.Status.APPROVED:
         raise DomainError(_("A compliance officer must approve this answer before it is sent."))
     if by_email and not claim.claimant_email:
         raise DomainError(_("The claimant has no email address: send the answer by post."))

@@ -160,3 +160,16 @@ def test_answer_while_paused_ends_the_pause(officer):
     assert claim.paused_on is None
     assert claim.due_on == date(2026, 12, 28)
     assert claim.answered_on_time is True
+
+
+@pytest.mark.django_db
+def test_support_agents_answer_on_an_unassigned_claim_needs_approval(support_agent, officer):
+    claim = register()  # nobody assigned: the agent drafts straight away
+    answer = services.claim_answer_draft(claim=claim, actor=support_agent)
+    with pytest.raises(DomainError):
+        services.claim_answer_send(answer=answer, actor=support_agent)
+    assert ClaimAnswer.objects.get().status == ClaimAnswer.Status.DRAFT
+    assert not OutboundMessage.objects.filter(reason="claims.answer").exists()
+    services.claim_answer_approve(answer=answer, actor=officer)
+    services.claim_answer_send(answer=answer, actor=support_agent)
+    assert ClaimAnswer.objects.get().status == ClaimAnswer.Status.SENT
