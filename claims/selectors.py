@@ -39,7 +39,12 @@ def claims_needing_reminders(*, today: date) -> QuerySet[Claim]:
     return (
         claims_open()
         .filter(paused_on__isnull=True)
-        .filter(Q(assignee__isnull=True) | Q(due_on__lt=today) | Q(due_on__in=reminder_days))
+        .filter(
+            Q(assignee__isnull=True)
+            | Q(assignee__is_active=False)
+            | Q(due_on__lt=today)
+            | Q(due_on__in=reminder_days)
+        )
         .order_by("due_on", "pk")
     )
 

@@ -665,12 +665,13 @@ def claim_reminders_send(*, claim_id: int, today: date | None = None) -> int:
         return 0
     days_left = (claim.due_on - today).days
     sent = 0
-    if claim.assignee is None:
+    if claim.assignee is None or not claim.assignee.is_active:
+        # Nobody (or someone who has left) would be reminded: the officers are, daily.
         for officer in officers():
             sent += _staff_message(
                 claim=claim, user=officer, kind="unassigned", today=today, reason=REASON_REMINDER
             )
-    elif days_left in REMINDER_DAYS and claim.assignee.is_active:
+    elif days_left in REMINDER_DAYS:
         sent += _staff_message(
             claim=claim,
             user=claim.assignee,

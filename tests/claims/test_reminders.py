@@ -156,3 +156,18 @@ def test_two_beat_processes_sweeping_at_once_send_nothing_twice(officer):
     assert sum(results) == 5
     assert OutboundMessage.objects.count() == 4 + 1 + 4  # + the 4 acknowledgements
     assert OutboundMessage.objects.filter(reason="claims.escalation").count() == 4
+
+
+@pytest.mark.django_db
+def test_claim_of_a_deactivated_assignee_reminds_the_officers(support_agent, officer):
+    # The assignee left: somebody must still hear of the claim, every day.
+    register(received_at=RECEIVED, assignee=support_agent)
+    support_agent.is_active = False
+    support_agent.save()
+    services.claims_reminders_sweep(today=date(2026, 11, 10))
+    services.claims_reminders_sweep(today=day(3))
+    reminders = OutboundMessage.objects.filter(reason="claims.reminder").order_by("pk")
+    assert [(m.recipient, m.object_key.split(":", 2)[2]) for m in reminders] == [
+        (officer.email, "unassigned:2026-11-10"),
+        (officer.email, "unassigned:2026-11-29"),
+    ]
