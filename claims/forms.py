@@ -2,6 +2,7 @@
 form error (the service wrote nothing)."""
 
 from django import forms
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy.errors import DomainError
@@ -52,8 +53,13 @@ class ServiceModelForm(forms.ModelForm):
         if self.errors:
             return cleaned
         try:
-            self.result = self.call_service(cleaned)
+            # A savepoint: when a later service call of the same form refuses (a file too
+            # big after the claim was updated), nothing of this form stays written. The
+            # admin commits its transaction even when it shows the form again.
+            with transaction.atomic():
+                self.result = self.call_service(cleaned)
         except DomainError as exc:
+            self.result = None
             _add_domain_error(self, exc)
         return cleaned
 

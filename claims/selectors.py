@@ -75,14 +75,17 @@ class Dashboard:
 
 def claims_dashboard(*, today: date) -> Dashboard:
     """The figures of the dashboard block, in two queries."""
-    running = Q(status__in=Claim.OPEN_STATUSES)
+    is_open = Q(status__in=Claim.OPEN_STATUSES)
+    # A paused claim's due date will move when it resumes: like the list's "due" filter
+    # (which the tiles link to), the due-date tiles count running claims only.
+    running = is_open & Q(paused_on__isnull=True)
     counts = Claim.objects.aggregate(
-        open=Count("pk", filter=running),
+        open=Count("pk", filter=is_open),
         due_today=Count("pk", filter=running & Q(due_on=today)),
         due_this_week=Count(
             "pk", filter=running & Q(due_on__range=(today, today + timedelta(days=WEEK_DAYS)))
         ),
-        overdue=Count("pk", filter=running & Q(due_on__lt=today, paused_on__isnull=True)),
+        overdue=Count("pk", filter=running & Q(due_on__lt=today)),
     )
     since = timezone.now() - timedelta(days=ON_TIME_WINDOW_DAYS)
     answered = Claim.objects.filter(answered_at__gte=since).aggregate(

@@ -183,3 +183,41 @@ def test_attachment_is_served_to_staff_and_to_the_claimant_only(client, officer)
 
     client.logout()
     assert client.get(url).status_code == 302
+
+
+@pytest.mark.django_db
+def test_refused_file_on_the_change_form_changes_nothing_else(client, officer, support_agent):
+    claim = register(assignee=support_agent)
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:claims_claim_change", args=[claim.pk]),
+        {
+            "category": claim.category_id,
+            "assignee": officer.pk,
+            "internal_notes": "передано юристу",
+            "new_attachments": [SimpleUploadedFile("virus.pdf", b"MZ...", "application/pdf")],
+            "attachments-TOTAL_FORMS": "0",
+            "attachments-INITIAL_FORMS": "0",
+            "deadline_changes-TOTAL_FORMS": "0",
+            "deadline_changes-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "virus.pdf" in str(response.context["adminform"].form.errors)
+    claim.refresh_from_db()
+    assert (claim.assignee, claim.internal_notes) == (support_agent, "")
+    assert claim.history.count() == 1
+
+
+@pytest.mark.django_db
+def test_dashboard_tiles_count_what_the_linked_filters_show(client, officer, time_machine):
+    time_machine.move_to("2026-12-02T06:00:00+00:00", tick=False)  # 11:00 in Almaty
+    register(received_at=almaty(2026, 11, 2, 10, 0), assignee=officer)  # due today
+    paused = register(received_at=almaty(2026, 11, 2, 11, 0), assignee=officer)
+    services.claim_pause(claim=paused, actor=officer, reason="ждём чек", on=date(2026, 11, 30))
+    client.force_login(officer)
+    dashboard = client.get(LIST).context["dashboard"]
+    due_today = client.get(LIST, {"due": "today"}).context["cl"].result_list
+    week = client.get(LIST, {"due": "week"}).context["cl"].result_list
+    assert (dashboard.open, dashboard.due_today, dashboard.due_this_week) == (2, 1, 1)
+    assert (len(due_today), len(week)) == (1, 1)
