@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer
@@ -217,6 +217,22 @@ def policy_version_publish(
     if effective_from < now:
         raise DomainError(
             _("The effective date has passed: a version cannot take effect before it is published.")
+        )
+    scheduled = PolicyVersion.objects.published().filter(effective_from__gt=effective_from).first()
+    if scheduled is not None:
+        # 7.2: versions take effect in the order they are published; otherwise the older
+        # text scheduled for later would come back into force after the newer one.
+        raise DomainError(
+            _(
+                "Version %(label)s is already published to take effect on %(when)s: "
+                "a newer version cannot take effect before it."
+            )
+            % {
+                "label": scheduled.label,
+                "when": formats.date_format(
+                    timezone.localtime(scheduled.effective_from), "j E Y, H:i"
+                ),
+            }
         )
     version.published_at = now
     version.effective_from = effective_from

@@ -85,6 +85,33 @@ def test_publication_with_a_past_effective_date_is_refused(officer):
     assert draft.published_at is None
 
 
+def test_a_newer_version_cannot_take_effect_before_one_already_scheduled(officer, v2):
+    # v2 takes effect on 1 Dec. A v3 in force from 26 Nov would give way to the older v2
+    # on 1 Dec: refused, and the version in force stays as published.
+    draft = PolicyVersionFactory(label="3", is_material=False)
+
+    with (
+        time_machine.travel(NOW + timedelta(hours=1), tick=False),
+        pytest.raises(DomainError, match="1 декабря 2026, 00:00"),
+    ):
+        services.policy_version_publish(
+            version=draft, actor=officer, effective_from=NOW + timedelta(days=1)
+        )
+
+    draft.refresh_from_db()
+    assert draft.published_at is None
+    assert policy_version_in_force(at=V2_FROM + timedelta(days=1)) == v2
+
+
+def test_a_newer_version_may_take_effect_with_or_after_the_scheduled_one(officer, v2):
+    draft = PolicyVersionFactory(label="3", is_material=False)
+
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        v3 = services.policy_version_publish(version=draft, actor=officer, effective_from=V2_FROM)
+
+    assert policy_version_in_force(at=V2_FROM) == v3
+
+
 def test_published_version_cannot_be_saved_again(v2):
     v2.text_ru = "Исправленный текст"
 
