@@ -70,6 +70,35 @@ def _state_apply(*, event: ConsentEvent) -> None:
         state.save(update_fields=["is_granted", "event", "changed_at"])
 
 
+REASON_PROMOTION = "consents.promotion"
+
+
+def _promotions_cancel_pending(*, customer: Customer) -> int:
+    """4.3: a withdrawal takes effect at once, so promotions still waiting in the outbox
+    (a retry after a mail-server outage) are not sent afterwards.
+
+    Called under the customer's lock, after the state is updated. A row being sent right
+    now is waited for and, once sent, no longer matches. Returns the rows stopped.
+    """
+    if ConsentState.objects.filter(
+        customer=customer, purpose__code=PROMOTIONS_EMAIL, is_granted=True
+    ).exists():
+        return 0  # a late paper withdrawal, older than the customer's latest grant
+    pending = OutboundMessage.objects.select_for_update().filter(
+        reason=REASON_PROMOTION, recipient=customer.email, status=OutboundMessage.Status.PENDING
+    )
+    stopped = 0
+    for message in pending:
+        message.status = OutboundMessage.Status.FAILED
+        message.last_error = "ConsentWithdrawn"
+        message._change_reason = "not sent: consent to 4.2.6 withdrawn (4.3)"
+        message.save(update_fields=["status", "last_error"])
+        stopped += 1
+    if stopped:
+        logger.info("consents.promotions_stopped customer=%s rows=%s", customer.pk, stopped)
+    return stopped
+
+
 def consent_event_validate(
     *, purpose: Purpose, action: str, occurred_at: datetime, now: datetime | None = None
 ) -> None:
@@ -135,6 +164,8 @@ def consent_record(
         raise DomainError.from_validation_error(exc) from exc
     event.save()
     _state_apply(event=event)
+    if purpose.code == PROMOTIONS_EMAIL and action == ConsentEvent.Action.WITHDRAW:
+        _promotions_cancel_pending(customer=customer)
     logger.info(
         "consents.event event=%s customer=%s purpose=%s action=%s",
         event.pk,
@@ -331,7 +362,7 @@ def promotion_email_enqueue(
         else:
             body_html = body_html + footer_html
     message, _created = message_enqueue(
-        reason="consents.promotion",
+        reason=REASON_PROMOTION,
         key=f"campaign:{campaign}",
         recipient=customer.email,
         subject=subject,

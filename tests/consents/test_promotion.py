@@ -88,3 +88,37 @@ def test_the_same_campaign_is_written_once_per_customer(customer):
 
     assert first.pk == second.pk
     assert OutboundMessage.objects.count() == 1
+
+
+def test_a_promotion_waiting_in_the_outbox_is_not_sent_after_unsubscribing(client, customer):
+    # The promotion was written but not sent yet (say the mail server was down); the
+    # customer unsubscribes with the link of an earlier email: it never goes out.
+    grant(customer)
+    waiting = _send(customer=customer)
+    other = CustomerFactory()
+    grant(other)
+    others = _send(customer=other)
+    path = urlsplit(waiting.headers["List-Unsubscribe"].strip("<>")).path
+
+    client.post(path, {"List-Unsubscribe": "One-Click"})
+    message_send(message_id=waiting.pk)
+    message_send(message_id=others.pk)
+
+    assert [m.to for m in mail.outbox] == [[other.email]]
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.last_error) == ("failed", "ConsentWithdrawn")
+
+
+def test_a_late_withdrawal_older_than_the_latest_grant_stops_nothing(customer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    grant(customer, at=timezone.now() - timedelta(days=2))
+    grant(customer, at=timezone.now() - timedelta(hours=1))
+    waiting = _send(customer=customer)
+    withdraw(customer, at=timezone.now() - timedelta(days=1))  # a paper form entered late
+
+    message_send(message_id=waiting.pk)
+
+    assert [m.to for m in mail.outbox] == [[customer.email]]
