@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .validators import phone_display, validate_kz_phone
+from .validators import PHONE_MESSAGE, phone_display, validate_kz_phone
 
 
 def email_match(queryset: models.QuerySet, email: str, *, field: str = "email"):
@@ -76,7 +76,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message=_(
+                    "Another sign-in account already uses this email address."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -131,10 +137,15 @@ class Customer(models.Model):
         ordering = ["-id"]
         constraints = [
             # 3.2: one customer per email address, whatever its case.
-            models.UniqueConstraint(Lower("email"), name="accounts_customer_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_customer_email_ci_unique",
+                violation_error_message=_("Another customer already uses this email address."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(phone__regex=r"^\+7[0-9]{10}$"),
                 name="accounts_customer_phone_e164_kz",
+                violation_error_message=PHONE_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=models.Q(preferred_language__in=["ru", "kk", "en"]),

@@ -45,8 +45,40 @@ def _local(value: datetime | None) -> str:
 # --- recipients --------------------------------------------------------------------------
 
 
+class RecipientForm(forms.ModelForm):
+    """Takes a BIN written with spaces and a lower-case country code, as people type them."""
+
+    bin = forms.CharField(
+        label=_("BIN"),
+        required=False,
+        max_length=20,
+        help_text=_("Kazakhstan business identification number, 12 digits."),
+    )
+
+    class Meta:
+        model = Recipient
+        fields = (
+            "legal_name",
+            "kind",
+            "bin",
+            "foreign_registration",
+            "country",
+            "contact",
+            "agreement_reference",
+            "agreement_date",
+            "is_active",
+        )
+
+    def clean_bin(self):
+        return "".join((self.cleaned_data.get("bin") or "").split())
+
+    def clean_country(self):
+        return (self.cleaned_data.get("country") or "").strip().upper()
+
+
 @admin.register(Recipient)
 class RecipientAdmin(TrackedAdmin):
+    form = RecipientForm
     list_display = ("legal_name", "kind", "bin", "country", "agreement_reference", "is_active")
     list_filter = ("kind", "is_active", "country")
     search_fields = ("legal_name", "=bin", "=foreign_registration")

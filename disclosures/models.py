@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.classification import DataCategory
 
-from .validators import validate_bin
+from .validators import BIN_MESSAGE, validate_bin
 
 BIN_REGEX = r"^[0-9]{12}$"
 
@@ -103,22 +103,29 @@ class Recipient(models.Model):
             models.CheckConstraint(
                 condition=models.Q(bin="") | models.Q(bin__regex=BIN_REGEX),
                 name="disclosures_recipient_bin_12_digits",
+                violation_error_message=BIN_MESSAGE,
             ),
             # A Kazakhstan entity is identified by its BIN, a foreign one by its registration.
             models.CheckConstraint(
                 condition=~models.Q(country="KZ") | ~models.Q(bin=""),
                 name="disclosures_recipient_kz_has_bin",
+                violation_error_message=_("A Kazakhstan recipient needs its BIN."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(bin="") | ~models.Q(foreign_registration=""),
                 name="disclosures_recipient_identified",
+                violation_error_message=_("Give the BIN or the foreign registration number."),
             ),
             models.CheckConstraint(
                 condition=models.Q(country__regex=r"^[A-Z]{2}$"),
                 name="disclosures_recipient_country_iso",
+                violation_error_message=_("Give the country as its two-letter ISO code, e.g. KZ."),
             ),
             models.UniqueConstraint(
-                fields=["bin"], condition=~models.Q(bin=""), name="disclosures_recipient_bin_unique"
+                fields=["bin"],
+                condition=~models.Q(bin=""),
+                name="disclosures_recipient_bin_unique",
+                violation_error_message=_("Another recipient already has this BIN."),
             ),
         ]
 
@@ -187,10 +194,12 @@ class WrittenPermission(models.Model):
                 condition=models.Q(valid_until__isnull=True)
                 | models.Q(valid_until__gte=models.F("signed_on")),
                 name="disclosures_permission_valid_after_signed",
+                violation_error_message=_("A permission cannot end before the day it was signed."),
             ),
             models.CheckConstraint(
                 condition=models.Q(revoked_at__isnull=True) | ~models.Q(revocation_reason=""),
                 name="disclosures_permission_revocation_has_reason",
+                violation_error_message=_("Give the reason for the revocation."),
             ),
         ]
         indexes = [

@@ -89,3 +89,27 @@ def test_database_refuses_a_phone_that_is_not_e164():
         Customer.objects.bulk_create(
             [Customer(first_name="Н", last_name="Ж", phone="87012345678", email="x@example.kz")]
         )
+
+
+def test_admin_names_the_taken_email_in_russian_not_the_constraint(client, officer):
+    CustomerFactory(email="Aigerim@Example.kz")
+    client.force_login(officer)
+    page = client.get("/admin/accounts/customer/add/")
+    data = {
+        "first_name": "Айгерим",
+        "last_name": "Ахметова",
+        "phone": "8 701 234 56 78",
+        "email": "aigerim@example.KZ",
+        "preferred_language": "ru",
+        "user": "",
+    }
+    for formset in page.context["inline_admin_formsets"]:
+        data[f"{formset.formset.prefix}-TOTAL_FORMS"] = "0"
+        data[f"{formset.formset.prefix}-INITIAL_FORMS"] = "0"
+    response = client.post("/admin/accounts/customer/add/", data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert [m for messages in errors.values() for m in messages] == [
+        "Этот адрес электронной почты уже указан другим покупателем."
+    ]
+    assert Customer.objects.count() == 1
