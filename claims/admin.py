@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from homeshop_privacy.access_log import PersonalDataAdminMixin
 from homeshop_privacy.admin_base import TrackedAdmin
 from homeshop_privacy.calendar import local_date
 
@@ -121,7 +122,8 @@ def available_steps(claim: Claim, user) -> list[str]:
 
 
 @admin.register(Claim)
-class ClaimAdmin(TrackedAdmin):
+class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
+    # 1.5: a claim holds the claimant's contact details and story; each view is logged.
     list_display = (
         "reference",
         "due_badge",

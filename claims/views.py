@@ -8,6 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
+from homeshop_privacy.access_log import access_record
+from homeshop_privacy.models import PersonalDataAccess
+
 from . import selectors
 from .forms import CustomerClaimForm
 from .models import Claim, ClaimAnswer, ClaimAttachment
@@ -16,10 +19,22 @@ customer_login_required = login_required(login_url="accounts:login")
 
 
 def _may_see(user, claim: Claim, permission: str) -> bool:
-    if user.is_staff and user.has_perm(permission):
-        return True
     customer = getattr(user, "customer", None)
-    return customer is not None and claim.customer_id == customer.pk
+    if customer is not None and claim.customer_id == customer.pk:
+        return True
+    return user.is_staff and user.has_perm(permission)
+
+
+def _log_staff_download(request, claim: Claim) -> None:
+    """1.5: a staff member opening a claim's file is recorded (the claimant is not)."""
+    customer = getattr(request.user, "customer", None)
+    if customer is None or claim.customer_id != customer.pk:
+        access_record(
+            user=request.user,
+            obj=claim,
+            action=PersonalDataAccess.Action.EXPORT,
+            path=request.path,
+        )
 
 
 def _private_file(field, *, filename: str, content_type: str) -> FileResponse:
@@ -35,6 +50,7 @@ def attachment_download(request, pk: int):
     attachment = get_object_or_404(ClaimAttachment.objects.select_related("claim"), pk=pk)
     if not _may_see(request.user, attachment.claim, "claims.view_claimattachment"):
         raise Http404  # not 403: whether the file exists is not for others to learn
+    _log_staff_download(request, attachment.claim)
     return _private_file(
         attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
@@ -49,6 +65,7 @@ def answer_pdf(request, pk: int):
         or not _may_see(request.user, answer.claim, "claims.view_claimanswer")
     ):
         raise Http404
+    _log_staff_download(request, answer.claim)
     return _private_file(
         answer.pdf, filename=f"{answer.claim.reference}.pdf", content_type="application/pdf"
     )

@@ -221,3 +221,25 @@ def test_dashboard_tiles_count_what_the_linked_filters_show(client, officer, tim
     week = client.get(LIST, {"due": "week"}).context["cl"].result_list
     assert (dashboard.open, dashboard.due_today, dashboard.due_this_week) == (2, 1, 1)
     assert (len(due_today), len(week)) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_staff_views_and_downloads_of_a_claim_are_in_the_access_log(client, officer):
+    # 1.5: a claim holds the claimant's contacts and story; the claimant's own download
+    # is not a staff access.
+    from homeshop_privacy.access_log import accesses_of
+
+    owner_user = UserFactory()
+    claim = register(
+        customer=CustomerFactory(user=owner_user),
+        attachments=[SimpleUploadedFile("чек.pdf", PDF, "application/pdf")],
+    )
+    url = claim.attachments.get().get_absolute_url()
+    client.force_login(officer)
+    assert client.get(reverse("admin:claims_claim_change", args=[claim.pk])).status_code == 200
+    assert client.get(url).status_code == 200
+    client.force_login(owner_user)
+    assert client.get(url).status_code == 200
+
+    log = [(a.user, a.action) for a in accesses_of(obj=claim)]
+    assert sorted(log, key=lambda pair: pair[1]) == [(officer, "export"), (officer, "view")]
