@@ -11,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import CustomerAdmin
 from accounts.models import Customer
 from accounts.validators import phone_to_e164
+from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
 from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
 from homeshop_privacy.errors import DomainError
+from homeshop_privacy.models import PersonalDataAccess
 
 from . import proof, services
 from .models import ConsentEvent, ConsentState, PolicyVersion, Purpose
@@ -185,7 +187,15 @@ class ConsentEventAddForm(forms.ModelForm):
         return cleaned
 
 
-def _proof_response(customers, fmt: str) -> HttpResponse:
+def _proof_response(request, customers, fmt: str) -> HttpResponse:
+    for customer in customers:
+        # 1.5: an export of a person's ledger (IP addresses, browsers) is recorded.
+        access_record(
+            user=request.user,
+            obj=customer,
+            action=PersonalDataAccess.Action.EXPORT,
+            path=request.path,
+        )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     ids = "-".join(str(c.pk) for c in customers[:5])
     if fmt == "json":
@@ -200,12 +210,12 @@ def _proof_response(customers, fmt: str) -> HttpResponse:
 
 @admin.action(description=_("Proof of consent (JSON)"), permissions=["view"])
 def export_proof_json(modeladmin, request, queryset):
-    return _proof_response(_customers_of(queryset), "json")
+    return _proof_response(request, _customers_of(queryset), "json")
 
 
 @admin.action(description=_("Proof of consent (CSV)"), permissions=["view"])
 def export_proof_csv(modeladmin, request, queryset):
-    return _proof_response(_customers_of(queryset), "csv")
+    return _proof_response(request, _customers_of(queryset), "csv")
 
 
 def _customers_of(queryset) -> list[Customer]:
@@ -216,7 +226,8 @@ def _customers_of(queryset) -> list[Customer]:
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(AppendOnlyAdmin):
+class ConsentEventAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
+    # 1.5: an event shows the customer's IP address and browser; each view is logged.
     # The ledger has no edit history (rows never change): the plain admin log suffices.
     object_history_template = None
     change_form_template = None

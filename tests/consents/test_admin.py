@@ -172,3 +172,19 @@ def test_ledger_search_by_email_whatever_its_case(officer_client, customer):
     response = officer_client.get("/admin/consents/consentevent/", {"q": customer.email.upper()})
 
     assert [e.customer_id for e in response.context["cl"].result_list] == [customer.pk]
+
+
+def test_proof_export_and_event_views_are_in_the_access_log(officer_client, officer, customer):
+    # 1.5: the proof carries IP addresses and browsers; who exported or viewed it is kept.
+    from homeshop_privacy.access_log import accesses_of
+
+    event = grant(customer, ip_address="198.51.100.4")
+
+    officer_client.post(
+        "/admin/consents/consentevent/",
+        {"action": "export_proof_csv", "_selected_action": [event.pk]},
+    )
+    officer_client.get(f"/admin/consents/consentevent/{event.pk}/change/")
+
+    assert [(a.user, a.action) for a in accesses_of(obj=customer)] == [(officer, "export")]
+    assert [(a.user, a.action) for a in accesses_of(obj=event)] == [(officer, "view")]
