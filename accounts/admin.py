@@ -139,8 +139,13 @@ class CustomerAdmin(PersonalDataAdminMixin, TrackedAdmin):
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            obj._history_user = request.user
-            obj.delete()
+            if isinstance(obj, Address):
+                # The service detaches the orders delivered there with history rows; a
+                # plain delete lets the database null them without any.
+                services.address_delete(address=obj, actor=request.user, reason="deleted in admin")
+            else:
+                obj._history_user = request.user
+                obj.delete()
         for instance in instances:
             if isinstance(instance, Address):
                 services.address_save(

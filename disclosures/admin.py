@@ -7,7 +7,7 @@ from datetime import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from accounts.classification import DataCategory
 from accounts.models import Customer
+from accounts.selectors import customers_search
 from consents.models import Purpose
 from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
 from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
@@ -144,7 +145,8 @@ class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
         "revoked_at",
     )
     list_filter = ("recipient", ("revoked_at", admin.EmptyFieldListFilter))
-    search_fields = ("=document_reference", "=customer__email", "=customer__phone")
+    search_fields = ("=document_reference",)  # see get_search_results
+    search_help_text = _("Document reference, or the customer's exact email, phone or last name.")
     list_select_related = ("customer", "recipient")
     raw_id_fields = ("customer",)
     ordering = ("-signed_on", "-id")
@@ -166,6 +168,15 @@ class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        # "=customer__email" is UPPER(email) on PostgreSQL: no index; customers are found
+        # through accounts' own indexed search instead.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        customers = customers_search(term=term).values("pk")
+        return queryset.filter(Q(document_reference=term) | Q(customer_id__in=customers)), False
 
     @admin.display(description=_("scan"))
     def scan_download(self, obj):
@@ -404,16 +415,17 @@ class DisclosureVoidInline(admin.StackedInline):
 class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
     form = DisclosureForm
     change_list_template = "admin/disclosures/disclosure/change_list.html"
+    # Narrow enough for a laptop: a void shows next to the date, the basis as its clause
+    # (the full wording on hover); the recipient's kind is a filter and in the CSV.
     list_display = (
         "disclosed_at",
+        "voided",
         "recipient",
-        "recipient_kind",
-        "basis",
+        "basis_code",
         "purpose_code",
         "categories_display",
         "line_count",
         "reference",
-        "voided",
     )
     list_filter = (
         "recipient",
@@ -431,9 +443,10 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
     inlines = [DisclosureVoidInline, DisclosureLineInline]
     actions = ["void_selected"]
 
-    @admin.display(description=_("kind"), ordering="recipient__kind")
-    def recipient_kind(self, obj):
-        return obj.recipient.get_kind_display()
+    @admin.display(description=_("lawful basis"), ordering="basis")
+    def basis_code(self, obj):
+        short = _("consent") if obj.basis == Disclosure.Basis.CONSENT else obj.basis
+        return format_html('<span title="{}">{}</span>', obj.get_basis_display(), short)
 
     @admin.display(description=_("purpose"), ordering="purpose__code")
     def purpose_code(self, obj):
@@ -486,7 +499,11 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
         return () if obj is None else self.get_fields(request, obj)
 
     def get_inline_instances(self, request, obj=None):
-        return [] if obj is None else super().get_inline_instances(request, obj)
+        if obj is None:
+            return []
+        inlines = super().get_inline_instances(request, obj)
+        # An empty "voids" box on every entry reads as if something were missing.
+        return [i for i in inlines if obj.is_voided or not isinstance(i, DisclosureVoidInline)]
 
     def get_search_results(self, request, queryset, search_term):
         return selectors.register_search(queryset=queryset, term=search_term), False
@@ -664,6 +681,8 @@ class CustomerDisclosureInline(admin.TabularInline):
 
     model = DisclosureLine
     fk_name = "customer"
+    # The table, then a link to every entry of the customer (or "none recorded").
+    template = "admin/disclosures/customer_disclosures_inline.html"
     verbose_name = _("disclosure of this customer's data")
     verbose_name_plural = _("disclosures of this customer's data (latest first)")
     fields = ("disclosed_at", "recipient", "what", "why", "order", "entry")

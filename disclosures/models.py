@@ -329,7 +329,9 @@ class Disclosure(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"{self.disclosed_at:%Y-%m-%d %H:%M} → {self.recipient} ({self.basis})"
+        # Almaty time, as on every page (the stored value is UTC).
+        moment = timezone.localtime(self.disclosed_at)
+        return f"{moment:%Y-%m-%d %H:%M} → {self.recipient} ({self.basis})"
 
     @property
     def category_labels(self) -> list[str]:
@@ -431,7 +433,7 @@ class DisclosureVoid(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"void of {self.disclosure_id}"
+        return _("void of entry %(id)s") % {"id": self.disclosure_id}
 
 
 # --- breaches (5.4.4) ----------------------------------------------------------------------
@@ -513,7 +515,10 @@ class BreachAffected(AppendOnlyModel):
         indexes = [models.Index(fields=["customer"], name="disclosures_breach_aff_cust")]
 
     def __str__(self):
-        return f"{self.incident_id}/{self.customer_id}"
+        return _("customer %(customer)s affected by incident %(incident)s") % {
+            "customer": self.customer_id,
+            "incident": self.incident_id,
+        }
 
 
 class BreachNotice(AppendOnlyModel):
@@ -554,4 +559,7 @@ class BreachNotice(AppendOnlyModel):
         indexes = [models.Index(fields=["customer"], name="disclosures_breach_ntc_cust")]
 
     def __str__(self):
-        return f"{self.incident_id}/{self.customer_id}"
+        return _("notice of incident %(incident)s to customer %(customer)s") % {
+            "incident": self.incident_id,
+            "customer": self.customer_id,
+        }

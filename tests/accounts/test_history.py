@@ -111,3 +111,44 @@ def test_auditor_sees_history_but_cannot_change(client, auditor):
     assert response.status_code == 403
     customer.refresh_from_db()
     assert customer.last_name != "Изменено"
+
+
+def test_address_deleted_in_the_admin_leaves_its_orders_history_naming_the_officer(client, officer):
+    from accounts.models import Address
+    from tests.factories import AddressFactory, OrderFactory
+
+    address = AddressFactory(street="ул. Толе би, 59")
+    customer = address.customer
+    order = OrderFactory(customer=customer, delivery_address=address)
+    client.force_login(officer)
+    url = f"/admin/accounts/customer/{customer.pk}/change/"
+    page = client.get(url)
+    data = {
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "phone": customer.phone,
+        "email": customer.email,
+        "preferred_language": customer.preferred_language,
+        "user": "",
+    }
+    for formset in page.context["inline_admin_formsets"]:
+        prefix = formset.formset.prefix
+        forms = formset.formset.initial_form_count() if prefix == "addresses" else 0
+        data[f"{prefix}-TOTAL_FORMS"] = str(forms)
+        data[f"{prefix}-INITIAL_FORMS"] = str(forms)
+    data.update(
+        {
+            "addresses-0-id": address.pk,
+            "addresses-0-customer": customer.pk,
+            "addresses-0-city": address.city,
+            "addresses-0-street": address.street,
+            "addresses-0-DELETE": "on",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert not Address.objects.filter(pk=address.pk).exists()
+    order.refresh_from_db()
+    assert order.delivery_address is None
+    assert order.history.latest("history_id").history_user == officer
+    assert order.history.earliest("history_id").delivery_address_id == address.pk

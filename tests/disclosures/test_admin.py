@@ -138,6 +138,31 @@ def test_customer_page_shows_that_customers_disclosures(client, officer, registe
     assert f"#{register['second'].pk}" not in page
 
 
+def test_customer_page_links_to_all_their_entries_or_says_there_are_none(client, officer, register):
+    client.force_login(officer)
+    aigerim = register["aigerim"]
+    page = client.get(reverse("admin:accounts_customer_change", args=[aigerim.pk])).content
+    link = f'{reverse(CHANGELIST)}?customer={aigerim.pk}"'
+    assert link in page.decode()
+    assert listed(client, customer=aigerim.pk) == [str(register["first"].pk)]
+    nobody = CustomerFactory()
+    page = client.get(reverse("admin:accounts_customer_change", args=[nobody.pk])).content
+    assert "Передача данных этого покупателя не зарегистрирована." in page.decode()
+
+
+def test_entry_page_is_titled_in_almaty_time_and_shows_a_void_only_when_voided(
+    client, officer, register
+):
+    client.force_login(officer)
+    first = register["first"]  # disclosed 2026-11-23 12:00 in Almaty (07:00 UTC)
+    page = client.get(reverse("admin:disclosures_disclosure_change", args=[first.pk]))
+    assert "2026-11-23 12:00 → ТОО «Быстрая доставка» (5.4.2)" in page.content.decode()
+    assert "Аннулирования записей" not in page.content.decode()
+    services.disclosure_void(disclosure=first, actor=officer, reason="wrong courier")
+    page = client.get(reverse("admin:disclosures_disclosure_change", args=[first.pk]))
+    assert "wrong courier" in page.content.decode()
+
+
 def test_register_entries_cannot_be_changed_or_deleted_in_the_admin(client, officer, register):
     client.force_login(officer)
     pk = register["first"].pk
@@ -313,3 +338,20 @@ def test_auditor_may_export_the_register_for_a_regulator(client, auditor, regist
     response = client.get(reverse("admin:disclosures_disclosure_export_csv"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
+
+
+def test_permissions_found_by_reference_or_the_customers_email_without_upper(client, officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    aigerim = CustomerFactory(email="Aigerim@Example.kz")
+    mine = WrittenPermissionFactory(customer=aigerim, document_reference="WP-77")
+    WrittenPermissionFactory()
+    client.force_login(officer)
+    url = reverse("admin:disclosures_writtenpermission_changelist")
+    for term in ("aigerim@example.KZ", "WP-77"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, {"q": term})
+        assert list(response.context["cl"].result_list) == [mine]
+        sql = " ".join(q["sql"] for q in queries.captured_queries).upper()
+        assert "UPPER(" not in sql and " LIKE " not in sql
