@@ -76,11 +76,17 @@ class DeadlineChangeInline(ReadOnlyInline):
     fields = ("created_at", "kind", "days", "due_before", "due_after", "actor", "reason")
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim", "actor")
+
 
 class AttachmentInline(ReadOnlyInline):
     model = ClaimAttachment
     fields = ("download", "content_type", "size", "uploaded_by", "uploaded_at")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim", "uploaded_by")
 
     @admin.display(description=_("file"))
     def download(self, obj):

@@ -243,3 +243,28 @@ def test_staff_views_and_downloads_of_a_claim_are_in_the_access_log(client, offi
 
     log = [(a.user, a.action) for a in accesses_of(obj=claim)]
     assert sorted(log, key=lambda pair: pair[1]) == [(officer, "export"), (officer, "view")]
+
+
+@pytest.mark.django_db
+def test_claim_page_queries_do_not_grow_with_files_and_deadline_changes(
+    client, officer, django_assert_max_num_queries
+):
+    def claim_with(n):
+        claim = register(assignee=officer)
+        for i in range(n):
+            services.claim_attachment_add(
+                claim=claim,
+                upload=SimpleUploadedFile(f"скан-{i}.pdf", PDF, "application/pdf"),
+                actor=StaffFactory(),
+            )
+            services.claim_extend(claim=claim, actor=StaffFactory(), days=1, reason=f"№{i}")
+        return claim
+
+    client.force_login(officer)
+    few = claim_with(1)
+    with django_assert_max_num_queries(60) as captured:
+        assert client.get(reverse("admin:claims_claim_change", args=[few.pk])).status_code == 200
+    many = claim_with(8)
+    with django_assert_max_num_queries(len(captured.captured_queries)):
+        response = client.get(reverse("admin:claims_claim_change", args=[many.pk]))
+    assert response.content.decode().count("скан-") >= 8
