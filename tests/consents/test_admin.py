@@ -188,3 +188,36 @@ def test_proof_export_and_event_views_are_in_the_access_log(officer_client, offi
 
     assert [(a.user, a.action) for a in accesses_of(obj=customer)] == [(officer, "export")]
     assert [(a.user, a.action) for a in accesses_of(obj=event)] == [(officer, "view")]
+
+
+def test_admin_lists_cost_the_same_queries_with_more_rows(
+    officer_client, officer, django_assert_max_num_queries
+):
+    # The ledger list shows the customer, purpose, policy version and actor of each row;
+    # the customer page shows each current consent with its channel.
+    def rows(n):
+        for _ in range(n):
+            customer = CustomerFactory()
+            grant(customer, actor=officer)
+            grant(customer, "cookies.analytics", channel=ConsentEvent.Channel.COOKIE_BANNER)
+        return customer
+
+    pages = {
+        "ledger": lambda c: "/admin/consents/consentevent/",
+        "versions": lambda c: "/admin/consents/policyversion/",
+        "purposes": lambda c: "/admin/consents/purpose/",
+        "customer": lambda c: f"/admin/accounts/customer/{c.pk}/change/",
+    }
+    few_customer = rows(2)
+    budget = {}
+    for name, url in pages.items():
+        with django_assert_max_num_queries(40) as few:
+            assert officer_client.get(url(few_customer)).status_code == 200
+        budget[name] = len(few.captured_queries)
+    PolicyVersionFactory.create_batch(5)
+    many_customer = rows(20)
+    grant(many_customer, "4.2.7")
+    grant(many_customer, "4.2.5")
+    for name, url in pages.items():
+        with django_assert_max_num_queries(budget[name]):
+            assert officer_client.get(url(many_customer)).status_code == 200, name
