@@ -187,7 +187,9 @@ def order_record(
     existing = Order.objects.filter(number=number).first()
     if existing is not None:
         if existing.customer_id != customer.pk:
-            raise DomainError(f"Order {number} belongs to another customer.")
+            raise DomainError(
+                _("Order %(number)s belongs to another customer.") % {"number": number}
+            )
         return existing
     order = Order(
         customer=customer,

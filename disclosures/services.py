@@ -837,7 +837,7 @@ def breach_notify_customers(*, incident: BreachIncident, customer_ids: list[int]
         .exclude(breach_notices__incident=incident)
         .order_by("pk")
     )
-    notices = []
+    notices, newly_told = [], 0
     for customer in customers:
         language = customer.preferred_language
         with translation.override(language):
@@ -849,7 +849,7 @@ def breach_notify_customers(*, incident: BreachIncident, customer_ids: list[int]
             }
             subject = str(_("Homeshop.kz: an incident concerning your personal data"))
             body = render_to_string("disclosures/email/breach_notice.txt", context)
-        message, _created = message_enqueue(
+        message, created = message_enqueue(
             reason=BREACH_REASON,
             key=object_key(incident, "notice"),
             recipient=customer.email,
@@ -858,5 +858,9 @@ def breach_notify_customers(*, incident: BreachIncident, customer_ids: list[int]
             language=language,
         )
         notices.append(BreachNotice(incident=incident, customer=customer, message=message))
-    created = BreachNotice.objects.bulk_create(notices, ignore_conflicts=True)
-    return len(created)
+        # Only one run writes a customer's email; a concurrent run finds it and its
+        # notice already there (bulk_create with ignore_conflicts returns every object
+        # it was given, inserted or not, so it cannot tell).
+        newly_told += created
+    BreachNotice.objects.bulk_create(notices, ignore_conflicts=True)
+    return newly_told

@@ -244,3 +244,46 @@ def test_frozen_breach_page_names_its_categories(client, officer, incident, run_
         response.content.decode()
     )
     assert '["identity"' not in response.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_chunk_tasks_at_the_same_moment_tell_each_customer_once(officer):
+    """A redelivered chunk running beside the original: one notice and one email each,
+    and the two runs together report each customer once."""
+    import threading
+
+    from django.db import connection
+
+    incident = services.breach_record(
+        actor=officer,
+        reference="BR-RACE",
+        title="Race",
+        description="-",
+        discovered_at=NOW - dt.timedelta(hours=1),
+        categories=["contact"],
+        notice_ru="Текст уведомления.",
+    )
+    customers = [CustomerFactory() for _ in range(30)]
+    ids = [c.pk for c in customers]
+    services.breach_add_affected(incident=incident, customer_ids=ids)
+    services.breach_notification_start(incident=incident, actor=officer)
+    barrier, results = threading.Barrier(2), []
+
+    def worker():
+        try:
+            barrier.wait(timeout=10)
+            results.append(tasks.breach_notify_chunk(incident.pk, ids))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(results) == 30
+    assert BreachNotice.objects.filter(incident=incident).count() == 30
+    rows = OutboundMessage.objects.filter(reason=services.BREACH_REASON)
+    assert sorted(rows.values_list("recipient", flat=True)) == sorted(c.email for c in customers)
