@@ -1,9 +1,11 @@
 """The claims register in the admin: declarations, and forms that call the services."""
 
+import re
 from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Value, When
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,6 +21,9 @@ from homeshop_privacy.calendar import local_date
 
 from . import forms, selectors, services
 from .models import Claim, ClaimAnswer, ClaimAttachment, ClaimCategory, ClaimDeadlineChange
+
+#: What ``services._new_reference`` makes: PR-YYMM-XXXXX.
+REFERENCE_PATTERN = re.compile(r"PR-\d{4}-[0-9A-Z]{5}")
 
 
 @admin.register(ClaimCategory)
@@ -180,6 +185,23 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
 
     def get_queryset(self, request):
         return selectors.claims_for_list()
+
+    def get_ordering(self, request):
+        # Open claims first, the most urgent on top; answered and closed ones after them
+        # (by due date alone, last year's closed claims would fill the first pages).
+        return [
+            Case(When(status__in=Claim.OPEN_STATUSES, then=Value(0)), default=Value(1)).asc(),
+            "due_on",
+            "id",
+        ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """A reference number, however typed, through the unique index (``=reference``
+        would compare UPPER(reference) and read every row); anything else as declared."""
+        term = search_term.strip().upper()
+        if REFERENCE_PATTERN.fullmatch(term):
+            return queryset.filter(reference=term), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = forms.ClaimChangeForm if obj is not None else forms.ClaimRegisterForm

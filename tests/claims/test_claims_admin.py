@@ -268,3 +268,30 @@ def test_claim_page_queries_do_not_grow_with_files_and_deadline_changes(
     with django_assert_max_num_queries(len(captured.captured_queries)):
         response = client.get(reverse("admin:claims_claim_change", args=[many.pk]))
     assert response.content.decode().count("скан-") >= 8
+
+
+@pytest.mark.django_db
+def test_search_by_reference_typed_in_lower_case_uses_the_reference_index(
+    client, officer, django_assert_max_num_queries
+):
+    wanted, _other = register(), register()
+    client.force_login(officer)
+    with django_assert_max_num_queries(30) as captured:
+        response = client.get(LIST, {"q": f" {wanted.reference.lower()} "})
+    assert [c.pk for c in response.context["cl"].result_list] == [wanted.pk]
+    searches = [q["sql"] for q in captured.captured_queries if wanted.reference in q["sql"]]
+    assert searches and all("UPPER" not in sql for sql in searches)
+
+
+@pytest.mark.django_db
+def test_list_shows_open_claims_first_by_due_date(client, officer):
+    closed_early = register(received_at=almaty(2026, 8, 3, 10, 0), assignee=officer)
+    answer = services.claim_answer_draft(claim=closed_early, actor=officer)
+    services.claim_answer_send(answer=answer, actor=officer, now=almaty(2026, 8, 20, 10, 0))
+    later = register(received_at=almaty(2026, 11, 2, 10, 0))  # due 2 Dec
+    sooner = register(received_at=almaty(2026, 10, 20, 10, 0))  # due 19 Nov
+    client.force_login(officer)
+    shown = [c.pk for c in client.get(LIST).context["cl"].result_list]
+    assert shown == [sooner.pk, later.pk, closed_early.pk]
+    by_column = client.get(LIST, {"o": "2"}).context["cl"].result_list  # the due date column
+    assert [c.pk for c in by_column] == [closed_early.pk, sooner.pk, later.pk]
