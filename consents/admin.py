@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.template.defaultfilters import linebreaks_filter as linebreaks
 from django.template.loader import render_to_string
@@ -10,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import CustomerAdmin
 from accounts.models import Customer
-from accounts.validators import phone_to_e164
+from accounts.selectors import customers_search
 from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
 from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
 from homeshop_privacy.errors import DomainError
@@ -243,7 +242,8 @@ class ConsentEventAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
     )
     list_filter = ("purpose", "action", "channel", "occurred_at")
     date_hierarchy = None
-    search_fields = ("=customer__email", "=customer__phone")
+    search_fields = ("=customer__email", "=customer__phone", "customer__last_name")
+    search_help_text = _("The customer's exact email, phone number or last name.")
     list_select_related = ("customer", "purpose", "policy_version", "actor")
     raw_id_fields = ("customer",)
     ordering = ("-occurred_at", "-id")
@@ -276,18 +276,13 @@ class ConsentEventAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
         return () if obj is None else self.readonly_fields
 
     def get_search_results(self, request, queryset, search_term):
-        """Exact customer email (through the lower(email) index) or phone, as typed."""
-        term = search_term.strip()
-        if "@" in term:
-            customers = Customer.objects.annotate(email_lower=Lower("email")).filter(
-                email_lower=term.lower()
-            )
-            return queryset.filter(customer__in=customers.values("pk")), False
-        try:
-            phone = phone_to_e164(term)
-        except Exception:  # noqa: BLE001 - not a phone number: search as typed
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(customer__phone=phone), False
+        """The customer's exact email (any case), phone (as typed) or last name: each
+        through an index of the customers (``accounts.selectors.customers_search``),
+        then the ledger's own (customer, ...) index."""
+        if not search_term.strip():
+            return queryset, False
+        customers = customers_search(term=search_term).values("pk")
+        return queryset.filter(customer_id__in=customers), False
 
     @admin.display(description=_("purpose"), ordering="purpose__code")
     def purpose_code(self, obj):

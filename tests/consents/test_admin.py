@@ -174,6 +174,21 @@ def test_ledger_search_by_email_whatever_its_case(officer_client, customer):
     assert [e.customer_id for e in response.context["cl"].result_list] == [customer.pk]
 
 
+def test_ledger_search_by_last_name_uses_indexes_only(
+    officer_client, django_assert_max_num_queries
+):
+    wanted = CustomerFactory(last_name="Сейткалиева")
+    grant(wanted)
+    grant(CustomerFactory(last_name="Сейткалиев"))
+
+    with django_assert_max_num_queries(30) as captured:
+        response = officer_client.get("/admin/consents/consentevent/", {"q": "сейткалиева"})
+
+    assert [e.customer_id for e in response.context["cl"].result_list] == [wanted.pk]
+    searches = [q["sql"] for q in captured.captured_queries if "Сейткалиева" in q["sql"]]
+    assert searches and all("UPPER" not in s and "LIKE" not in s for s in searches)
+
+
 def test_proof_export_and_event_views_are_in_the_access_log(officer_client, officer, customer):
     # 1.5: the proof carries IP addresses and browsers; who exported or viewed it is kept.
     from homeshop_privacy.access_log import accesses_of
