@@ -51,6 +51,18 @@ class UserAdmin(DjangoUserAdmin, TrackedAdmin):
 class AddressInline(admin.TabularInline):
     model = Address
     extra = 0
+    # Four 20em inputs pushed the customer page wider than a laptop screen.
+    widgets = {
+        "city": forms.TextInput(attrs={"size": 14}),
+        "street": forms.TextInput(attrs={"size": 28}),
+        "apartment": forms.TextInput(attrs={"size": 6}),
+        "postal_code": forms.TextInput(attrs={"size": 7}),
+    }
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.widgets:
+            kwargs["widget"] = self.widgets[db_field.name]
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class DeviceInline(admin.TabularInline):
