@@ -1,6 +1,6 @@
 """An officer changed the working-day calendar: open claims' due dates follow (6.2)."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from simple_history.models import HistoricalRecords
 
 from homeshop_privacy.models import CalendarOverride
@@ -16,17 +16,33 @@ def _actor(instance):
     return actor
 
 
-def calendar_override_changed(sender, instance: CalendarOverride, **kwargs):
-    from .services import claims_deadlines_recompute
-
-    claims_deadlines_recompute(
-        around=instance.day,
-        actor=_actor(instance),
-        reason=f"calendar changed on {instance.day:%Y-%m-%d}: {instance.note}",
+def calendar_override_remember_day(sender, instance: CalendarOverride, **kwargs):
+    """An override moved to another date changes the calendar on both dates."""
+    instance._claims_day_before = (
+        CalendarOverride.objects.filter(pk=instance.pk).values_list("day", flat=True).first()
+        if instance.pk is not None
+        else None
     )
 
 
+def calendar_override_changed(sender, instance: CalendarOverride, **kwargs):
+    from .services import claims_deadlines_recompute
+
+    days = {instance.day, getattr(instance, "_claims_day_before", None) or instance.day}
+    for day in sorted(days):
+        claims_deadlines_recompute(
+            around=day,
+            actor=_actor(instance),
+            reason=f"calendar changed on {day:%Y-%m-%d}: {instance.note}",
+        )
+
+
 def connect() -> None:
+    pre_save.connect(
+        calendar_override_remember_day,
+        sender=CalendarOverride,
+        dispatch_uid="claims_calendar_override_day_before",
+    )
     for signal in (post_save, post_delete):
         signal.connect(
             calendar_override_changed,

@@ -80,3 +80,23 @@ def test_officer_adding_a_day_off_in_the_admin_is_named_on_the_moved_claims(clie
     assert response.status_code == 302
     change = claim.deadline_changes.get()
     assert (change.due_after, change.actor) == (date(2026, 12, 3), officer)
+
+
+@pytest.mark.django_db
+def test_a_day_off_moved_to_another_date_gives_the_first_date_back(officer):
+    # Entered on 2 Dec by mistake, then corrected to 4 Dec: the claim due on 2 Dec
+    # (moved to 3 Dec by the mistake) is due on 2 Dec again.
+    claim = register(received_at=almaty(2026, 11, 2, 10, 0))
+    override = CalendarOverride.objects.create(
+        day=date(2026, 12, 2), kind=CalendarOverride.Kind.DAY_OFF, note="Постановление №3"
+    )
+    claim.refresh_from_db()
+    assert claim.due_on == date(2026, 12, 3)
+    override.day = date(2026, 12, 4)
+    override.save()
+    claim.refresh_from_db()
+    assert claim.due_on == date(2026, 12, 2)
+    assert [c.due_after for c in claim.deadline_changes.all()] == [
+        date(2026, 12, 3),
+        date(2026, 12, 2),
+    ]
