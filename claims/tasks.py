@@ -9,9 +9,18 @@ from . import services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="claims.reminders_sweep")
+@shared_task(
+    name="claims.reminders_sweep",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def claims_reminders_sweep() -> int:
-    """Daily (Celery beat, 09:00 Asia/Almaty): reminders and escalations due today."""
+    """Daily (Celery beat, 09:00 Asia/Almaty): reminders and escalations due today.
+
+    Retried when the database is unreachable: a 7-, 3- or 1-day reminder has one day to
+    go out, and a rerun sends only what is missing (the outbox key is per claim and day).
+    """
     return services.claims_reminders_sweep()
 
 
