@@ -279,16 +279,12 @@ class CustomerClaimForm(forms.Form):
 
     def register(self, *, actor):
         """File the claim; a refusal lands on the form and None is returned."""
-        from django.utils import timezone
-
         data = self.cleaned_data
         try:
-            return services.claim_register(
+            return services.claim_file_online(
                 actor=actor,
                 customer=self.customer,
                 category=data["category"],
-                received_at=timezone.now(),
-                channel=Claim.Channel.WEB,
                 subject=data["subject"],
                 text=data["text"],
                 order=data.get("order"),

@@ -194,6 +194,55 @@ def claim_register(
     return claim
 
 
+#: A customer's identical claim filed again within this time is the same claim.
+RESUBMIT_WINDOW = timedelta(minutes=10)
+
+
+@transaction.atomic
+def claim_file_online(
+    *,
+    customer: Customer,
+    actor: User | None,
+    category: ClaimCategory,
+    subject: str,
+    text: str,
+    order: Order | None = None,
+    attachments=(),
+) -> Claim:
+    """6.1: a customer files a claim on the site, received now.
+
+    A double click or a resent form (same subject and text within a few minutes) returns
+    the claim already filed instead of registering and acknowledging a second one; the
+    customer's row lock makes two simultaneous submissions wait for each other.
+    """
+    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    now = timezone.now()
+    earlier = (
+        Claim.objects.filter(
+            customer=customer,
+            channel=Claim.Channel.WEB,
+            subject=subject.strip(),
+            text=text,
+            received_at__gte=now - RESUBMIT_WINDOW,
+        )
+        .order_by("-received_at")
+        .first()
+    )
+    if earlier is not None:
+        return earlier
+    return claim_register(
+        actor=actor,
+        customer=customer,
+        category=category,
+        received_at=now,
+        channel=Claim.Channel.WEB,
+        subject=subject,
+        text=text,
+        order=order,
+        attachments=attachments,
+    )
+
+
 def _acknowledge(claim: Claim) -> None:
     """The claimant learns the reference number and the due date, in their language."""
     if not claim.claimant_email:

@@ -139,3 +139,20 @@ def test_categories_are_named_in_the_visitors_language(client, me):
     page = client.get(reverse("claims:new")).content.decode()
     assert "Жеткізу" in page
     assert "Доставка" not in page
+
+
+def test_a_double_click_files_one_claim_with_one_acknowledgement(client, me):
+    form = {
+        "category": ClaimCategoryFactory(code="double").pk,
+        "subject": "Тауар сынық",
+        "text": "Ақшаны қайтаруды сұраймын.",
+    }
+    first = client.post(reverse("claims:new"), form)
+    second = client.post(reverse("claims:new"), form)
+
+    claim = Claim.objects.get()
+    assert first["Location"] == second["Location"] == claim.get_absolute_url()
+    assert OutboundMessage.objects.filter(reason="claims.acknowledgement").count() == 1
+    # A different claim the same minute is a claim of its own.
+    client.post(reverse("claims:new"), {**form, "text": "Екінші шағым."})
+    assert Claim.objects.count() == 2
