@@ -6,8 +6,10 @@ attachments and answers are never deleted (``PROTECT``, no delete in the admin).
 """
 
 import os
+import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -51,6 +53,18 @@ class PrivateStorage(FileSystemStorage):
 def private_storage() -> FileSystemStorage:
     return PrivateStorage()
 
+
+#: What an answer template may name in braces (filled in by claims.services).
+ANSWER_PLACEHOLDERS = (
+    "claimant_name",
+    "reference",
+    "received_on",
+    "due_on",
+    "subject",
+    "order_number",
+    "today",
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 TEMPLATE_HELP = _(
     "Filled in from the claim: {claimant_name}, {reference}, {received_on}, {due_on}, "
@@ -98,6 +112,20 @@ class ClaimCategory(models.Model):
 
     def __str__(self):
         return self.display_name
+
+    def clean(self):
+        errors = {}
+        for language in ("ru", "kk", "en"):
+            field = f"answer_template_{language}"
+            unknown = sorted(
+                set(_PLACEHOLDER.findall(getattr(self, field))) - set(ANSWER_PLACEHOLDERS)
+            )
+            if unknown:
+                errors[field] = _("Unknown placeholder(s): %(names)s. Use only those listed.") % {
+                    "names": ", ".join("{" + name + "}" for name in unknown)
+                }
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def display_name(self) -> str:

@@ -8,6 +8,7 @@ answer) go through the outbox inside the transaction of the change that causes t
 
 import hashlib
 import logging
+import re
 import secrets
 import uuid
 from datetime import date, datetime, timedelta
@@ -491,6 +492,9 @@ def claims_deadlines_recompute(*, around: date, actor: User | None, reason: str)
 # --- the written answer (6.2) -------------------------------------------------------------
 
 
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
 def answer_template_render(*, claim: Claim, language: str) -> str:
     """The category's template in ``language`` with the claim's details filled in."""
     template = claim.category.answer_template(language)
@@ -512,12 +516,9 @@ def answer_template_render(*, claim: Claim, language: str) -> str:
             "order_number": claim.order.number if claim.order_id else "",
             "today": date_format(_today(), "j E Y"),
         }
-    return template.format_map(_KeepMissing(values))
-
-
-class _KeepMissing(dict):
-    def __missing__(self, key):
-        return "{" + key + "}"
+    # Only {name} placeholders are filled; any other brace (a typo, "{0}", "{x.attr}")
+    # stays as written: str.format would raise on it and fail the officer's page.
+    return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), template)
 
 
 def answer_needs_approval(claim: Claim, answer: ClaimAnswer | None = None) -> bool:

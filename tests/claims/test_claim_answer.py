@@ -3,10 +3,11 @@
 from datetime import date, datetime
 
 import pytest
+from django.urls import reverse
 from fontTools.ttLib import TTFont
 
 from claims import services
-from claims.models import Claim, ClaimAnswer
+from claims.models import Claim, ClaimAnswer, ClaimCategory
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import CalendarOverride, OutboundMessage
 
@@ -173,3 +174,36 @@ def test_support_agents_answer_on_an_unassigned_claim_needs_approval(support_age
     services.claim_answer_approve(answer=answer, actor=officer)
     services.claim_answer_send(answer=answer, actor=support_agent)
     assert ClaimAnswer.objects.get().status == ClaimAnswer.Status.SENT
+
+
+@pytest.mark.django_db
+def test_stray_braces_in_a_template_are_kept_as_written(officer, client):
+    # An officer's typo must not break the answer page: only known {names} are filled.
+    category = ClaimCategoryFactory(
+        code="braces",
+        answer_template_ru="Скидка {10%}, {0}, {subject.__class__} и } — для {claimant_name}",
+    )
+    claim = register(category=category, claimant_name="Ерлан")
+    answer = services.claim_answer_draft(claim=claim, actor=officer)
+    assert answer.body == "Скидка {10%}, {0}, {subject.__class__} и } — для Ерлан"
+    client.force_login(officer)
+    step = reverse("admin:claims_claim_step", args=[claim.pk, "answer"])
+    assert client.get(step).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_template_naming_an_unknown_placeholder_is_refused_in_the_admin(officer, client):
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:claims_claimcategory_add"),
+        {
+            "code": "typo",
+            "name": "Опечатка",
+            "term_days": "30",
+            "answer_template_ru": "Уважаемый {claimant}!",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "{claimant}" in str(response.context["adminform"].form.errors)
+    assert not ClaimCategory.objects.filter(code="typo").exists()
