@@ -295,3 +295,16 @@ def test_list_shows_open_claims_first_by_due_date(client, officer):
     assert shown == [sooner.pk, later.pk, closed_early.pk]
     by_column = client.get(LIST, {"o": "2"}).context["cl"].result_list  # the due date column
     assert [c.pk for c in by_column] == [closed_early.pk, sooner.pk, later.pk]
+
+
+@pytest.mark.django_db
+def test_claim_page_gives_the_term_in_correct_russian(client, officer):
+    # Received Thu 1 Oct 2026: day 30 is Sat 31 Oct, due Mon 2 Nov, 32 days from receipt;
+    # received Mon 2 Nov: due Wed 2 Dec, 30 days. Russian says "32 календарных дня".
+    moved = register(received_at=almaty(2026, 10, 1, 12, 0))
+    plain = register(received_at=almaty(2026, 11, 2, 10, 0))
+    client.force_login(officer)
+    moved_page = client.get(reverse("admin:claims_claim_change", args=[moved.pk]))
+    plain_page = client.get(reverse("admin:claims_claim_change", args=[plain.pk]))
+    assert "32 календарных дня с получения, срок 30 + 0" in moved_page.content.decode()
+    assert "30 календарных дней с получения" in plain_page.content.decode()
