@@ -355,3 +355,23 @@ def test_permissions_found_by_reference_or_the_customers_email_without_upper(cli
         assert list(response.context["cl"].result_list) == [mine]
         sql = " ".join(q["sql"] for q in queries.captured_queries).upper()
         assert "UPPER(" not in sql and " LIKE " not in sql
+
+
+def void_action(client, pks, reason):
+    return client.post(
+        reverse(CHANGELIST),
+        {"action": "void_selected", "_selected_action": pks, "void_reason": reason},
+        follow=True,
+    )
+
+
+def test_voiding_in_the_admin_needs_the_officers_reason(client, officer, register):
+    client.force_login(officer)
+    first = register["first"]
+    response = void_action(client, [first.pk], "  ")
+    assert "ни одна не аннулирована" in response.content.decode()
+    assert not first.__class__.objects.get(pk=first.pk).is_voided
+
+    void_action(client, [first.pk], "Манифест ушёл не тому курьеру")
+    first.refresh_from_db()
+    assert (first.void.reason, first.void.voided_by) == ("Манифест ушёл не тому курьеру", officer)
