@@ -331,7 +331,9 @@ class ConsentEvent(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.purpose_id} #{self.customer_id}"
+        # The title of the event's admin page: "№ 14 · Granted · 4.2.6" (was the row ids
+        # of the purpose and the customer, which mean nothing to a reader).
+        return f"№ {self.pk} · {self.get_action_display()} · {self.purpose.code}"
 
 
 class ConsentState(models.Model):

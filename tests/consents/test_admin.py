@@ -236,3 +236,11 @@ def test_admin_lists_cost_the_same_queries_with_more_rows(
     for name, url in pages.items():
         with django_assert_max_num_queries(budget[name]):
             assert officer_client.get(url(many_customer)).status_code == 200, name
+
+
+def test_event_page_is_titled_with_its_number_action_and_purpose(officer_client, customer):
+    event = grant(customer)
+
+    page = officer_client.get(f"/admin/consents/consentevent/{event.pk}/change/")
+
+    assert f"<h2>№ {event.pk} · Дано · 4.2.6</h2>" in page.content.decode()
