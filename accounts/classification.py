@@ -322,6 +322,7 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "incident": C.CORRESPONDENCE,
         "customer": C.TECHNICAL,
         "added_at": C.CORRESPONDENCE,
+        "added_by": C.TECHNICAL,
     },
     "disclosures.breachnotice": {
         "id": C.TECHNICAL,

@@ -900,9 +900,11 @@ class BreachIncidentAdmin(TrackedAdmin):
         ids = list(form.cleaned_data.get("add_emails") or [])
         disclosure = form.cleaned_data.get("add_from_disclosure")
         if disclosure is not None:
-            services.breach_add_affected_from_disclosure(incident=obj, disclosure=disclosure)
+            services.breach_add_affected_from_disclosure(
+                incident=obj, disclosure=disclosure, actor=request.user
+            )
         if ids:
-            services.breach_add_affected(incident=obj, customer_ids=ids)
+            services.breach_add_affected(incident=obj, customer_ids=ids, actor=request.user)
 
     @admin.action(description=_("Notify the affected customers (each once)"))
     def start_notification(self, request, queryset):

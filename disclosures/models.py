@@ -503,6 +503,16 @@ class BreachAffected(AppendOnlyModel):
         related_name="breaches_affecting",
     )
     added_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
+    # 1.5: who decided that this customer is affected (rows are written in bulk, without
+    # history, so the row itself names the staff member).
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("customer affected by a breach")

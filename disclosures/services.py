@@ -762,7 +762,9 @@ def breach_customer_ids_by_email(*, emails: Iterable[str]) -> list[int]:
 
 
 @transaction.atomic
-def breach_add_affected(*, incident: BreachIncident, customer_ids: Iterable[int]) -> int:
+def breach_add_affected(
+    *, incident: BreachIncident, customer_ids: Iterable[int], actor: User | None = None
+) -> int:
     """Add customers to the incident's affected list; those already on it are skipped.
 
     Returns how many were added. Adding after the notification started is allowed: the
@@ -779,7 +781,7 @@ def breach_add_affected(*, incident: BreachIncident, customer_ids: Iterable[int]
         )
     before = BreachAffected.objects.filter(incident=incident).count()
     BreachAffected.objects.bulk_create(
-        (BreachAffected(incident=incident, customer_id=i) for i in ids),
+        (BreachAffected(incident=incident, customer_id=i, added_by=actor) for i in ids),
         ignore_conflicts=True,
         batch_size=5_000,
     )
@@ -789,10 +791,13 @@ def breach_add_affected(*, incident: BreachIncident, customer_ids: Iterable[int]
     return added
 
 
-def breach_add_affected_from_disclosure(*, incident: BreachIncident, disclosure: Disclosure) -> int:
+def breach_add_affected_from_disclosure(
+    *, incident: BreachIncident, disclosure: Disclosure, actor: User | None = None
+) -> int:
     """Everyone named in a register entry (e.g. a lost courier manifest) is affected."""
     return breach_add_affected(
         incident=incident,
+        actor=actor,
         customer_ids=DisclosureLine.objects.filter(disclosure=disclosure).values_list(
             "customer_id", flat=True
         ),

@@ -174,7 +174,10 @@ def test_officer_records_a_breach_with_its_affected_customers_in_the_admin(
     assert response.status_code == 302, response.context["adminform"].form.errors
     incident = BreachIncident.objects.get()
     assert incident.recorded_by == officer
-    assert set(incident.affected.values_list("customer_id", flat=True)) == {first.pk, second.pk}
+    assert set(incident.affected.values_list("customer_id", "added_by")) == {
+        (first.pk, officer.pk),
+        (second.pk, officer.pk),
+    }
 
 
 @pytest.mark.postgres
