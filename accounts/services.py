@@ -119,11 +119,38 @@ def customer_update(
 
 @transaction.atomic
 def customer_save(*, customer: Customer, actor: User | None, reason: str) -> Customer:
-    """Validate and save a customer edited as a whole (the admin form)."""
+    """Validate and save a customer edited as a whole (the admin form).
+
+    A customer who signs in does so with this email: when it is corrected (5.1.2), the
+    sign-in account follows, else the person could no longer sign in or reset a password
+    with the address their own page shows.
+    """
     _normalise_contact(customer)
     _refuse_taken_email(customer)
     _validate(customer)
-    return save_tracked(customer, actor=actor, reason=reason)
+    user = _sign_in_to_follow(customer)
+    save_tracked(customer, actor=actor, reason=reason)
+    if user is not None:
+        user.email = customer.email
+        save_tracked(user, actor=actor, reason="sign-in email follows the customer's email")
+    return customer
+
+
+def _sign_in_to_follow(customer: Customer) -> User | None:
+    """The linked sign-in account, when this save changes the email it shares."""
+    if not customer.pk or not customer.user_id:
+        return None
+    stored = Customer.objects.filter(pk=customer.pk).values_list("email", "user_id").first()
+    if stored is None or stored[1] != customer.user_id or stored[0] == customer.email:
+        return None
+    user = User.objects.select_for_update().get(pk=customer.user_id)
+    if user.email.lower() != stored[0].lower():
+        return None  # the account signs in with an address of its own: leave it
+    if email_match(User.objects.all(), customer.email).exclude(pk=user.pk).exists():
+        raise DomainError(
+            {"email": [_("Another sign-in account already uses this email address.")]}
+        )
+    return user
 
 
 @transaction.atomic

@@ -298,3 +298,40 @@ def test_deleting_an_address_keeps_it_in_history_and_orders_keep_theirs(my_clien
 def test_signed_up_factory_links_user_and_customer():
     customer = SignedUpCustomerFactory()
     assert customer.user.customer == customer
+
+
+def test_corrected_email_is_the_one_to_sign_in_and_reset_the_password_with(my_client, me):
+    from homeshop_privacy.models import OutboundMessage
+    from tests.accounts.factories import PASSWORD
+
+    response = my_client.post(
+        reverse("accounts:edit"), _edit_data(me, email="Aigerim.New@Example.kz")
+    )
+    assert response.status_code == 302
+    me.user.refresh_from_db()
+    assert me.user.email == "Aigerim.New@example.kz"
+    assert me.user.history.latest("history_id").history_user == me.user
+    my_client.logout()
+    assert my_client.login(username="aigerim.new@example.kz", password=PASSWORD)
+    my_client.logout()
+    my_client.post(reverse("accounts:password_reset"), {"email": "aigerim.new@example.kz"})
+    assert list(
+        OutboundMessage.objects.filter(reason="accounts.password_reset").values_list(
+            "recipient", flat=True
+        )
+    ) == ["Aigerim.New@example.kz"]
+
+
+def test_email_of_another_sign_in_account_is_refused_and_nothing_changes(my_client, me):
+    from tests.factories import StaffFactory
+
+    StaffFactory(email="boss@homeshop.kz")
+    old = me.email
+    response = my_client.post(reverse("accounts:edit"), _edit_data(me, email="Boss@homeshop.kz"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "Этот адрес электронной почты уже используется другой учётной записью."
+    ]
+    me.refresh_from_db()
+    me.user.refresh_from_db()
+    assert (me.email, me.user.email) == (old, old)
