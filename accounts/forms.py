@@ -25,7 +25,15 @@ class CustomerForm(forms.ModelForm):
         return phone_to_e164(self.cleaned_data["phone"])
 
     def clean_email(self):
-        return self.cleaned_data["email"].strip()
+        email = self.cleaned_data["email"].strip()
+        user_id = self.instance.user_id if self.instance.pk else None
+        # customer_save moves the linked sign-in to the new address: say here, next to
+        # the field, when another sign-in account holds it (the service would refuse).
+        if user_id and email_match(User.objects.all(), email).exclude(pk=user_id).exists():
+            raise forms.ValidationError(
+                _("Another sign-in account already uses this email address.")
+            )
+        return email
 
 
 # Customer account pages (5.1.2, 5.2.1, 2.2) ----------------------------------------

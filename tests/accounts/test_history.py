@@ -152,3 +152,32 @@ def test_address_deleted_in_the_admin_leaves_its_orders_history_naming_the_offic
     assert order.delivery_address is None
     assert order.history.latest("history_id").history_user == officer
     assert order.history.earliest("history_id").delivery_address_id == address.pk
+
+
+def test_admin_refuses_an_email_another_sign_in_account_holds(client, officer):
+    from tests.accounts.factories import SignedUpCustomerFactory
+    from tests.factories import StaffFactory
+
+    customer = SignedUpCustomerFactory()
+    StaffFactory(email="boss@homeshop.kz")
+    client.force_login(officer)
+    url = f"/admin/accounts/customer/{customer.pk}/change/"
+    page = client.get(url)
+    data = {
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "phone": customer.phone,
+        "email": "Boss@homeshop.kz",
+        "preferred_language": "ru",
+        "user": customer.user_id,
+    }
+    for formset in page.context["inline_admin_formsets"]:
+        data[f"{formset.formset.prefix}-TOTAL_FORMS"] = "0"
+        data[f"{formset.formset.prefix}-INITIAL_FORMS"] = "0"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == [
+        "Этот адрес электронной почты уже используется другой учётной записью."
+    ]
+    customer.user.refresh_from_db()
+    assert customer.user.email == customer.email
