@@ -20,10 +20,6 @@ from .models import (
 from .validators import phone_to_e164
 
 
-def customer_by_email(*, email: str) -> Customer | None:
-    return email_match(Customer.objects.all(), email).first()
-
-
 def customers_search(
     *, term: str, queryset: QuerySet[Customer] | None = None
 ) -> QuerySet[Customer]:
