@@ -36,6 +36,7 @@ from .models import (
     DisclosureVoid,
     Recipient,
     WrittenPermission,
+    category_labels,
 )
 from .services import LineInput
 
@@ -128,6 +129,11 @@ class WrittenPermissionForm(forms.ModelForm):
         if self.instance.pk:
             # Once recorded, only the revocation reason is written (the rest is read-only).
             self.fields.pop("categories", None)
+            if "revocation_reason" in self.fields:
+                self.fields["revocation_reason"].help_text = _(
+                    "Written when the customer withdraws the permission: saving it revokes "
+                    "the permission from now on."
+                )
         if "purpose" in self.fields:
             self.fields["purpose"].queryset = Purpose.objects.section4()
 
@@ -156,7 +162,8 @@ class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return self.add_fields
-        shown = tuple("scan_download" if f == "scan" else f for f in self.add_fields)
+        shown_as = {"scan": "scan_download", "categories": "categories_display"}
+        shown = tuple(shown_as.get(f, f) for f in self.add_fields)
         return (*shown, "recorded_at", "recorded_by", "revoked_at", "revocation_reason")
 
     def get_readonly_fields(self, request, obj=None):
@@ -178,6 +185,10 @@ class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
             return queryset, False
         customers = customers_search(term=term).values("pk")
         return queryset.filter(Q(document_reference=term) | Q(customer_id__in=customers)), False
+
+    @admin.display(description=_("data categories"))
+    def categories_display(self, obj):
+        return ", ".join(category_labels(obj.categories))
 
     @admin.display(description=_("scan"))
     def scan_download(self, obj):
@@ -879,9 +890,7 @@ class BreachIncidentAdmin(TrackedAdmin):
 
     @admin.display(description=_("data categories concerned"))
     def categories_display(self, obj):
-        return ", ".join(
-            str(DataCategory(c).label) for c in obj.categories if c in DataCategory.values
-        )
+        return ", ".join(category_labels(obj.categories))
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -34,6 +34,11 @@ class PrivateStorage(FileSystemStorage):
         return os.path.abspath(self.base_location)
 
 
+def category_labels(codes) -> list[str]:
+    """The names of stored data-category codes, in the active language."""
+    return [str(DataCategory(c).label) for c in codes if c in DataCategory.values]
+
+
 def private_storage():
     # Scans of signed permissions are personal data: never under MEDIA_URL.
     return PrivateStorage()
@@ -335,7 +340,7 @@ class Disclosure(AppendOnlyModel):
 
     @property
     def category_labels(self) -> list[str]:
-        return [str(DataCategory(c).label) for c in self.categories if c in DataCategory.values]
+        return category_labels(self.categories)
 
     @property
     def is_voided(self) -> bool:

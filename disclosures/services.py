@@ -34,6 +34,7 @@ from .models import (
     DisclosureVoid,
     Recipient,
     WrittenPermission,
+    category_labels,
 )
 
 Basis = Disclosure.Basis
@@ -177,7 +178,7 @@ def _clean_categories(categories: Iterable[str]) -> list[str]:
 
 
 def _category_labels(categories: Iterable[str]) -> str:
-    return ", ".join(str(DataCategory(c).label) for c in categories)
+    return ", ".join(category_labels(categories))
 
 
 def _section4_purpose(code: str) -> Purpose:

@@ -375,3 +375,13 @@ def test_voiding_in_the_admin_needs_the_officers_reason(client, officer, registe
     void_action(client, [first.pk], "Манифест ушёл не тому курьеру")
     first.refresh_from_db()
     assert (first.void.reason, first.void.voided_by) == ("Манифест ушёл не тому курьеру", officer)
+
+
+def test_permission_page_names_its_categories_and_says_how_to_revoke(client, officer):
+    permission = WrittenPermissionFactory(categories=["identity", "contact"])
+    client.force_login(officer)
+    url = reverse("admin:disclosures_writtenpermission_change", args=[permission.pk])
+    page = client.get(url).content.decode()
+    assert "Идентификация: имена, Контакты: телефон, email" in page
+    assert '["identity"' not in page
+    assert "отзывает разрешение" in page
