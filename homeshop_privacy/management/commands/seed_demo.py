@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {app}: {summary}")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
-            f"Sign in at http://127.0.0.1:8000/admin/ as {DEMO_STAFF[0][0]} "
+            f"Sign in at {settings.SITE_URL}/admin/ as {DEMO_STAFF[0][0]} "
             f"(password {DEMO_PASSWORD})"
         )
         self.stdout.write(
