@@ -351,6 +351,7 @@ def claim_update(
     if assignee is not None and not assignee.is_staff:
         raise DomainError({"assignee": _("Only staff can be assigned a claim.")})
     reassigned = assignee != claim.assignee
+    due_before = claim.due_on
     claim.assignee = assignee
     claim.internal_notes = internal_notes
     if category is not None and category.pk != claim.category_id:
@@ -366,7 +367,8 @@ def claim_update(
         )
     _validate(claim)
     save_tracked(claim, actor=actor, reason="claim updated")
-    if reassigned:
+    if reassigned or claim.due_on != due_before:
+        # A new assignee, or a shorter term that makes the claim due within days.
         _dispatch_reminders(claim.pk)
     return claim
 

@@ -171,3 +171,26 @@ def test_claim_of_a_deactivated_assignee_reminds_the_officers(support_agent, off
         (officer.email, "unassigned:2026-11-10"),
         (officer.email, "unassigned:2026-11-29"),
     ]
+
+
+@pytest.mark.django_db
+def test_a_shorter_category_term_reminds_the_assignee_at_once(
+    support_agent, officer, monkeypatch, django_capture_on_commit_callbacks, time_machine
+):
+    # Received 2 Nov, due 2 Dec. On 11 Nov it turns out to be a 10-day consumer claim:
+    # due 12 Nov, tomorrow, and the assignee hears of it now, not at the next sweep.
+    from claims import tasks
+
+    from .factories import ClaimCategoryFactory
+
+    monkeypatch.setattr(tasks.claim_reminders, "delay", tasks.claim_reminders)
+    claim = register(received_at=RECEIVED, assignee=support_agent)
+    time_machine.move_to("2026-11-11T06:00:00+00:00", tick=False)
+    consumer = ClaimCategoryFactory(code="consumer-late", term_days=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.claim_update(
+            claim=claim, actor=officer, assignee=support_agent, internal_notes="", category=consumer
+        )
+    reminder = OutboundMessage.objects.get(reason="claims.reminder")
+    assert reminder.recipient == support_agent.email
+    assert reminder.object_key.endswith("due-1:2026-11-11")
