@@ -1,6 +1,8 @@
 """An officer changed the working-day calendar: open claims' due dates follow (6.2)."""
 
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from simple_history.models import HistoricalRecords
 
 from homeshop_privacy.models import CalendarOverride
@@ -33,7 +35,8 @@ def calendar_override_changed(sender, instance: CalendarOverride, **kwargs):
         claims_deadlines_recompute(
             around=day,
             actor=_actor(instance),
-            reason=f"calendar changed on {day:%Y-%m-%d}: {instance.note}",
+            reason=gettext("Calendar changed on %(day)s: %(note)s")
+            % {"day": date_format(day, "j E Y"), "note": instance.note},
         )
 
 
