@@ -1,7 +1,6 @@
 """The claims register in the admin: declarations, and forms that call the services."""
 
 import re
-from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -50,19 +49,10 @@ class DueFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
+        if self.value() not in selectors.DUE_VIEWS:
+            return queryset
         today = local_date(timezone.now())
-        running = queryset.filter(status__in=Claim.OPEN_STATUSES, paused_on__isnull=True)
-        if self.value() == "overdue":
-            return running.filter(due_on__lt=today)
-        if self.value() == "today":
-            return running.filter(due_on=today)
-        if self.value() == "week":
-            return running.filter(
-                due_on__range=(today, today + timedelta(days=selectors.WEEK_DAYS))
-            )
-        if self.value() == "paused":
-            return queryset.filter(paused_on__isnull=False)
-        return queryset
+        return selectors.claims_by_due(due=self.value(), today=today, queryset=queryset)
 
 
 class ReadOnlyInline(admin.TabularInline):

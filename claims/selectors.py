@@ -23,12 +23,28 @@ def claims_for_list() -> QuerySet[Claim]:
     return Claim.objects.select_related("category", "assignee", "customer")
 
 
-def claims_due_between(*, start: date, end: date) -> QuerySet[Claim]:
-    return claims_open().filter(due_on__range=(start, end))
+#: The due-date views of the admin list, each also a dashboard tile.
+DUE_VIEWS = ("overdue", "today", "week", "paused")
 
 
-def claims_overdue(*, today: date) -> QuerySet[Claim]:
-    return claims_open().filter(due_on__lt=today, paused_on__isnull=True)
+def due_condition(*, due: str, today: date) -> Q:
+    """Which claims a due-date view shows. Paused claims are a view of their own: their
+    due date moves when they resume, so they are not overdue or due soon meanwhile."""
+    running = Q(status__in=Claim.OPEN_STATUSES, paused_on__isnull=True)
+    if due == "overdue":
+        return running & Q(due_on__lt=today)
+    if due == "today":
+        return running & Q(due_on=today)
+    if due == "week":
+        return running & Q(due_on__range=(today, today + timedelta(days=WEEK_DAYS)))
+    if due == "paused":
+        return Q(status__in=Claim.OPEN_STATUSES, paused_on__isnull=False)
+    raise ValueError(f"unknown due-date view {due!r}")
+
+
+def claims_by_due(*, due: str, today: date, queryset: QuerySet[Claim] | None = None):
+    queryset = Claim.objects.all() if queryset is None else queryset
+    return queryset.filter(due_condition(due=due, today=today))
 
 
 def claims_needing_reminders(*, today: date) -> QuerySet[Claim]:
@@ -75,17 +91,12 @@ class Dashboard:
 
 def claims_dashboard(*, today: date) -> Dashboard:
     """The figures of the dashboard block, in two queries."""
-    is_open = Q(status__in=Claim.OPEN_STATUSES)
-    # A paused claim's due date will move when it resumes: like the list's "due" filter
-    # (which the tiles link to), the due-date tiles count running claims only.
-    running = is_open & Q(paused_on__isnull=True)
+    # The tiles link to the list's due-date views and count exactly what those show.
     counts = Claim.objects.aggregate(
-        open=Count("pk", filter=is_open),
-        due_today=Count("pk", filter=running & Q(due_on=today)),
-        due_this_week=Count(
-            "pk", filter=running & Q(due_on__range=(today, today + timedelta(days=WEEK_DAYS)))
-        ),
-        overdue=Count("pk", filter=running & Q(due_on__lt=today)),
+        open=Count("pk", filter=Q(status__in=Claim.OPEN_STATUSES)),
+        due_today=Count("pk", filter=due_condition(due="today", today=today)),
+        due_this_week=Count("pk", filter=due_condition(due="week", today=today)),
+        overdue=Count("pk", filter=due_condition(due="overdue", today=today)),
     )
     since = timezone.now() - timedelta(days=ON_TIME_WINDOW_DAYS)
     answered = Claim.objects.filter(answered_at__gte=since).aggregate(
