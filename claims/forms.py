@@ -215,9 +215,17 @@ class AnswerDraftForm(StepForm):
         )
 
 
+def _answer_of(claim: Claim) -> ClaimAnswer:
+    # A step page opened from an old link or typed in: no draft yet is a refusal, not a 500.
+    answer = ClaimAnswer.objects.filter(claim=claim).first()
+    if answer is None:
+        raise DomainError(_("There is no answer yet: write it first."))
+    return answer
+
+
 class AnswerApproveForm(StepForm):
     def perform(self, data):
-        services.claim_answer_approve(answer=self.claim.answer, actor=self.actor)
+        services.claim_answer_approve(answer=_answer_of(self.claim), actor=self.actor)
 
 
 class AnswerSendForm(StepForm):
@@ -230,7 +238,7 @@ class AnswerSendForm(StepForm):
 
     def perform(self, data):
         services.claim_answer_send(
-            answer=self.claim.answer,
+            answer=_answer_of(self.claim),
             actor=self.actor,
             by_email=data["by_email"],
             tracking_number=data["tracking_number"],

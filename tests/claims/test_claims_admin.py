@@ -308,3 +308,15 @@ def test_claim_page_gives_the_term_in_correct_russian(client, officer):
     plain_page = client.get(reverse("admin:claims_claim_change", args=[plain.pk]))
     assert "32 календарных дня с получения, срок 30 + 0" in moved_page.content.decode()
     assert "30 календарных дней с получения" in plain_page.content.decode()
+
+
+@pytest.mark.django_db
+def test_approve_or_send_step_before_any_answer_is_refused_on_the_page(client, officer):
+    claim = register(assignee=officer)
+    client.force_login(officer)
+    for step in ("approve", "send"):
+        response = client.post(reverse("admin:claims_claim_step", args=[claim.pk, step]))
+        assert response.status_code == 200
+        assert "Ответа ещё нет" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.RECEIVED
