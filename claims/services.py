@@ -403,6 +403,16 @@ def _record_change(
     return save_tracked(change, actor=actor, reason=kind)
 
 
+def _refuse_if_overdue(claim: Claim, day: date) -> None:
+    """6.2: once the term has run out, a pause or an extension would move the due date
+    after the fact and turn a late answer into one "on time"."""
+    if day > claim.due_on:
+        raise DomainError(
+            _("The answer was due on %(due)s: an overdue claim cannot be paused or extended.")
+            % {"due": date_format(claim.due_on, "j E Y")}
+        )
+
+
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -422,6 +432,7 @@ def claim_pause(*, claim: Claim, actor: User | None, reason: str, on: date | Non
     claim.paused_on = on or _today()
     if claim.paused_on < claim.received_on:
         raise DomainError({"on": _("A claim cannot be paused before it was received.")})
+    _refuse_if_overdue(claim, claim.paused_on)
     _record_change(claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.PAUSE, reason=reason)
     return save_tracked(claim, actor=actor, reason=f"paused: {reason}")
 
@@ -459,6 +470,8 @@ def claim_extend(*, claim: Claim, actor: User | None, days: int, reason: str) ->
     claim = _locked(claim)
     if not claim.is_open:
         raise DomainError(_("Only an open claim can be extended."))
+    if claim.paused_on is None:
+        _refuse_if_overdue(claim, _today())
     claim.extra_days += days
     _record_change(
         claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.EXTENSION, reason=reason, days=days

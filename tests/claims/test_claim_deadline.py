@@ -101,3 +101,28 @@ def test_a_day_off_moved_to_another_date_gives_the_first_date_back(officer):
         date(2026, 12, 3),
         date(2026, 12, 2),
     ]
+
+
+@pytest.mark.django_db
+def test_an_overdue_claim_cannot_be_paused_or_extended_after_the_fact(officer, time_machine):
+    # Due Wed 2 Dec 2026. On 4 Dec it is late; a pause or an extension dated now would
+    # move the due date and let the answer count as on time.
+    claim = register(received_at=almaty(2026, 11, 2, 10, 0))
+    time_machine.move_to("2026-12-04T06:00:00+00:00", tick=False)
+    with pytest.raises(DomainError, match="2 декабря 2026"):
+        services.claim_pause(claim=claim, actor=officer, reason="ждём документы")
+    with pytest.raises(DomainError, match="2 декабря 2026"):
+        services.claim_extend(claim=claim, actor=officer, days=10, reason="экспертиза")
+    claim.refresh_from_db()
+    assert (claim.due_on, claim.paused_on) == (date(2026, 12, 2), None)
+    assert not ClaimDeadlineChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_claim_can_still_be_paused_or_extended_on_its_last_day(officer, time_machine):
+    claim = register(received_at=almaty(2026, 11, 2, 10, 0))
+    time_machine.move_to("2026-12-02T06:00:00+00:00", tick=False)
+    services.claim_extend(claim=claim, actor=officer, days=1, reason="экспертиза")
+    services.claim_pause(claim=claim, actor=officer, reason="ждём документы")
+    claim.refresh_from_db()
+    assert (claim.due_on, claim.paused_on) == (date(2026, 12, 3), date(2026, 12, 2))
