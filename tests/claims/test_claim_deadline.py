@@ -38,8 +38,9 @@ def test_pause_and_resume_add_the_paused_days_to_the_term(officer):
 
 
 @pytest.mark.django_db
-def test_extension_moves_the_due_date_past_a_non_working_day(officer):
+def test_extension_moves_the_due_date_past_a_non_working_day(officer, time_machine):
     # Due Wed 2 Dec 2026; +14 days = Wed 16 Dec, Independence Day, so Thu 17 Dec.
+    time_machine.move_to("2026-11-25T06:00:00+00:00", tick=False)  # before the due date
     claim = register(received_at=almaty(2026, 11, 2, 10, 0))
     services.claim_extend(claim=claim, actor=officer, days=14, reason="Экспертиза товара")
     claim.refresh_from_db()

@@ -117,7 +117,8 @@ def test_refused_registration_shows_the_reason_on_the_form(client, officer):
 
 
 @pytest.mark.django_db
-def test_extension_through_the_admin_step_page(client, officer):
+def test_extension_through_the_admin_step_page(client, officer, time_machine):
+    time_machine.move_to("2026-11-25T06:00:00+00:00", tick=False)  # before the due date
     claim = register(received_at=almaty(2026, 11, 2, 10, 0))
     client.force_login(officer)
     url = reverse("admin:claims_claim_step", args=[claim.pk, "extend"])
@@ -247,8 +248,10 @@ def test_staff_views_and_downloads_of_a_claim_are_in_the_access_log(client, offi
 
 @pytest.mark.django_db
 def test_claim_page_queries_do_not_grow_with_files_and_deadline_changes(
-    client, officer, django_assert_max_num_queries
+    client, officer, django_assert_max_num_queries, time_machine
 ):
+    time_machine.move_to("2026-11-25T06:00:00+00:00", tick=False)  # claims not yet due
+
     def claim_with(n):
         claim = register(assignee=officer)
         for i in range(n):
