@@ -24,7 +24,7 @@ from .models import (
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, TrackedAdmin):
+class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin, TrackedAdmin):  # customers sign in too
     ordering = ("email",)
     list_display = ("email", "full_name", "is_staff", "is_active", "language")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")

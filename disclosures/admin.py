@@ -502,6 +502,12 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
                 "order_number",
                 *DisclosureForm.Meta.fields[4:],
             )
+        # The authority's request only where 5.4.3 asks for it (elsewhere three dashes).
+        authority_request = (
+            ("request_number", "request_date", "legal_ground")
+            if obj.basis == Disclosure.Basis.STATE_AUTHORITY
+            else ()
+        )
         return (
             "recipient",
             "basis",
@@ -509,9 +515,7 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
             "categories_display",
             "disclosed_at",
             "reference",
-            "request_number",
-            "request_date",
-            "legal_ground",
+            *authority_request,
             "note",
             "line_count",
             "recorded_at",

@@ -88,3 +88,12 @@ def test_opening_an_order_or_a_closure_request_is_logged(client, support_agent, 
     assert client.get(url).status_code == 200
     assert [e.user for e in accesses_of(obj=order)] == [support_agent]
     assert [e.user for e in accesses_of(obj=request)] == [support_agent]
+
+
+def test_opening_a_sign_in_account_is_logged(client, officer):
+    from homeshop_privacy.access_log import accesses_of
+
+    user = UserFactory(email="Dana@Example.kz")
+    client.force_login(officer)
+    assert client.get(f"/admin/accounts/user/{user.pk}/change/").status_code == 200
+    assert [e.user for e in accesses_of(obj=user)] == [officer]

@@ -11,7 +11,7 @@ from disclosures import services
 from disclosures.models import Disclosure, WrittenPermission
 from disclosures.services import LineInput
 from tests.disclosures.conftest import NOW
-from tests.disclosures.factories import WrittenPermissionFactory
+from tests.disclosures.factories import RecipientFactory, WrittenPermissionFactory
 from tests.factories import CustomerFactory, OrderFactory
 
 B = Disclosure.Basis
@@ -385,3 +385,35 @@ def test_permission_page_names_its_categories_and_says_how_to_revoke(client, off
     assert "Идентификация: имена, Контакты: телефон, email" in page
     assert '["identity"' not in page
     assert "отзывает разрешение" in page
+
+
+def test_entry_page_shows_the_authoritys_request_only_under_5_4_3(
+    client, officer, authority, customer
+):
+    state = services.disclosure_record(
+        actor=officer,
+        recipient=authority,
+        basis=B.STATE_AUTHORITY,
+        purpose_code="4.2.2",
+        categories=["identity"],
+        disclosed_at=NOW - dt.timedelta(hours=1),
+        request_number="Исх. 04-17/5521",
+        request_date=dt.date(2026, 11, 20),
+        legal_ground="ст. 12 Закона о персональных данных",
+        lines=[LineInput(customer_id=customer.pk)],
+    )
+    delivery = services.disclosure_record(
+        actor=officer,
+        recipient=RecipientFactory(),
+        basis=B.ORDER_FULFILMENT,
+        purpose_code="4.2.3",
+        categories=["identity"],
+        disclosed_at=NOW - dt.timedelta(hours=1),
+        lines=[LineInput(OrderFactory().number)],
+    )
+    client.force_login(officer)
+    page = client.get(reverse("admin:disclosures_disclosure_change", args=[state.pk]))
+    assert "Исх. 04-17/5521" in page.content.decode()
+    assert page.context["adminform"].readonly_fields.count("request_number") == 1
+    page = client.get(reverse("admin:disclosures_disclosure_change", args=[delivery.pk]))
+    assert "request_number" not in page.context["adminform"].readonly_fields
