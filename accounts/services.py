@@ -78,6 +78,7 @@ def customer_create(
         user=user,
     )
     _normalise_contact(customer)
+    _refuse_taken_email(customer)
     _validate(customer)
     return save_tracked(customer, actor=actor, reason=reason)
 
