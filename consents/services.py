@@ -13,6 +13,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer
+from homeshop_privacy import outbox
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.models import OutboundMessage
@@ -84,16 +85,11 @@ def _promotions_cancel_pending(*, customer: Customer) -> int:
         customer=customer, purpose__code=PROMOTIONS_EMAIL, is_granted=True
     ).exists():
         return 0  # a late paper withdrawal, older than the customer's latest grant
-    pending = OutboundMessage.objects.select_for_update().filter(
-        reason=REASON_PROMOTION, recipient=customer.email, status=OutboundMessage.Status.PENDING
+    stopped = outbox.messages_cancel(
+        reason=REASON_PROMOTION,
+        recipient=customer.email,
+        why="consent to 4.2.6 withdrawn (4.3)",
     )
-    stopped = 0
-    for message in pending:
-        message.status = OutboundMessage.Status.FAILED
-        message.last_error = "ConsentWithdrawn"
-        message._change_reason = "not sent: consent to 4.2.6 withdrawn (4.3)"
-        message.save(update_fields=["status", "last_error"])
-        stopped += 1
     if stopped:
         logger.info("consents.promotions_stopped customer=%s rows=%s", customer.pk, stopped)
     return stopped

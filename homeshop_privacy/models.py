@@ -17,6 +17,9 @@ class OutboundMessage(models.Model):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        # Stopped before sending because its reason is gone (e.g. 4.3: the customer
+        # unsubscribed); never retried.
+        CANCELLED = "cancelled", _("Cancelled")
 
     reason = models.CharField(_("reason"), max_length=64)
     object_key = models.CharField(_("object"), max_length=160)
@@ -48,7 +51,7 @@ class OutboundMessage(models.Model):
                 name="outbox_unique_reason_object_recipient",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "sent", "failed"]),
+                condition=models.Q(status__in=["pending", "sent", "failed", "cancelled"]),
                 name="outbox_status_valid",
             ),
             models.CheckConstraint(

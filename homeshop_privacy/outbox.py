@@ -24,6 +24,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .errors import DomainError
 from .models import OutboundMessage
@@ -116,6 +117,8 @@ def message_send(*, message_id: int) -> SendOutcome:
             return SendOutcome("already-sent")
         if message.status == OutboundMessage.Status.FAILED:
             return SendOutcome("failed-again")
+        if message.status == OutboundMessage.Status.CANCELLED:
+            return SendOutcome("cancelled")
         if message.next_attempt_at > timezone.now() + DUE_TOLERANCE:
             # Waiting out a backoff: the task that failed scheduled its own retry and the
             # sweeper also finds the row once due. A second task (a sweep, a redelivery)
@@ -182,7 +185,11 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
     """Staff action: give a failed message a new round of attempts."""
     message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
     if message.status == OutboundMessage.Status.SENT:
-        raise DomainError("This message was already sent.")
+        raise DomainError(_("This message was already sent."))
+    if message.status == OutboundMessage.Status.CANCELLED:
+        raise DomainError(
+            _("This message was cancelled because its reason is gone; it is not sent.")
+        )
     message.status = OutboundMessage.Status.PENDING
     message.attempts = 0
     message.next_attempt_at = timezone.now()
@@ -191,3 +198,24 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
     message.save(update_fields=["status", "attempts", "next_attempt_at"])
     message_dispatch_on_commit(message.pk)
     return message
+
+
+@transaction.atomic
+def messages_cancel(*, reason: str, recipient: str, why: str) -> int:
+    """Stop every pending message of ``reason`` to ``recipient``; returns how many.
+
+    A cancelled row is never sent and cannot be retried from the admin. Rows being sent
+    right now are locked by their sender and either finish or stay pending: callers that
+    must stop them too (4.3) hold their own lock around the decision to send.
+    """
+    pending = OutboundMessage.objects.select_for_update().filter(
+        reason=reason, recipient=recipient, status=OutboundMessage.Status.PENDING
+    )
+    cancelled = 0
+    for message in pending:
+        message.status = OutboundMessage.Status.CANCELLED
+        message.last_error = why[:255]
+        message._change_reason = f"cancelled: {why}"
+        message.save(update_fields=["status", "last_error"])
+        cancelled += 1
+    return cancelled

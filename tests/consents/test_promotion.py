@@ -106,7 +106,29 @@ def test_a_promotion_waiting_in_the_outbox_is_not_sent_after_unsubscribing(clien
 
     assert [m.to for m in mail.outbox] == [[other.email]]
     waiting.refresh_from_db()
-    assert (waiting.status, waiting.last_error) == ("failed", "ConsentWithdrawn")
+    assert (waiting.status, waiting.last_error) == (
+        "cancelled",
+        "consent to 4.2.6 withdrawn (4.3)",
+    )
+
+
+def test_a_stopped_promotion_cannot_be_retried_from_the_admin(client, customer, officer):
+    grant(customer)
+    waiting = _send(customer=customer)
+    withdraw(customer)
+    waiting.refresh_from_db()
+    assert waiting.status == "cancelled"
+
+    client.force_login(officer)
+    client.post(
+        "/admin/homeshop_privacy/outboundmessage/",
+        {"action": "retry_failed", "_selected_action": [waiting.pk]},
+    )
+    message_send(message_id=waiting.pk)
+
+    waiting.refresh_from_db()
+    assert waiting.status == "cancelled"
+    assert mail.outbox == []
 
 
 def test_a_late_withdrawal_older_than_the_latest_grant_stops_nothing(customer):
