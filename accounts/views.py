@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from homeshop_privacy import account_sections
+from homeshop_privacy.csv_safety import csv_safe
 from homeshop_privacy.errors import DomainError
 
 from . import selectors, services
@@ -296,7 +297,7 @@ def _csv(rows) -> str:
     for row in rows:
         writer.writerow(
             {
-                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                k: csv_safe(json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
                 for k, v in row.items()
             }
         )

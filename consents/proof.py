@@ -9,6 +9,7 @@ import json
 from django.utils import timezone
 
 from accounts.models import Customer
+from homeshop_privacy.csv_safety import csv_safe
 
 from .models import ConsentEvent, PolicyVersion
 from .selectors import customer_consent_events, customer_consent_state
@@ -118,13 +119,6 @@ def consent_proof_json(*, customers: list[Customer]) -> str:
     return json.dumps(proofs[0] if len(proofs) == 1 else proofs, ensure_ascii=False, indent=2)
 
 
-def _csv_safe(value):
-    # A browser string like "=HYPERLINK(...)" must not run as a formula in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def consent_proof_csv(*, customers: list[Customer]) -> str:
     """One row per event; the policy text itself is in the JSON (here: its SHA-256)."""
     buffer = io.StringIO()
@@ -132,5 +126,5 @@ def consent_proof_csv(*, customers: list[Customer]) -> str:
     writer.writeheader()
     for customer in customers:
         for event in customer_consent_events(customer=customer):
-            writer.writerow({k: _csv_safe(v) for k, v in event_row(event).items()})
+            writer.writerow({k: csv_safe(v) for k, v in event_row(event).items()})
     return buffer.getvalue()

@@ -23,6 +23,7 @@ from accounts.selectors import customers_search
 from consents.models import Purpose
 from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
 from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
+from homeshop_privacy.csv_safety import csv_safe_row
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import PersonalDataAccess
 from homeshop_privacy.outbox import object_key
@@ -685,21 +686,23 @@ def csv_rows(lines, without_customer):
         head, tail = _entry_columns(line.disclosure)
         customer = line.customer
         yield writer.writerow(
-            [
-                *head,
-                line.line_no,
-                customer.pk,
-                customer.full_name,
-                customer.email,
-                customer.phone,
-                line.order.number if line.order_id else "",
-                line.permission.document_reference if line.permission_id else "",
-                *tail,
-            ]
+            csv_safe_row(
+                [
+                    *head,
+                    line.line_no,
+                    customer.pk,
+                    customer.full_name,
+                    customer.email,
+                    customer.phone,
+                    line.order.number if line.order_id else "",
+                    line.permission.document_reference if line.permission_id else "",
+                    *tail,
+                ]
+            )
         )
     for disclosure in without_customer.iterator(chunk_size=2000):
         head, tail = _entry_columns(disclosure)
-        yield writer.writerow([*head, "", "", "", "", "", "", "", *tail])
+        yield writer.writerow(csv_safe_row([*head, "", "", "", "", "", "", "", *tail]))
 
 
 # --- the customer page shows that customer's disclosures ---------------------------------

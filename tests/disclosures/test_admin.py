@@ -7,6 +7,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from accounts.models import Customer
 from disclosures import services
 from disclosures.models import Disclosure, WrittenPermission
 from disclosures.services import LineInput
@@ -417,3 +418,25 @@ def test_entry_page_shows_the_authoritys_request_only_under_5_4_3(
     assert page.context["adminform"].readonly_fields.count("request_number") == 1
     page = client.get(reverse("admin:disclosures_disclosure_change", args=[delivery.pk]))
     assert "request_number" not in page.context["adminform"].readonly_fields
+
+
+def test_csv_export_does_not_let_a_typed_formula_run_in_a_spreadsheet(
+    client, officer, courier, make_orders
+):
+    client.force_login(officer)
+    [order] = make_orders(1)
+    Customer.objects.filter(pk=order.customer_id).update(first_name='=HYPERLINK("x")')
+    services.disclosure_record(
+        actor=officer,
+        recipient=courier,
+        basis=B.ORDER_FULFILMENT,
+        purpose_code="4.2.3",
+        categories=["identity"],
+        disclosed_at=NOW,
+        lines=[LineInput(order.number)],
+    )
+    [row] = read_csv(
+        client.get(reverse("admin:disclosures_disclosure_export_csv"), {"q": order.number})
+    )
+    assert row["customer_name"].startswith("'=HYPERLINK")
+    assert row["customer_phone"].startswith("+7702")
