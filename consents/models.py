@@ -16,11 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Customer, Language
-
-
-class ImmutableRecordError(Exception):
-    """Raised on any attempt to change or delete a row of an append-only legal record."""
-
+from homeshop_privacy.append_only import AppendOnlyModel, ImmutableRecordError
 
 # --- policy versions (7.1, 7.2) ------------------------------------------------------------
 
@@ -192,33 +188,6 @@ class Purpose(models.Model):
 
 
 # --- the ledger ----------------------------------------------------------------------------
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ImmutableRecordError(f"{self.model.__name__} rows are never updated.")
-
-    def delete(self):
-        raise ImmutableRecordError(f"{self.model.__name__} rows are never deleted.")
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise ImmutableRecordError(f"{self.model.__name__} rows are never updated.")
-
-
-class AppendOnlyModel(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableRecordError(f"{type(self).__name__} rows are never updated.")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecordError(f"{type(self).__name__} rows are never deleted.")
 
 
 class ConsentWording(AppendOnlyModel):

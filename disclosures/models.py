@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.classification import DataCategory
+from homeshop_privacy.append_only import AppendOnlyModel
 
 from .validators import BIN_MESSAGE, validate_bin
 
@@ -216,37 +217,6 @@ class WrittenPermission(models.Model):
 
     def covers(self, categories) -> bool:
         return set(categories) <= set(self.categories)
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Register rows are written once: no bulk update or delete through the ORM."""
-
-    def update(self, **kwargs):
-        raise TypeError(f"{self.model.__name__} rows are append-only: update refused.")
-
-    def delete(self):
-        raise TypeError(f"{self.model.__name__} rows are append-only: delete refused.")
-
-    update.queryset_only = True
-    delete.queryset_only = True
-
-
-class AppendOnlyModel(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError(
-                f"{type(self).__name__} {self.pk} is append-only: a wrong entry is voided "
-                "by a new entry, never edited."
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError(f"{type(self).__name__} {self.pk} is append-only: delete refused.")
 
 
 class Disclosure(AppendOnlyModel):
