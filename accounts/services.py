@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from homeshop_privacy import outbox
-from homeshop_privacy.errors import DomainError
+from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 
 from .models import (
@@ -49,13 +49,6 @@ def _refuse_taken_email(customer: Customer) -> None:
         raise DomainError({"email": [_("Another customer already uses this email address.")]})
 
 
-def _validate(obj) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
-
-
 @transaction.atomic
 def customer_create(
     *,
@@ -79,7 +72,7 @@ def customer_create(
     )
     _normalise_contact(customer)
     _refuse_taken_email(customer)
-    _validate(customer)
+    validate(customer)
     return save_tracked(customer, actor=actor, reason=reason)
 
 
@@ -128,7 +121,7 @@ def customer_save(*, customer: Customer, actor: User | None, reason: str) -> Cus
     """
     _normalise_contact(customer)
     _refuse_taken_email(customer)
-    _validate(customer)
+    validate(customer)
     user = _sign_in_to_follow(customer)
     save_tracked(customer, actor=actor, reason=reason)
     if user is not None:
@@ -168,7 +161,7 @@ def address_save(*, address: Address, actor: User | None, reason: str = "address
         for other in others.exclude(pk=address.pk):
             other.is_default = False
             save_tracked(other, actor=actor, reason="another address made default")
-    _validate(address)
+    validate(address)
     return save_tracked(address, actor=actor, reason=reason)
 
 
@@ -228,7 +221,7 @@ def order_record(
         status=status,
         delivery_address=delivery_address,
     )
-    _validate(order)
+    validate(order)
     return save_tracked(order, actor=actor, reason="order recorded")
 
 
@@ -272,7 +265,7 @@ def account_closure_request(
     if open_request is not None:
         return open_request, False
     closure = AccountClosureRequest(customer=customer, comment=(comment or "").strip())
-    _validate(closure)
+    validate(closure)
     save_tracked(closure, actor=actor, reason="closure requested (2.2)")
     _closure_email(closure, event="received")
     return closure, True
@@ -302,7 +295,7 @@ def account_closure_decide(
     closure.decided_at = timezone.now()
     closure.decided_by = actor
     closure.decision_note = (note or "").strip()
-    _validate(closure)
+    validate(closure)
     save_tracked(closure, actor=actor, reason=f"closure {status}")
     user = closure.customer.user
     if status == AccountClosureRequest.Status.DONE and user is not None and user.is_active:

@@ -14,7 +14,6 @@ import uuid
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
@@ -26,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Customer, Order, User
 from homeshop_privacy import roles
 from homeshop_privacy.calendar import local_date, term_deadline
-from homeshop_privacy.errors import DomainError
+from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.outbox import message_enqueue, object_key
 
@@ -50,13 +49,6 @@ REASON_REMINDER = "claims.reminder"
 REASON_ESCALATION = "claims.escalation"
 REASON_ANSWER = "claims.answer"
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
-
-
-def _validate(obj, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
 
 
 def _today() -> date:
@@ -185,7 +177,7 @@ def claim_register(
         created_by=actor,
     )
     _apply_term(claim)
-    _validate(claim)
+    validate(claim)
     save_tracked(claim, actor=actor, reason="claim registered")
     for upload in attachments:
         claim_attachment_add(claim=claim, upload=upload, actor=actor)
@@ -320,7 +312,7 @@ def claim_attachment_add(*, claim: Claim, upload, actor: User | None) -> ClaimAt
     )
     # The stored name says nothing about the file's content or its owner.
     attachment.file.save(f"{uuid.uuid4().hex}{ATTACHMENT_TYPES[content_type]}", upload, save=False)
-    _validate(attachment)
+    validate(attachment)
     return save_tracked(attachment, actor=actor, reason="attachment added")
 
 
@@ -365,7 +357,7 @@ def claim_update(
             kind=ClaimDeadlineChange.Kind.RECOMPUTE,
             reason=gettext("Category changed to %(name)s") % {"name": category.name},
         )
-    _validate(claim)
+    validate(claim)
     save_tracked(claim, actor=actor, reason="claim updated")
     if reassigned or claim.due_on != due_before:
         # A new assignee, or a shorter term that makes the claim due within days.
@@ -399,7 +391,7 @@ def _record_change(
         due_after=claim.due_on,
         actor=actor,
     )
-    _validate(change, exclude=["claim"])
+    validate(change, exclude=["claim"])
     return save_tracked(change, actor=actor, reason=kind)
 
 
@@ -566,7 +558,7 @@ def claim_answer_draft(
     answer.approved_by = None
     answer.approved_at = None
     answer.drafted_by = actor
-    _validate(answer, exclude=["claim", "pdf"])
+    validate(answer, exclude=["claim", "pdf"])
     return save_tracked(answer, actor=actor, reason="answer drafted")
 
 
@@ -656,7 +648,7 @@ def claim_close(*, claim: Claim, actor: User | None, outcome: str, note: str = "
     claim.closed_at = timezone.now()
     if note.strip():
         claim.internal_notes = (claim.internal_notes + "\n\n" + note.strip()).strip()
-    _validate(claim)
+    validate(claim)
     return save_tracked(claim, actor=actor, reason=f"closed: {outcome}")
 
 

@@ -4,7 +4,6 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer
 from homeshop_privacy import outbox
-from homeshop_privacy.errors import DomainError
+from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.models import OutboundMessage
 from homeshop_privacy.outbox import message_enqueue, object_key
@@ -154,10 +153,7 @@ def consent_record(
         wording=wording,
         note=note,
     )
-    try:
-        event.full_clean()
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
+    validate(event)
     event.save()
     _state_apply(event=event)
     if purpose.code == PROMOTIONS_EMAIL and action == ConsentEvent.Action.WITHDRAW:
@@ -218,10 +214,7 @@ def policy_version_save_draft(*, version: PolicyVersion, actor) -> PolicyVersion
             raise DomainError(
                 _("A published version cannot be edited; publish a new version instead.")
             )
-    try:
-        version.full_clean()
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
+    validate(version)
     return save_tracked(version, actor=actor, reason="draft saved")
 
 

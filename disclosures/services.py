@@ -22,7 +22,7 @@ from accounts.classification import DataCategory, is_personal
 from accounts.models import Customer, Order, User
 from consents.models import Purpose
 from consents.selectors import consent_is_granted, customer_ids_with_consent_at
-from homeshop_privacy.errors import DomainError
+from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import bulk_create_tracked, save_tracked
 
 from .models import (
@@ -92,13 +92,6 @@ class LinesRefused(DomainError):
         )
 
 
-def _validate(obj) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise DomainError.from_validation_error(exc) from exc
-
-
 def _in_chunks(values: list, size: int | None = None):
     """Split ``values`` for ``__in`` lookups only where the database limits parameters."""
     limit = size or connection.features.max_query_params
@@ -157,7 +150,7 @@ def recipient_save(*, recipient: Recipient, actor: User | None, reason: str) -> 
         raise DomainError(
             {"foreign_registration": _("Give the BIN or the foreign registration number.")}
         )
-    _validate(recipient)
+    validate(recipient)
     return save_tracked(recipient, actor=actor, reason=reason)
 
 
@@ -219,7 +212,7 @@ def written_permission_record(
     )
     if scan:
         permission.scan = scan
-    _validate(permission)
+    validate(permission)
     return save_tracked(permission, actor=actor, reason="written permission recorded")
 
 
@@ -243,7 +236,7 @@ def written_permission_revoke(
         raise DomainError({"revocation_reason": _("Give the reason for the revocation.")})
     permission.revoked_at = at or timezone.now()
     permission.revocation_reason = reason
-    _validate(permission)
+    validate(permission)
     return save_tracked(permission, actor=actor, reason="written permission revoked")
 
 
@@ -672,7 +665,7 @@ def disclosure_void(*, disclosure: Disclosure, actor: User | None, reason: str) 
             % {"date": timezone.localtime(existing.voided_at).strftime("%Y-%m-%d %H:%M")}
         )
     void = DisclosureVoid(disclosure=disclosure, reason=(reason or "").strip(), voided_by=actor)
-    _validate(void)
+    validate(void)
     return save_tracked(void, actor=actor, reason="disclosure voided")
 
 
@@ -719,7 +712,7 @@ def breach_record(
         notice_en=(notice_en or "").strip(),
         recorded_by=actor,
     )
-    _validate(incident)
+    validate(incident)
     return save_tracked(incident, actor=actor, reason="breach recorded")
 
 
@@ -740,7 +733,7 @@ def breach_save(*, incident: BreachIncident, actor: User | None, reason: str) ->
     elif incident.recorded_by_id is None:
         incident.recorded_by = actor
     incident.categories = breach_categories_check(incident.categories)
-    _validate(incident)
+    validate(incident)
     return save_tracked(incident, actor=actor, reason=reason)
 
 

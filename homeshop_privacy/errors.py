@@ -16,3 +16,11 @@ class DomainError(ValidationError):
         if hasattr(exc, "error_dict"):
             return cls(exc.error_dict)
         return cls(exc.error_list)
+
+
+def validate(obj, *, exclude=None) -> None:
+    """``full_clean()`` the object; a refusal becomes a ``DomainError`` with the same messages."""
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise DomainError.from_validation_error(exc) from exc
