@@ -5,6 +5,8 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from homeshop_privacy.fanout import fan_out
+
 from .models import PolicyVersion
 from .selectors import customers_emailable
 from .services import policy_change_notify_customers
@@ -30,24 +32,20 @@ def policy_change_notify(version_id: int, after_id: int = 0) -> int:
     """
     if not PolicyVersion.objects.filter(pk=version_id, published_at__isnull=False).exists():
         return 0
-    ids = list(
-        customers_emailable()
-        .filter(pk__gt=after_id)
-        .order_by("pk")
-        .values_list("pk", flat=True)[: NOTIFY_CHUNK_SIZE * NOTIFY_CHUNKS_PER_RUN]
+    dispatched = fan_out(
+        customers_emailable().filter(pk__gt=after_id).order_by("pk").values_list("pk", flat=True),
+        send_chunk=lambda chunk: policy_change_notify_chunk.delay(version_id, chunk[0], chunk[-1]),
+        send_rest=lambda last_id: policy_change_notify.delay(version_id, last_id),
+        chunk_size=NOTIFY_CHUNK_SIZE,
+        chunks_per_run=NOTIFY_CHUNKS_PER_RUN,
     )
-    chunks = [ids[i : i + NOTIFY_CHUNK_SIZE] for i in range(0, len(ids), NOTIFY_CHUNK_SIZE)]
-    for chunk in chunks:
-        policy_change_notify_chunk.delay(version_id, chunk[0], chunk[-1])
-    if len(ids) == NOTIFY_CHUNK_SIZE * NOTIFY_CHUNKS_PER_RUN:
-        policy_change_notify.delay(version_id, ids[-1])
     logger.info(
         "consents.policy_notify_fanout version=%s after=%s chunks=%s",
         version_id,
         after_id,
-        len(chunks),
+        dispatched,
     )
-    return len(chunks)
+    return dispatched
 
 
 @shared_task(

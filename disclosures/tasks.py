@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from homeshop_privacy.fanout import fan_out
+
 from .models import BreachAffected, BreachIncident
 from .services import breach_notify_customers
 
@@ -30,24 +32,23 @@ def breach_notify(incident_id: int, after_id: int = 0) -> int:
         pk=incident_id, notification_started_at__isnull=False
     ).exists():
         return 0
-    ids = list(
+    dispatched = fan_out(
         BreachAffected.objects.filter(incident_id=incident_id, customer_id__gt=after_id)
         .exclude(customer__breach_notices__incident_id=incident_id)
         .order_by("customer_id")
-        .values_list("customer_id", flat=True)[: NOTIFY_CHUNK_SIZE * NOTIFY_CHUNKS_PER_RUN]
+        .values_list("customer_id", flat=True),
+        send_chunk=lambda chunk: breach_notify_chunk.delay(incident_id, chunk),
+        send_rest=lambda last_id: breach_notify.delay(incident_id, last_id),
+        chunk_size=NOTIFY_CHUNK_SIZE,
+        chunks_per_run=NOTIFY_CHUNKS_PER_RUN,
     )
-    chunks = [ids[i : i + NOTIFY_CHUNK_SIZE] for i in range(0, len(ids), NOTIFY_CHUNK_SIZE)]
-    for chunk in chunks:
-        breach_notify_chunk.delay(incident_id, chunk)
-    if len(ids) == NOTIFY_CHUNK_SIZE * NOTIFY_CHUNKS_PER_RUN:
-        breach_notify.delay(incident_id, ids[-1])
     logger.info(
         "disclosures.breach_notify_fanout incident=%s after=%s chunks=%s",
         incident_id,
         after_id,
-        len(chunks),
+        dispatched,
     )
-    return len(chunks)
+    return dispatched
 
 
 @shared_task(
