@@ -21,12 +21,15 @@ from accounts.classification import DataCategory
 from accounts.models import Customer
 from accounts.selectors import customers_search
 from consents.models import Purpose
-from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
+from homeshop_privacy.access_log import (
+    PersonalDataAdminMixin,
+    access_record,
+    accesses_record_many,
+)
 from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
 from homeshop_privacy.csv_safety import csv_safe_row
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import PersonalDataAccess
-from homeshop_privacy.outbox import object_key
 
 from . import selectors, services
 from .models import (
@@ -602,17 +605,12 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
         )
         # 1.5: the export is attributable: one "exported" entry per customer in it.
         customer_ids = lines.order_by().values_list("customer_id", flat=True).distinct()
-        PersonalDataAccess.objects.bulk_create(
-            (
-                PersonalDataAccess(
-                    user=request.user,
-                    action=PersonalDataAccess.Action.EXPORT,
-                    subject_key=object_key(Customer(pk=customer_id)),
-                    path=request.get_full_path()[:500],
-                )
-                for customer_id in customer_ids.iterator(chunk_size=5000)
-            ),
-            batch_size=5000,
+        accesses_record_many(
+            user=request.user,
+            model=Customer,
+            pks=customer_ids.iterator(chunk_size=5000),
+            action=PersonalDataAccess.Action.EXPORT,
+            path=request.get_full_path(),
         )
         filename = f"disclosure-register-{timezone.localdate():%Y-%m-%d}.csv"
         response = StreamingHttpResponse(

@@ -12,6 +12,23 @@ def access_record(*, user, obj: models.Model, action: str, path: str = "") -> Pe
     )
 
 
+def accesses_record_many(
+    *, user, model: type[models.Model], pks, action: str, path: str = ""
+) -> int:
+    """One entry per record of ``model`` in ``pks`` (an export of many customers)."""
+    label = model._meta.label_lower
+    created = PersonalDataAccess.objects.bulk_create(
+        (
+            PersonalDataAccess(
+                user=user, action=action, subject_key=f"{label}:{pk}", path=path[:500]
+            )
+            for pk in pks
+        ),
+        batch_size=5000,
+    )
+    return len(created)
+
+
 def accesses_of(*, obj: models.Model):
     return PersonalDataAccess.objects.filter(subject_key=object_key(obj)).select_related("user")
 
