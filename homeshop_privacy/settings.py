@@ -95,7 +95,8 @@ WSGI_APPLICATION = "homeshop_privacy.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # ops (issue 9 §6): project-wide overrides of Django's own templates (admin/index.html).
+        "DIRS": [BASE_DIR / "homeshop_privacy" / "templates_overrides"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -214,6 +215,24 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- ops: heartbeats and the alarm (issue 9 §6; homeshop_privacy.heartbeat) -----------------
+# Beat records its own heartbeat from its scheduler; a worker records one whenever it runs
+# the heartbeat task beat sends every HEARTBEAT_INTERVAL seconds (expiring unrun, so a
+# backlog is not mistaken for a live worker). Older than HEARTBEAT_MAX_AGE: the admin index
+# says so and the officers are emailed once per outage (retried after OPS_ALERT_RETRY when
+# the mail server refused). OPS_MONITOR is off in the test suite, which has no beat beside it.
+CELERY_BEAT_SCHEDULER = "homeshop_privacy.heartbeat:HeartbeatScheduler"
+HEARTBEAT_INTERVAL = env.int("HEARTBEAT_INTERVAL", default=60)
+HEARTBEAT_MAX_AGE = env.int("HEARTBEAT_MAX_AGE", default=5 * 60)
+OPS_ALERT_RETRY = env.int("OPS_ALERT_RETRY", default=10 * 60)
+OPS_MONITOR = env.bool("OPS_MONITOR", default=not TESTING)
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
+    "task": "homeshop_privacy.worker_heartbeat",
+    "schedule": float(HEARTBEAT_INTERVAL),
+    "options": {"expires": float(HEARTBEAT_INTERVAL)},
+}
+# --- end ops: heartbeats -------------------------------------------------------------------
+
 # 6.2: the PDF letter of a claim answer needs a Unicode font with Cyrillic and Kazakh
 # letters (Debian: fonts-dejavu-core).
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -233,6 +252,8 @@ if not DEVELOPMENT:
     # HTTPS redirect.
     if env.bool("DJANGO_BEHIND_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The monitor may poll the health endpoint over the internal network in plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
