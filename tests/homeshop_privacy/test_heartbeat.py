@@ -239,3 +239,17 @@ def test_polling_health_alerts_the_officers_once(client, settings, tmp_path, off
 
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [officer.email]
+
+
+def test_the_banner_and_the_email_speak_russian_and_kazakh(client, officer):
+    _beats(beat_age=7 * 60, worker_age=30)
+    client.force_login(officer)
+
+    ru = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    kk = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="kk").content.decode()
+
+    assert "Celery beat последний раз отметился 7 минут назад" in ru
+    assert "Celery beat соңғы рет 7 минут бұрын белгі берді" in kk
+    assert mail.outbox[0].subject == (
+        "Homeshop, персональные данные: фоновая обработка требует внимания"
+    )
