@@ -9,6 +9,7 @@ enough to get the email when the admin is not opened.
 """
 
 import dataclasses
+import uuid
 from datetime import timedelta
 
 from asgiref.sync import sync_to_async
@@ -47,6 +48,10 @@ class PrivateFiles(Storage):
     @property
     def storage(self):
         return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+
+    def get_file_name(self):
+        # At the top of the directory: the probe leaves no folder behind in the backups.
+        return f"health-probe-{uuid.uuid4().hex}.txt"
 
 
 @dataclasses.dataclass

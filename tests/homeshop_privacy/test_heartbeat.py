@@ -80,7 +80,8 @@ def test_a_stopped_beat_shows_on_the_admin_index_and_officers_are_emailed_once(
         assert "The compliance officers were emailed at" in page
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [officer.email]
-    assert "Celery beat last reported 11 minutes ago" in mail.outbox[0].body
+    # The email speaks the office language (LANGUAGE_CODE), whoever opened the page.
+    assert "Celery beat последний раз отметился 11 минут назад" in mail.outbox[0].body
     outage = OperationsOutage.objects.get()
     assert outage.problems == "beat"
     assert outage.notified_at is not None and outage.closed_at is None
@@ -178,6 +179,7 @@ def test_health_is_200_with_every_check_named_when_all_is_well(client, settings,
             "outbox": "OK",
         },
     }
+    assert list(tmp_path.iterdir()) == []  # the private-files probe cleaned up after itself
 
 
 def test_health_is_500_naming_a_stopped_worker_and_failed_emails(client, settings, tmp_path):
