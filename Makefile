@@ -4,6 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
+# The settings default to the production profile (DEBUG off, no built-in key). `make run`,
+# `make test` and the other targets here are development: say so explicitly, unless the
+# caller's environment already chose a profile.
+export DJANGO_ENV ?= development
+export DJANGO_DEBUG ?= true
+
 .PHONY: install messages migrate seed run worker test lint format bench clean
 
 $(STAMP): requirements.txt

@@ -151,3 +151,62 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.action} {self.subject_key}"
+
+
+# --- ops: heartbeats and outages (issue 9 §6) -----------------------------------------------
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of one kind of background process (homeshop_privacy.heartbeat).
+
+    Written by the processes themselves, never by a person: no history, no admin page.
+    """
+
+    class Kind(models.TextChoices):
+        BEAT = "beat", _("Celery beat (scheduler)")
+        WORKER = "worker", _("Celery worker")
+
+    kind = models.CharField(_("process"), max_length=16, choices=Kind.choices, unique=True)
+    seen_at = models.DateTimeField(_("last seen at"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["beat", "worker"]), name="heartbeat_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class OperationsOutage(models.Model):
+    """One period in which background processing needed attention, and whether the officers
+    were told. At most one is open; it closes when every check passes again, so the officers
+    get one email per outage however many pages show the banner meanwhile."""
+
+    SCOPE = "background"
+
+    scope = models.CharField(max_length=16, default=SCOPE, editable=False)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    problems = models.CharField(_("problems"), max_length=200)
+    notify_attempted_at = models.DateTimeField(_("alert attempted at"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("officers alerted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("operations outage")
+        verbose_name_plural = _("operations outages")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope"],
+                condition=models.Q(closed_at__isnull=True),
+                name="operations_outage_one_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.opened_at:%Y-%m-%d %H:%M} {self.problems}"

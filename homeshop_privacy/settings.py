@@ -11,6 +11,8 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp import constants as csp
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,12 +29,30 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-# The development key only ever works with DEBUG on; production must set its own.
-if DEBUG:
+# --- ops: profiles (issue 8 item 9) -------------------------------------------------------
+# Production is the default: DEBUG off, no built-in key. `make run` and `make test` export
+# DJANGO_ENV=development (and DJANGO_DEBUG=true); a pytest run is development as well, since
+# pytest-django reads these settings before any conftest could set the variable.
+DJANGO_ENV = env.str("DJANGO_ENV", default="development" if TESTING else "production")
+if DJANGO_ENV not in ("development", "production"):
+    raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'.")
+DEVELOPMENT = DJANGO_ENV == "development"
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+if DEBUG and not DEVELOPMENT:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG=true shows settings and code to anyone who hits an error: it needs "
+        "DJANGO_ENV=development."
+    )
+# The development key exists only in the development profile; production sets its own.
+if DEVELOPMENT:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key")
 else:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # raises ImproperlyConfigured when unset
+# Key rotation: the previous keys still verify what they signed (unsubscribe links in emails
+# already sent, 4.3; password-reset links; sessions) while everything new is signed with
+# DJANGO_SECRET_KEY. Drop an old key once its links no longer matter.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+# --- end ops: profiles -------------------------------------------------------------------
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -45,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "csp",  # ops: Content-Security-Policy (issue 8 item 9)
     "homeshop_privacy",
     "accounts",
     "consents",
@@ -54,6 +75,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # ops (issue 8 item 9): Content-Security-Policy and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "homeshop_privacy.security_headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,7 +95,8 @@ WSGI_APPLICATION = "homeshop_privacy.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # ops (issue 9 §6): project-wide overrides of Django's own templates (admin/index.html).
+        "DIRS": [BASE_DIR / "homeshop_privacy" / "templates_overrides"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -79,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "csp.context_processors.nonce",  # ops: CSP_NONCE for an inline script
             ],
         },
     },
@@ -189,6 +215,24 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- ops: heartbeats and the alarm (issue 9 §6; homeshop_privacy.heartbeat) -----------------
+# Beat records its own heartbeat from its scheduler; a worker records one whenever it runs
+# the heartbeat task beat sends every HEARTBEAT_INTERVAL seconds (expiring unrun, so a
+# backlog is not mistaken for a live worker). Older than HEARTBEAT_MAX_AGE: the admin index
+# says so and the officers are emailed once per outage (retried after OPS_ALERT_RETRY when
+# the mail server refused). OPS_MONITOR is off in the test suite, which has no beat beside it.
+CELERY_BEAT_SCHEDULER = "homeshop_privacy.heartbeat:HeartbeatScheduler"
+HEARTBEAT_INTERVAL = env.int("HEARTBEAT_INTERVAL", default=60)
+HEARTBEAT_MAX_AGE = env.int("HEARTBEAT_MAX_AGE", default=5 * 60)
+OPS_ALERT_RETRY = env.int("OPS_ALERT_RETRY", default=10 * 60)
+OPS_MONITOR = env.bool("OPS_MONITOR", default=not TESTING)
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
+    "task": "homeshop_privacy.worker_heartbeat",
+    "schedule": float(HEARTBEAT_INTERVAL),
+    "options": {"expires": float(HEARTBEAT_INTERVAL)},
+}
+# --- end ops: heartbeats -------------------------------------------------------------------
+
 # 6.2: the PDF letter of a claim answer needs a Unicode font with Cyrillic and Kazakh
 # letters (Debian: fonts-dejavu-core).
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -199,16 +243,66 @@ VISIT_EVENT_RETENTION_DAYS = env.int("VISIT_EVENT_RETENTION_DAYS", default=180)
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
-# Production profile: DJANGO_DEBUG=false turns on every protection `check --deploy` asks for.
-if not DEBUG:
+# --- ops: production protections (issue 8 item 9) ----------------------------------------
+# The production profile turns on every protection `check --deploy` asks for.
+if not DEVELOPMENT:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # X-Forwarded-Proto is trusted only when an operator says a proxy in front sets it (and
+    # strips it from clients); otherwise anyone could send it over plain HTTP and skip the
+    # HTTPS redirect.
+    if env.bool("DJANGO_BEHIND_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The monitor may poll the health endpoint over the internal network in plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4.0, its dict format), in every profile so that
+# `make run` shows a violation before production does. No inline script and no inline
+# style anywhere: every page loads its CSS and JavaScript from static files (the Django
+# admin needs nothing else). A template that must have an inline <script> gives it
+# nonce="{{ request.csp_nonce }}"; the nonce only enters the header on such a page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    },
+}
+# Browser features no page of this project uses are switched off for every page
+# (homeshop_privacy.security_headers.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# --- end ops: production protections -----------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,8 @@ import logging
 
 from celery import shared_task
 
-from . import outbox
+from . import heartbeat, outbox
+from .models import Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -24,3 +25,12 @@ def outbox_sweep() -> int:
     if ids:
         logger.info("outbox.sweep dispatched=%s", len(ids))
     return len(ids)
+
+
+# --- ops: heartbeat (issue 9 §6) ---------------------------------------------------------------
+
+
+@shared_task(name="homeshop_privacy.worker_heartbeat")
+def worker_heartbeat() -> None:
+    """Scheduled by beat, run by any worker: proves beat schedules and a worker consumes."""
+    heartbeat.heartbeat_record(kind=Heartbeat.Kind.WORKER)

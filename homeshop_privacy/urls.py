@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from homeshop_privacy.health import HealthView
+
 admin.site.site_header = _("Homeshop.kz — privacy compliance")
 admin.site.site_title = _("Homeshop privacy")
 admin.site.index_title = _("Compliance back office")
@@ -15,4 +17,6 @@ urlpatterns = [
     path("", include("consents.urls")),
     path("disclosures/", include("disclosures.urls")),
     path("claims/", include("claims.urls")),
+    # ops (issue 9 §6): for the operator's monitoring; JSON, 500 when unhealthy.
+    path("health/", HealthView.as_view(), name="health"),
 ]

@@ -15,6 +15,10 @@ from django.db import connection
 
 REQUIRE_SERVICES = os.environ.get("HOMESHOP_REQUIRE_SERVICES") == "1"
 
+# The settings default to production; this process is development because pytest runs it
+# (settings.TESTING), and the workers and commands the tests start inherit the profile here.
+os.environ.setdefault("DJANGO_ENV", "development")
+
 
 def _redis_reachable() -> bool:
     url = settings.CELERY_BROKER_URL
