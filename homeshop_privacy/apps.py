@@ -23,4 +23,16 @@ class HomeshopAdminConfig(admin_apps.AdminConfig):
     """
 
     default = False
+
+    def ready(self):
+        super().ready()  # autodiscover: every app's admin module is imported now
+        from django.contrib import admin
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        # Issue 8 item 7: second-factor devices change only through enrolment (by their
+        # owner) and the audited ``manage.py staff_otp_reset``, never in the admin.
+        for model in (TOTPDevice, StaticDevice):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)
     default_site = "homeshop_privacy.admin_site.HomeshopAdminSite"

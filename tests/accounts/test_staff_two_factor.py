@@ -264,3 +264,10 @@ def test_two_factor_pages_carry_no_inline_script(browser, officer):
     for url in (SETUP,):
         page = browser.get(url).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+
+
+def test_two_factor_devices_have_no_admin_pages():
+    from django.contrib import admin
+
+    assert not admin.site.is_registered(TOTPDevice)
+    assert not admin.site.is_registered(StaticDevice)
