@@ -39,7 +39,8 @@ def attempt_username(request, credentials) -> str | None:
     Both sign-in forms post the email as ``username`` (Django's AuthenticationForm), and
     sign-in matches the email in any case, so ``A@x.kz`` and ``a@x.kz`` are one account.
     """
-    value = (credentials or {}).get("username")
+    credentials = credentials or {}
+    value = credentials.get("username", credentials.get("email"))
     if value is None and request is not None:
         value = getattr(request, "POST", {}).get("username")
     value = (value or "").strip().lower()

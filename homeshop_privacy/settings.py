@@ -248,6 +248,9 @@ AXES_FAILURE_LIMIT = SIGN_IN_ACCOUNT_FAILURE_LIMIT
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 SIGN_IN_LOCKOUT_MINUTES = env.int("SIGN_IN_LOCKOUT_MINUTES", default=15)
 AXES_COOLOFF_TIME = SIGN_IN_LOCKOUT_MINUTES / 60  # hours, as a float: django-axes' unit
+# Both sign-in forms post the email as "username" (Django's AuthenticationForm); the
+# callable folds its case so that one account is one count.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.signin_protection.attempt_username"
 AXES_LOCKOUT_CALLABLE = "accounts.signin_protection.lockout_response"
 # A successful sign-in does not wipe the failures: an attacker cannot reset an address's

@@ -11,6 +11,8 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.middleware import staff_session_refresh
+
 TEST_DEVICE_NAME = "test authenticator"
 
 
@@ -23,10 +25,14 @@ def otp_device_for(user) -> TOTPDevice:
 
 
 def otp_verify_session(client: Client, user) -> TOTPDevice:
-    """Mark the client's session as verified by ``user``'s authenticator (django_otp.login)."""
+    """Mark the client's session as verified by ``user``'s authenticator (django_otp.login).
+
+    It also starts the staff idle time, as the sign-in request does in a browser.
+    """
     device = otp_device_for(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    staff_session_refresh(session, force=True)
     session.save()
     return device
 

@@ -246,3 +246,16 @@ def test_reset_counters_keep_no_address_or_ip_in_clear(client, me):
     (row,) = PasswordResetRequest.objects.all()
     assert me.email.lower() not in (row.address_digest + row.ip_digest)
     assert "10.0.0.77" not in (row.address_digest + row.ip_digest)
+
+
+def test_a_locked_account_is_refused_by_authenticate_itself(client, me):
+    """The lock sits in the authentication backends, not only in the two sign-in pages."""
+    from django.contrib.auth import authenticate
+    from django.http import HttpRequest
+
+    _lock(client, me.user.email)
+    request = HttpRequest()
+    request.META["REMOTE_ADDR"] = "10.5.5.5"
+    assert authenticate(request=request, username=me.user.email.upper(), password=PASSWORD) is None
+    other = SignedUpCustomerFactory()
+    assert authenticate(request=request, username=other.user.email, password=PASSWORD) == other.user
