@@ -35,4 +35,5 @@ class HomeshopAdminConfig(admin_apps.AdminConfig):
         for model in (TOTPDevice, StaticDevice):
             if admin.site.is_registered(model):
                 admin.site.unregister(model)
+
     default_site = "homeshop_privacy.admin_site.HomeshopAdminSite"
