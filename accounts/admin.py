@@ -266,3 +266,6 @@ class AccountClosureRequestAdmin(PersonalDataAdminMixin, TrackedAdmin):
             status=form.cleaned_data["status"],
             note=form.cleaned_data["decision_note"],
         )
+
+
+from . import signin_admin  # noqa: E402,F401  (sign-in protection, issue 8 items 6-7)

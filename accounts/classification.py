@@ -236,6 +236,22 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "referrer": C.VISITS,
         "cookie_id": C.VISITS,
     },
+    # Sign-in protection (issue 8 items 6-7): ids and states only; the reset counter keeps
+    # keyed hashes, never an address.
+    "accounts.securityevent": {
+        "id": C.TECHNICAL,
+        "at": C.TECHNICAL,
+        "kind": C.TECHNICAL,
+        "user": C.TECHNICAL,
+        "actor": C.TECHNICAL,
+        "detail": C.TECHNICAL,
+    },
+    "accounts.passwordresetrequest": {
+        "id": C.TECHNICAL,
+        "at": C.TECHNICAL,
+        "address_digest": C.TECHNICAL,
+        "ip_digest": C.TECHNICAL,
+    },
     # disclosures: third parties are legal entities (reference data), but a contact
     # person's name or phone is someone's personal data.
     "disclosures.recipient": {

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from homeshop_privacy.append_only import AppendOnlyModel
+
 from .validators import PHONE_MESSAGE, phone_display, validate_kz_phone
 
 
@@ -376,3 +378,85 @@ class AccountClosureRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.REQUESTED
+
+
+# Sign-in protection (issue 8 items 6 and 7) ----------------------------------------------
+
+
+class SecurityEvent(AppendOnlyModel):
+    """1.5: who enrolled, reset or used a staff second factor, and who lifted a sign-in lock.
+
+    Written in the same transaction as the change it records; never edited or deleted.
+    ``detail`` names ids and the channel (admin, manage.py), never a code or a secret.
+    """
+
+    class Kind(models.TextChoices):
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor device enrolled")
+        TWO_FACTOR_RESET = "2fa_reset", _("Two-factor devices reset")
+        BACKUP_CODE_USED = "2fa_backup_code_used", _("Backup code used")
+        SIGN_IN_UNLOCKED = "sign_in_unlocked", _("Sign-in lock lifted")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="security_events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="security_events_done",
+    )
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=[
+                        "2fa_enrolled",
+                        "2fa_reset",
+                        "2fa_backup_code_used",
+                        "sign_in_unlocked",
+                    ]
+                ),
+                name="accounts_security_event_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class PasswordResetRequest(models.Model):
+    """One forgotten-password request, counted to throttle them (issue 8 item 6).
+
+    Address and IP are kept only as keyed hashes (HMAC with the secret key) and only for
+    the throttle window: enough to count, nothing to read back.
+    """
+
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    address_digest = models.CharField(_("address (hashed)"), max_length=64)
+    ip_digest = models.CharField(_("IP address (hashed)"), max_length=64)
+
+    class Meta:
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+        indexes = [
+            models.Index(fields=["address_digest", "at"], name="accounts_reset_address_idx"),
+            models.Index(fields=["ip_digest", "at"], name="accounts_reset_ip_idx"),
+            models.Index(fields=["at"], name="accounts_reset_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"password reset request #{self.pk}"

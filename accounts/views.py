@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -29,7 +29,7 @@ from homeshop_privacy import account_sections
 from homeshop_privacy.csv_safety import csv_safe
 from homeshop_privacy.errors import DomainError
 
-from . import selectors, services
+from . import selectors, services, signin_protection
 from .forms import (
     AccountClosureForm,
     AddressForm,
@@ -80,6 +80,17 @@ class CustomerPasswordResetView(auth_views.PasswordResetView):
     def extra_email_context(self):
         # Links point at the configured site, never at whatever Host the request named.
         return {"site_url": settings.SITE_URL}
+
+    def form_valid(self, form):
+        # Issue 8 item 6: past the hourly limit per address or IP nothing is sent, and the
+        # page reads as it does on success (it never tells whether the address exists).
+        allowed = signin_protection.password_reset_request_allow(
+            email=form.cleaned_data["email"],
+            ip_address=signin_protection.client_ip(self.request),
+        )
+        if not allowed:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class CustomerPasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,3 +14,26 @@ class HomeshopPrivacyConfig(AppConfig):
 
         # Permissions exist only after every app migrated, so the roles get theirs here.
         post_migrate.connect(roles.roles_sync_on_migrate, dispatch_uid="homeshop_roles_sync")
+
+
+class HomeshopAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the project's site: staff sign in with a second factor.
+
+    Named in INSTALLED_APPS in place of ``django.contrib.admin``; not this module's default.
+    """
+
+    default = False
+
+    def ready(self):
+        super().ready()  # autodiscover: every app's admin module is imported now
+        from django.contrib import admin
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        # Issue 8 item 7: second-factor devices change only through enrolment (by their
+        # owner) and the audited ``manage.py staff_otp_reset``, never in the admin.
+        for model in (TOTPDevice, StaticDevice):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)
+
+    default_site = "homeshop_privacy.admin_site.HomeshopAdminSite"

@@ -16,7 +16,25 @@ PROJECT_APPS = ("homeshop_privacy", "accounts", "consents", "disclosures", "clai
 # Support agents work with customers and claims; breaches are compliance-only.
 SUPPORT_APPS = ("accounts", "claims")
 SUPPORT_READ_APPS = ("consents", "disclosures")
-SUPPORT_EXCLUDED_WORDS = ("breach",)
+SUPPORT_EXCLUDED_WORDS = ("breach", "securityevent", "passwordresetrequest")
+# Issue 8 item 6: failed sign-in attempts (django-axes). Officers see them and lift locks
+# (delete), auditors only see them, support agents have no access. The access log of
+# successful sign-ins and the failure log are switched off in settings.
+SIGN_IN_ATTEMPT_PERMISSIONS = {
+    COMPLIANCE_OFFICER: ("axes.view_accessattempt", "axes.delete_accessattempt"),
+    AUDITOR: ("axes.view_accessattempt",),
+}
+
+
+def _sign_in_attempt_permissions(role: str) -> list:
+    wanted = SIGN_IN_ATTEMPT_PERMISSIONS.get(role, ())
+    return [
+        perm
+        for perm in Permission.objects.filter(content_type__app_label="axes").select_related(
+            "content_type"
+        )
+        if f"axes.{perm.codename}" in wanted
+    ]
 
 
 def role_permissions(role: str):
@@ -24,11 +42,13 @@ def role_permissions(role: str):
         "content_type"
     )
     if role == COMPLIANCE_OFFICER:
-        return list(perms)
+        return list(perms) + _sign_in_attempt_permissions(role)
     if role == AUDITOR:
         # Read-only, history included (historical models have view_ permissions of their
         # own), and the exports a regulator asks for.
-        return [p for p in perms if p.codename.startswith(("view_", "export_"))]
+        return [
+            p for p in perms if p.codename.startswith(("view_", "export_"))
+        ] + _sign_in_attempt_permissions(role)
     if role == SUPPORT_AGENT:
         chosen = []
         for perm in perms:

@@ -304,6 +304,86 @@ PERMISSIONS_POLICY = {
 }
 # --- end ops: production protections -----------------------------------------------------
 
+# --- Sign-in protection (issue 8 items 6 and 7) -----------------------------------------
+# One block on purpose: brute-force limits (django-axes), reset-request limits, staff
+# two-factor sign-in (django-otp) and session ages. Numbers are in README.md.
+# The project's admin site (homeshop_privacy.admin_site) asks staff for a second factor.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = (
+    "homeshop_privacy.apps.HomeshopAdminConfig"
+)
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "accounts.middleware.StaffSessionIdleMiddleware",
+)
+# Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# AxesStandaloneBackend first: a locked-out account or address never reaches the password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# 5 failures per account, or 20 per IP address, within 15 minutes lock sign-in (staff and
+# customers alike) for 15 minutes after the last failure. The failures live in the
+# database (AccessAttempt), so every web process sees the same counts.
+SIGN_IN_ACCOUNT_FAILURE_LIMIT = env.int("SIGN_IN_ACCOUNT_FAILURE_LIMIT", default=5)
+SIGN_IN_IP_FAILURE_LIMIT = env.int("SIGN_IN_IP_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "accounts.signin_protection.SignInAttemptHandler"
+AXES_FAILURE_LIMIT = SIGN_IN_ACCOUNT_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+SIGN_IN_LOCKOUT_MINUTES = env.int("SIGN_IN_LOCKOUT_MINUTES", default=15)
+AXES_COOLOFF_TIME = SIGN_IN_LOCKOUT_MINUTES / 60  # hours, as a float: django-axes' unit
+# Both sign-in forms post the email as "username" (Django's AuthenticationForm); the
+# callable folds its case so that one account is one count.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.signin_protection.attempt_username"
+AXES_LOCKOUT_CALLABLE = "accounts.signin_protection.lockout_response"
+# A successful sign-in does not wipe the failures: an attacker cannot reset an address's
+# count by signing in to an account of their own now and then.
+AXES_RESET_ON_SUCCESS = False
+# No log of every successful sign-in (e-mail, IP address, browser kept for ever); the
+# failed attempts are kept only until their cool-off ends.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# The project registers its own admin for the attempts (unlock with an audit row).
+AXES_ENABLE_ADMIN = False
+# Masked in attempt rows and in django-axes' log lines: no password, CSRF token or code
+# is stored, and no email or IP address reaches the logs.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "password",
+    "csrfmiddlewaretoken",
+    "otp_token",
+    "token",
+]
+AXES_VERBOSE = False
+# Forgotten-password requests: at most 3 per address and 20 per IP address per hour
+# (counted in the database as keyed hashes; nothing is sent past the limit and the page
+# reads as usual).
+PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=3)
+PASSWORD_RESET_IP_LIMIT = env.int("PASSWORD_RESET_IP_LIMIT", default=20)
+PASSWORD_RESET_WINDOW_SECONDS = 60 * 60
+# Staff two-factor sign-in (TOTP, with one-time backup codes). On unless switched off.
+STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=True)
+STAFF_OTP_BACKUP_CODES = 10
+OTP_TOTP_ISSUER = "Homeshop.kz privacy"
+# Secrets of the devices are never shown in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff sessions end after 4 idle hours; customers stay signed in up to 14 days.
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=4 * 60 * 60)
+SESSION_COOKIE_AGE = env.int("CUSTOMER_SESSION_SECONDS", default=14 * 24 * 60 * 60)
+# --- end of sign-in protection -------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -53,6 +53,18 @@ def pytest_report_header(config):
     ]
 
 
+@pytest.fixture
+def client():
+    """Django's test client, with staff signed in on two factors by ``force_login``.
+
+    Two-factor sign-in (``STAFF_OTP_REQUIRED``) stays on in every test; see
+    tests/two_factor.py for ``force_login(user, otp=False)`` and ``staff_login``.
+    """
+    from tests.two_factor import SignInClient
+
+    return SignInClient()
+
+
 @pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -40,3 +40,16 @@ class Command(BaseCommand):
             "Role users, same password: "
             + ", ".join(f"{email} ({role})" for email, _, role in DEMO_STAFF[1:])
         )
+        # Issue 8 item 7: say plainly whether staff need a second factor in this run.
+        if settings.STAFF_OTP_REQUIRED:
+            self.stdout.write(
+                "Staff two-factor sign-in is ON: at the first sign-in, scan the QR code with "
+                "an authenticator app and confirm one code."
+            )
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    "Staff two-factor sign-in is OFF for this demo (STAFF_OTP_REQUIRED=false); "
+                    "it is on by default everywhere else."
+                )
+            )

@@ -1,0 +1,81 @@
+"""The admin site of the back office: staff need a verified second factor (issue 8 item 7).
+
+With ``STAFF_OTP_REQUIRED`` on (the default), a staff member signed in with the password
+alone is not let into any admin page: the sign-in page sends them on to enter a code
+(``two-factor/``) or, with no device yet, to enrol one (``two-factor/setup/``).
+"""
+
+from django.conf import settings
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def staff_otp_pending(request) -> bool:
+    """Signed in as staff with the password, but the second factor is still missing."""
+    user = request.user
+    if not (settings.STAFF_OTP_REQUIRED and user.is_active and user.is_staff):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return not (is_verified and is_verified())
+
+
+class HomeshopAdminSite(admin.AdminSite):
+    def has_permission(self, request):
+        return super().has_permission(request) and not staff_otp_pending(request)
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        # After the password (or when coming back with it), the code is the next step.
+        if request.user.is_authenticated and staff_otp_pending(request):
+            return redirect_to_second_factor(request)
+        return response
+
+    def get_urls(self):
+        from accounts import two_factor_views
+
+        return [
+            path(
+                "two-factor/",
+                self.admin_view_unverified(two_factor_views.StaffOTPVerifyView.as_view()),
+                name="two_factor_verify",
+            ),
+            path(
+                "two-factor/setup/",
+                self.admin_view_unverified(two_factor_views.StaffOTPSetupView.as_view()),
+                name="two_factor_setup",
+            ),
+        ] + super().get_urls()
+
+    def admin_view_unverified(self, view):
+        """For the second-factor pages: staff signed in with the password, not yet verified."""
+        from django.views.decorators.cache import never_cache
+        from django.views.decorators.csrf import csrf_protect
+
+        def inner(request, *args, **kwargs):
+            if not (request.user.is_active and request.user.is_staff):
+                return redirect(f"{self.login_url()}?next={request.get_full_path()}")
+            return view(request, *args, site=self, **kwargs)
+
+        return never_cache(csrf_protect(inner))
+
+    def login_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("admin:login", current_app=self.name)
+
+
+def redirect_to_second_factor(request):
+    from django.urls import reverse
+    from django.utils.http import urlencode
+    from django_otp import user_has_device
+
+    name = "admin:two_factor_verify" if user_has_device(request.user) else "admin:two_factor_setup"
+    target = reverse(name)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target += "?" + urlencode({"next": next_url})
+    return redirect(target)
