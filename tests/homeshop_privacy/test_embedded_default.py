@@ -98,7 +98,11 @@ def test_a_task_file_appears_in_the_queue_folder_only_when_whole(tmp_path, monke
     # Kombu's own filesystem transport creates the file, then writes it: a worker that
     # polls in between reads an empty message, stops with "Unrecoverable error", and the
     # task is lost (seen in the concurrent run of the embedded default).
-    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path)}
+    options = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
+    }
     visible_while_writing = []
     encode = broker.str_to_bytes
 
