@@ -68,9 +68,14 @@ def test_the_outbox_admin_never_shows_the_link(client, me, role, request):
     row = OutboundMessage.objects.get(reason="accounts.password_reset")
 
     client.force_login(request.getfixturevalue(role))
+    version = row.history.order_by("history_id").last()
     pages = [
         reverse("admin:homeshop_privacy_outboundmessage_change", args=[row.pk]),
         reverse("admin:homeshop_privacy_outboundmessage_history", args=[row.pk]),
+        reverse(
+            "admin:homeshop_privacy_outboundmessage_simple_history",
+            args=[row.pk, version.history_id],
+        ),
         reverse("admin:homeshop_privacy_outboundmessage_changelist"),
     ]
     for page in pages:
