@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Customers and personal data")
+
+    def ready(self):
+        # Issue 8 item 3: reset and first-sign-in links are made by the outbox at send time.
+        from . import sign_in_links
+
+        sign_in_links.register()

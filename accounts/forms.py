@@ -2,12 +2,9 @@ import unicodedata
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
-
-from homeshop_privacy import outbox
 
 from . import services
 from .models import Address, Customer, Language, User, email_match
@@ -59,8 +56,10 @@ class CustomerAuthenticationForm(AuthenticationForm):
 class OutboxPasswordResetForm(PasswordResetForm):
     """ "Forgot password" for customers; the email goes through the outbox, never directly.
 
-    Only active users linked to a customer get a link: the admin's staff accounts are not
-    reset from a public page.
+    Only active users linked to a customer get a reset link: the admin's staff accounts
+    are not reset from a public page. A customer the shop recorded without a sign-in is
+    emailed a first-sign-in link instead, and no account exists until it is used (issue
+    8 item 6). Neither link is stored: the outbox makes it when it sends (item 3).
     """
 
     email = forms.EmailField(
@@ -70,17 +69,17 @@ class OutboxPasswordResetForm(PasswordResetForm):
     )
 
     def get_users(self, email):
-        users = list(
-            email_match(User.objects.all(), email).filter(is_active=True, customer__isnull=False)
+        users = email_match(User.objects.all(), email).filter(
+            is_active=True, customer__isnull=False
         )
-        if not users:
-            # 5.2.1: a customer the shop recorded at checkout has no sign-in yet; the
-            # emailed link is how they choose their first password.
-            customer = email_match(Customer.objects.all(), email).filter(user__isnull=True).first()
-            if customer is not None and not email_match(User.objects.all(), email).exists():
-                users = [services.customer_sign_in_open(customer=customer, actor=None)]
         # As Django's own form does: never match an address that only folds to this one.
         return (user for user in users if _same_address(email, user.email))
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        services.first_sign_in_link_send(
+            email=self.cleaned_data["email"], language=translation.get_language() or "ru"
+        )
 
     def send_mail(
         self,
@@ -91,18 +90,10 @@ class OutboxPasswordResetForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        user = context["user"]
-        subject = " ".join(render_to_string(subject_template_name, context).splitlines())
-        body = render_to_string(email_template_name, context)
-        # The token changes whenever the password or last sign-in changes, so a second
-        # click in the same moment is one message and a later request a new one.
-        outbox.message_enqueue(
-            reason="accounts.password_reset",
-            key=outbox.object_key(user, "password-reset", context["token"]),
-            recipient=to_email,
-            subject=subject.strip(),
-            body_text=body,
-            language=translation.get_language() or "ru",
+        # The token Django put in ``context`` is dropped: the outbox makes a fresh one
+        # when it sends, so it never reaches a row the staff can read.
+        services.password_reset_link_send(
+            user=context["user"], language=translation.get_language() or "ru"
         )
 
 

@@ -24,6 +24,9 @@ urlpatterns = [
         views.CustomerPasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path(
+        "first-sign-in/<str:token>/", views.CustomerFirstSignInView.as_view(), name="first_sign_in"
+    ),
     path("edit/", views.CustomerDataEditView.as_view(), name="edit"),
     path("addresses/add/", views.AddressEditView.as_view(), name="address_add"),
     path("addresses/<int:pk>/edit/", views.AddressEditView.as_view(), name="address_edit"),

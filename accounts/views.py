@@ -13,6 +13,7 @@ import zipfile
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
@@ -23,13 +24,14 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
 from homeshop_privacy import account_sections
 from homeshop_privacy.csv_safety import csv_safe
 from homeshop_privacy.errors import DomainError
 
-from . import selectors, services, signin_protection
+from . import selectors, services, sign_in_links, signin_protection
 from .forms import (
     AccountClosureForm,
     AddressForm,
@@ -37,7 +39,7 @@ from .forms import (
     CustomerDataForm,
     OutboxPasswordResetForm,
 )
-from .models import Address
+from .models import Address, User
 from .services import CUSTOMER_EDITABLE
 
 logger = logging.getLogger(__name__)
@@ -104,6 +106,57 @@ class CustomerPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class CustomerPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
+class CustomerFirstSignInView(FormView):
+    """Issue 8 item 6: the emailed one-time link of a customer recorded without a sign-in.
+
+    Opening the link only shows the form; choosing a password creates the sign-in
+    (``services.customer_first_sign_in``), after which the link no longer works. As in
+    Django's reset view, the token moves into the session at once so that it is not left
+    in the address bar or sent on in a Referer header.
+    """
+
+    template_name = "accounts/first_sign_in.html"
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    session_key = "_first_sign_in_token"
+    url_token = "set-password"
+
+    def dispatch(self, request, *args, **kwargs):
+        token = kwargs["token"]
+        if token == self.url_token:
+            self.customer = sign_in_links.first_sign_in_customer(
+                request.session.get(self.session_key, "")
+            )
+        else:
+            self.customer = sign_in_links.first_sign_in_customer(token)
+            if self.customer is not None:
+                request.session[self.session_key] = token
+                return redirect(request.path.replace(token, self.url_token))
+        if self.customer is None:
+            return self.render_to_response({"validlink": False})
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        # The account does not exist yet: the password validators see the one it will be.
+        user = User(email=self.customer.email, language=self.customer.preferred_language)
+        return {**super().get_form_kwargs(), "user": user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(validlink=True, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.customer_first_sign_in(
+                customer=self.customer, password=form.cleaned_data["new_password1"]
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+            return self.form_invalid(form)
+        self.request.session.pop(self.session_key, None)
+        return redirect(self.success_url)
 
 
 # Pages of a signed-in customer -----------------------------------------------------------

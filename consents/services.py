@@ -77,8 +77,10 @@ def _promotions_cancel_pending(*, customer: Customer) -> int:
     """4.3: a withdrawal takes effect at once, so promotions still waiting in the outbox
     (a retry after a mail-server outage) are not sent afterwards.
 
-    Called under the customer's lock, after the state is updated. A row being sent right
-    now is waited for and, once sent, no longer matches. Returns the rows stopped.
+    Called under the customer's lock, after the state is updated. Rows never attempted
+    are cancelled; rows already handed to the mail server once are stopped, not
+    cancelled (they may have been delivered; see ``outbox.messages_cancel``). Returns
+    the rows stopped.
     """
     if ConsentState.objects.filter(
         customer=customer, purpose__code=PROMOTIONS_EMAIL, is_granted=True

@@ -3,6 +3,10 @@
 import os
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
+
+# The embedded default's broker writes whole message files (see homeshop_privacy.broker).
+TRANSPORT_ALIASES["filesystem"] = "homeshop_privacy.broker:Transport"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "homeshop_privacy.settings")
 

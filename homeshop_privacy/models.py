@@ -9,15 +9,32 @@ class OutboundMessage(models.Model):
     """One email to one recipient, written in the same transaction as its cause.
 
     The unique (reason, object_key, recipient) makes a second click, a retried task or a
-    sweep that runs twice find the existing row instead of writing another one; a row
-    is sent at most once because sending takes a row lock and checks the status.
+    sweep that runs twice find the existing row instead of writing another one.
+
+    The states make the outbox tell the truth about delivery (issue 9 §1):
+
+    - *pending*: never handed to the mail backend (no attempt). Only such a row may be
+      *cancelled*.
+    - *sending*: an attempt is committed (``attempts`` counts it, ``attempt_started_at``
+      dates it) *before* the backend is called. A row left in this state was possibly
+      delivered; it is resent with the same ``Message-ID`` and counted in
+      ``possible_duplicates``, never dropped and never cancelled.
+    - *retrying*: the last attempt failed; waiting for ``next_attempt_at``.
+    - *sent*, *failed* (gave up), *cancelled* (never attempted; its reason is gone).
+
+    A secret link (password reset, first sign-in) is never stored: the row names the
+    template, the kind of link and the object it is for, and the sending task builds the
+    link when it sends (issue 8 item 3); ``body_text`` holds the text with the link
+    masked, which is all the admin shows.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        RETRYING = "retrying", _("Waiting to retry")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
-        # Stopped before sending because its reason is gone (e.g. 4.3: the customer
+        # Stopped before any attempt because its reason is gone (e.g. 4.3: the customer
         # unsubscribed); never retried.
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -29,13 +46,44 @@ class OutboundMessage(models.Model):
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    body_template = models.CharField(
+        _("body template"),
+        max_length=200,
+        blank=True,
+        help_text=_("Rendered when the email is sent, with its secret link."),
+    )
+    link_kind = models.CharField(
+        _("secret link"),
+        max_length=64,
+        blank=True,
+        help_text=_("The kind of one-time link built when the email is sent; never stored."),
+    )
+    link_object_id = models.PositiveBigIntegerField(_("link for"), null=True, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    attempts_before_retry = models.PositiveIntegerField(
+        _("attempts before the last staff retry"), default=0
+    )
+    possible_duplicates = models.PositiveIntegerField(
+        _("possible duplicates"),
+        default=0,
+        help_text=_(
+            "Times an attempt was interrupted after the mail server may have accepted the "
+            "email and it was sent again with the same Message-ID: the recipient may have "
+            "it twice."
+        ),
+    )
+    stop_requested = models.BooleanField(
+        _("stopped"),
+        default=False,
+        help_text=_("Its reason is gone: no further attempt is made."),
+    )
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    attempt_started_at = models.DateTimeField(_("last attempt started at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -51,19 +99,66 @@ class OutboundMessage(models.Model):
                 name="outbox_unique_reason_object_recipient",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "sent", "failed", "cancelled"]),
+                condition=models.Q(
+                    status__in=["pending", "sending", "retrying", "sent", "failed", "cancelled"]
+                ),
                 name="outbox_status_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(status="sent", sent_at__isnull=False) | ~models.Q(status="sent"),
                 name="outbox_sent_has_sent_at",
             ),
+            # Never attempted, so never possibly delivered: the only rows that may be
+            # cancelled. Every other state has at least one committed attempt.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status__in=["pending", "cancelled"], attempts=0)
+                    | models.Q(
+                        status__in=["sending", "retrying", "sent", "failed"], attempts__gte=1
+                    )
+                ),
+                name="outbox_attempts_match_status",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="sending", attempt_started_at__isnull=False)
+                | ~models.Q(status="sending"),
+                name="outbox_sending_has_started_at",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="cancelled", stop_requested=True)
+                | ~models.Q(status="cancelled"),
+                name="outbox_cancelled_is_stopped",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(possible_duplicates=0)
+                | models.Q(possible_duplicates__lt=models.F("attempts")),
+                name="outbox_duplicates_below_attempts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attempts_before_retry__lte=models.F("attempts")),
+                name="outbox_retry_base_below_attempts",
+            ),
+            # A secret link is named (kind, object, template), never stored.
+            models.CheckConstraint(
+                condition=models.Q(link_kind="", link_object_id__isnull=True)
+                | (
+                    ~models.Q(link_kind="")
+                    & models.Q(link_object_id__isnull=False)
+                    & ~models.Q(body_template="")
+                ),
+                name="outbox_link_named_in_full",
+            ),
         ]
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
-                name="outbox_pending_due_idx",
-                condition=models.Q(status="pending"),
+                name="outbox_due_idx",
+                condition=models.Q(status__in=["pending", "retrying"]),
+            ),
+            models.Index(
+                fields=["attempt_started_at"],
+                name="outbox_sending_idx",
+                condition=models.Q(status="sending"),
             ),
             models.Index(fields=["object_key"], name="outbox_object_idx"),
             # "Was this customer told?": the admin finds a recipient in any case.
@@ -72,6 +167,10 @@ class OutboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.reason} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def has_secret_link(self) -> bool:
+        return bool(self.link_kind)
 
 
 class CalendarOverride(models.Model):

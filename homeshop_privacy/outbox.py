@@ -2,28 +2,42 @@
 
 1. ``message_enqueue`` writes the row inside the caller's transaction and, once that
    transaction commits, hands its id to the ``homeshop_privacy.outbox_send`` task.
-2. ``message_send`` locks the row, sends it if it is still pending and marks it sent, in
-   one transaction. A second task for the same row either waits out the lock-holder
-   (``skip_locked``: it does nothing) or finds the row already sent.
-3. ``outbox_sweep`` (Celery beat, every minute) hands every pending, due row to the
-   task again: a row whose task was lost (broker down at commit, worker killed, retry
-   pending) is sent later, never dropped.
+2. ``message_send`` (issue 9 §1) first *commits* the attempt: the row becomes *sending*,
+   with its attempt counted and dated. Only then does it call the mail backend, outside
+   any transaction, and afterwards it records *sent* (or *retrying* / *failed*) in a
+   second short transaction. So no database lock is held while the mail server talks,
+   a delivered email can never be left recorded as unsent, and a row that was ever
+   handed to the backend can never be cancelled (only *pending* rows, never attempted,
+   can be).
+3. ``outbox_sweep`` (Celery beat, every minute) hands every due row to the task again: a
+   row whose task was lost (broker down at commit, worker killed, retry pending) is sent
+   later, never dropped. A row left *sending* by a sender that died (on PostgreSQL: its
+   session lock is gone; elsewhere: older than ``OUTBOX_SENDING_TIMEOUT``) was possibly
+   delivered: it is sent again with the same ``Message-ID`` (mail clients and servers
+   that de-duplicate on it show one message) and counted in ``possible_duplicates``,
+   which the admin shows.
 
-The one window in which a recipient can get a message twice: the SMTP server accepted
-it and the process died before the "sent" mark committed. The resend carries the same
-``Message-ID`` header (stored on the row when it was written), so mail clients and
-servers that de-duplicate on it show one message.
+Secret links (issue 8 item 3): a password-reset or sign-in link is never stored. The row
+names a ``link_kind``, the object it is for and the template of the body; the app that
+owns the kind registers a builder (``secret_link_register``) and ``message_send`` builds
+the link and renders the body when it sends. ``body_text`` keeps the text with the link
+masked; ``message_enqueue`` refuses any text that holds such a link.
 """
 
+import contextlib
 import dataclasses
 import logging
-from datetime import timedelta
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import connection, models, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
@@ -31,11 +45,16 @@ from .models import OutboundMessage
 
 logger = logging.getLogger(__name__)
 
+Status = OutboundMessage.Status
+
 #: Seconds to wait after the n-th failed attempt (capped at OUTBOX_MAX_RETRY_DELAY).
 BACKOFF_BASE_SECONDS = 60
 #: A task that arrives this early for a row waiting out its backoff still sends it
 #: (workers' clocks differ a little); earlier than that, it leaves the row alone.
 DUE_TOLERANCE = timedelta(seconds=5)
+#: PostgreSQL advisory-lock class of the outbox sender (``pg_try_advisory_lock(class,
+#: id)``): held by the process sending a row from its claim until its outcome is recorded.
+SENDER_LOCK_CLASS = 0x0B0C
 
 
 def object_key(obj: models.Model, *parts: object) -> str:
@@ -51,6 +70,71 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.OUTBOX_MAX_RETRY_DELAY))
 
 
+# Secret links (issue 8 item 3) ---------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SecretLink:
+    """A kind of one-time link that is built when its email is sent, never stored.
+
+    ``build(message)`` returns the template context of the body (with the ``link``) or
+    ``None`` when the link can no longer be made (the account is gone, the address
+    changed): the email is then not sent. ``url_name`` and ``url_kwargs`` name the URL
+    the link points to, so that any stored or displayed text holding one can be found.
+    """
+
+    kind: str
+    build: Callable[[OutboundMessage], dict | None]
+    url_name: str
+    url_kwargs: tuple[str, ...]
+
+
+_secret_links: dict[str, SecretLink] = {}
+_secret_patterns: list[re.Pattern] | None = None
+
+
+def secret_link_register(
+    *, kind: str, build: Callable, url_name: str, url_kwargs: tuple[str, ...]
+) -> None:
+    """Called from an app's ``AppConfig.ready()`` for each kind of link it sends."""
+    global _secret_patterns
+    _secret_links[kind] = SecretLink(kind, build, url_name, tuple(url_kwargs))
+    _secret_patterns = None
+
+
+def secret_link_mask() -> str:
+    """What stored and displayed texts show in place of a one-time link."""
+    return _("[one-time link: made when the email is sent, never stored]")
+
+
+def _patterns() -> list[re.Pattern]:
+    global _secret_patterns
+    if _secret_patterns is None:
+        patterns = []
+        for link in _secret_links.values():
+            placeholders = {name: f"SECRET{index}X" for index, name in enumerate(link.url_kwargs)}
+            path = re.escape(reverse(link.url_name, kwargs=placeholders))
+            for placeholder in placeholders.values():
+                path = path.replace(placeholder, r"[^/\s\"'<>]+")
+            patterns.append(re.compile(r"(?:https?://[^/\s\"'<>]+)?" + path))
+        _secret_patterns = patterns
+    return _secret_patterns
+
+
+def secrets_masked(text: str) -> str:
+    """``text`` with every one-time link (of any registered kind) replaced by the mask."""
+    for pattern in _patterns():
+        text = pattern.sub(secret_link_mask(), text)
+    return text
+
+
+def _holds_secret(*texts: str) -> bool:
+    return any(pattern.search(text) for pattern in _patterns() for text in texts if text)
+
+
+# Writing a message -----------------------------------------------------------------------
+
+
 @transaction.atomic
 def message_enqueue(
     *,
@@ -62,14 +146,28 @@ def message_enqueue(
     body_html: str = "",
     headers: dict[str, str] | None = None,
     language: str = "ru",
+    body_template: str = "",
+    link_kind: str = "",
+    link_object_id: int | None = None,
 ) -> tuple[OutboundMessage, bool]:
     """Write one message unless the same (reason, key, recipient) was already written.
 
     Returns the row and whether it was created. Call it inside the transaction of the
     change that causes the email: if that change rolls back, so does the message.
+
+    A message carrying a one-time link names it (``link_kind``, ``link_object_id``,
+    ``body_template``) and passes the text with the link masked as ``body_text``: the
+    link itself is made when the email is sent. Texts holding such a link are refused.
     """
     if not recipient:
         raise DomainError("A message needs a recipient address.")
+    if link_kind and (link_kind not in _secret_links or link_object_id is None):
+        raise DomainError(f"Unknown secret link {link_kind!r} or no object named for it.")
+    if link_kind and not body_template:
+        raise DomainError("A message with a secret link names the template of its body.")
+    if _holds_secret(key, subject, body_text, body_html, *(headers or {}).values()):
+        # issue 8 item 3: staff who may read the outbox must not be able to use the link.
+        raise DomainError("A one-time link cannot be stored in the outbox; name it instead.")
     message, created = OutboundMessage.objects.get_or_create(
         reason=reason,
         object_key=key,
@@ -80,6 +178,9 @@ def message_enqueue(
             "body_html": body_html,
             "headers": headers or {},
             "language": language,
+            "body_template": body_template,
+            "link_kind": link_kind,
+            "link_object_id": link_object_id,
             "message_id": make_msgid(idstring="outbox", domain="homeshop.kz"),
         },
     )
@@ -96,126 +197,263 @@ def message_dispatch_on_commit(message_id: int) -> None:
     transaction.on_commit(lambda: outbox_send.delay(message_id), robust=True)
 
 
+# Sending a message -----------------------------------------------------------------------
+
+
 @dataclasses.dataclass(frozen=True)
 class SendOutcome:
-    status: str  # "sent", "already-sent", "failed-again", "not-due", "retry", "busy", "gone"
+    # "sent", "already-sent", "failed-again", "cancelled", "not-due", "retry", "failed",
+    # "busy" (another process is sending it), "gone"
+    status: str
     retry_in: timedelta | None = None
 
 
-def message_send(*, message_id: int) -> SendOutcome:
-    """Send one pending message, exactly once, and record the outcome on its row."""
-    with transaction.atomic():
-        message = (
-            OutboundMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id)
-            .first()
+@contextlib.contextmanager
+def _sender_lock(message_id: int) -> Iterator[bool]:
+    """On PostgreSQL, a session lock held from the claim until the outcome is recorded.
+
+    It dies with the sender's connection, so a *sending* row whose lock is free belongs
+    to a sender that is gone (killed, lost its database) and is resent at once. Other
+    databases have no such lock: there a *sending* row is taken as abandoned once it is
+    older than ``OUTBOX_SENDING_TIMEOUT``.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)",
+            [SENDER_LOCK_CLASS, (message_id % 2**32) - 2**31],
         )
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with contextlib.suppress(Exception), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)",
+                    [SENDER_LOCK_CLASS, (message_id % 2**32) - 2**31],
+                )
+
+
+def _abandoned(message: OutboundMessage, now: datetime) -> bool:
+    """A *sending* row whose sender is gone (see ``_sender_lock``)."""
+    if connection.vendor == "postgresql":
+        return True  # we hold its sender lock, so no live process is sending it
+    timeout = timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT)
+    return message.attempt_started_at <= now - timeout
+
+
+def _email(message: OutboundMessage) -> EmailMultiAlternatives | None:
+    """The email to send; ``None`` when its secret link can no longer be made."""
+    body_text = message.body_text
+    if message.link_kind:
+        link = _secret_links.get(message.link_kind)
+        context = link.build(message) if link is not None else None
+        if context is None:
+            return None
+        with translation.override(message.language):
+            body_text = render_to_string(message.body_template, context)
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient],
+        headers={**message.headers, "Message-ID": message.message_id},
+        connection=get_connection(fail_silently=False),
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    return email
+
+
+def _claim(message_id: int) -> tuple[OutboundMessage, EmailMultiAlternatives] | SendOutcome:
+    """Commit the attempt (the row becomes *sending*) and return the email to send."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None:
-            busy = OutboundMessage.objects.filter(pk=message_id).exists()
-            return SendOutcome("busy" if busy else "gone")
-        if message.status == OutboundMessage.Status.SENT:
+            return SendOutcome("gone")
+        if message.status == Status.SENT:
             return SendOutcome("already-sent")
-        if message.status == OutboundMessage.Status.FAILED:
+        if message.status == Status.FAILED:
             return SendOutcome("failed-again")
-        if message.status == OutboundMessage.Status.CANCELLED:
+        if message.status == Status.CANCELLED:
             return SendOutcome("cancelled")
-        if message.next_attempt_at > timezone.now() + DUE_TOLERANCE:
+        duplicate = False
+        if message.status == Status.SENDING:
+            if not _abandoned(message, now):
+                return SendOutcome("busy")
+            if message.stop_requested:
+                # Possibly delivered, and its reason is gone (4.3): not sent again.
+                message.status = Status.FAILED
+                message._change_reason = "abandoned while sending; stopped, not resent"
+                message.save(update_fields=["status"])
+                return SendOutcome("failed")
+            duplicate = True
+        elif message.next_attempt_at > now + DUE_TOLERANCE:
             # Waiting out a backoff: the task that failed scheduled its own retry and the
             # sweeper also finds the row once due. A second task (a sweep, a redelivery)
             # sending now would spend the attempts twice as fast and start a second
             # retry chain, so a short mail-server outage could mark the row failed.
             return SendOutcome("not-due")
 
-        email = EmailMultiAlternatives(
-            subject=message.subject,
-            body=message.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[message.recipient],
-            headers={**message.headers, "Message-ID": message.message_id},
-            connection=get_connection(fail_silently=False),
-        )
-        if message.body_html:
-            email.attach_alternative(message.body_html, "text/html")
+        email = _email(message)
+        if email is None:
+            # The account or address the link was for is gone: nothing is sent.
+            message.last_error = "link no longer valid"
+            message.stop_requested = True
+            message.status = Status.CANCELLED if message.attempts == 0 else Status.FAILED
+            message._change_reason = "not sent: its one-time link can no longer be made"
+            message.save(update_fields=["last_error", "stop_requested", "status"])
+            return SendOutcome("cancelled")
 
+        message.status = Status.SENDING
         message.attempts += 1
-        try:
-            email.send()
-        except Exception as exc:  # noqa: BLE001 - any transport failure is retried
-            # The error text of an SMTP refusal can quote the address: keep only its type.
-            message.last_error = type(exc).__name__[:255]
-            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                message.status = OutboundMessage.Status.FAILED
-                delay = None
-            else:
-                delay = retry_delay(message.attempts)
-                message.next_attempt_at = timezone.now() + delay
-            message._change_reason = "send failed"
-            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+        message.attempt_started_at = now
+        update = ["status", "attempts", "attempt_started_at"]
+        if duplicate:
+            message.possible_duplicates += 1
+            update.append("possible_duplicates")
+            message._change_reason = "sending again: the previous attempt was interrupted"
             logger.warning(
-                "outbox.send_failed message=%s attempt=%s error=%s",
-                message.pk,
-                message.attempts,
-                message.last_error,
+                "outbox.resend_interrupted message=%s attempt=%s", message.pk, message.attempts
             )
-            return SendOutcome("retry" if delay else "failed", retry_in=delay)
+        else:
+            message._change_reason = "sending"
+        message.save(update_fields=update)
+    return message, email
 
-        message.status = OutboundMessage.Status.SENT
+
+def _record_sent(message_id: int) -> SendOutcome:
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status == Status.SENT:
+            return SendOutcome("sent")
+        # Delivered: recorded as sent whatever happened to the row meanwhile (a row that
+        # was handed to the backend can no longer be cancelled, see the states).
+        message.status = Status.SENT
         message.sent_at = timezone.now()
         message.last_error = ""
         message._change_reason = "sent"
-        message.save(update_fields=["attempts", "last_error", "status", "sent_at"])
-        logger.info("outbox.sent message=%s reason=%s", message.pk, message.reason)
-        return SendOutcome("sent")
+        message.save(update_fields=["status", "sent_at", "last_error"])
+    logger.info("outbox.sent message=%s reason=%s", message.pk, message.reason)
+    return SendOutcome("sent")
+
+
+def _record_failure(message_id: int, attempt: int, exc: Exception) -> SendOutcome:
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != Status.SENDING or message.attempts != attempt:
+            return SendOutcome("busy")  # a later attempt owns the row now
+        # The error text of an SMTP refusal can quote the address: keep only its type.
+        message.last_error = type(exc).__name__[:255]
+        spent = message.attempts - message.attempts_before_retry
+        delay = None
+        if message.stop_requested or spent >= settings.OUTBOX_MAX_ATTEMPTS:
+            message.status = Status.FAILED
+        else:
+            delay = retry_delay(spent)
+            message.status = Status.RETRYING
+            message.next_attempt_at = timezone.now() + delay
+        message._change_reason = "send failed"
+        message.save(update_fields=["last_error", "status", "next_attempt_at"])
+    logger.warning(
+        "outbox.send_failed message=%s attempt=%s error=%s",
+        message.pk,
+        message.attempts,
+        message.last_error,
+    )
+    return SendOutcome("retry" if delay else "failed", retry_in=delay)
+
+
+def message_send(*, message_id: int) -> SendOutcome:
+    """Send one message and record the outcome on its row (see the module docstring)."""
+    with _sender_lock(message_id) as held:
+        if not held:
+            exists = OutboundMessage.objects.filter(pk=message_id).exists()
+            return SendOutcome("busy" if exists else "gone")
+        claimed = _claim(message_id)
+        if isinstance(claimed, SendOutcome):
+            return claimed
+        message, email = claimed
+        try:
+            email.send()
+        except Exception as exc:  # noqa: BLE001 - any transport failure is retried
+            return _record_failure(message.pk, message.attempts, exc)
+        return _record_sent(message.pk)
 
 
 def messages_due(*, now=None, limit: int = 500) -> list[int]:
-    """Ids of pending messages whose next attempt is due (the sweeper's selector)."""
+    """Ids of the rows the sweeper hands to a send task.
+
+    Rows never sent or waiting to retry whose next attempt is due, and rows left
+    *sending* for longer than ``OUTBOX_SENDING_TIMEOUT`` (their sender died).
+    """
     now = now or timezone.now()
-    return list(
+    due = list(
         OutboundMessage.objects.filter(
-            status=OutboundMessage.Status.PENDING, next_attempt_at__lte=now
+            status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+    stuck_before = now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT)
+    due += OutboundMessage.objects.filter(
+        status=Status.SENDING, attempt_started_at__lte=stuck_before
+    ).values_list("pk", flat=True)[: max(limit - len(due), 0)]
+    return due
 
 
 @transaction.atomic
 def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
-    """Staff action: give a failed message a new round of attempts."""
+    """Staff action: give a failed (or waiting) message a new round of attempts now."""
     message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
-    if message.status == OutboundMessage.Status.SENT:
+    if message.status == Status.SENT:
         raise DomainError(_("This message was already sent."))
-    if message.status == OutboundMessage.Status.CANCELLED:
+    if message.stop_requested:
         raise DomainError(
             _("This message was cancelled because its reason is gone; it is not sent.")
         )
-    message.status = OutboundMessage.Status.PENDING
-    message.attempts = 0
+    if message.status == Status.SENDING:
+        raise DomainError(_("This message is being sent right now."))
+    if message.status == Status.FAILED:
+        message.status = Status.RETRYING
+    message.attempts_before_retry = message.attempts
     message.next_attempt_at = timezone.now()
     message._history_user = actor
     message._change_reason = "retry requested"
-    message.save(update_fields=["status", "attempts", "next_attempt_at"])
+    message.save(update_fields=["status", "attempts_before_retry", "next_attempt_at"])
     message_dispatch_on_commit(message.pk)
     return message
 
 
 @transaction.atomic
 def messages_cancel(*, reason: str, recipient: str, why: str) -> int:
-    """Stop every pending message of ``reason`` to ``recipient``; returns how many.
+    """Stop every unsent message of ``reason`` to ``recipient``; returns how many.
 
-    A cancelled row is never sent and cannot be retried from the admin. Rows being sent
-    right now are locked by their sender and either finish or stay pending: callers that
-    must stop them too (4.3) hold their own lock around the decision to send.
+    Only a row never handed to the mail backend is *cancelled*. A row that was
+    attempted may have been delivered, so it keeps its attempts: waiting to retry, it
+    becomes *failed* (never retried); being sent right now, it is marked stopped and its
+    sender records what happened (*sent* if the server accepted it, else *failed*).
+    Neither can be retried from the admin.
     """
-    pending = OutboundMessage.objects.select_for_update().filter(
-        reason=reason, recipient=recipient, status=OutboundMessage.Status.PENDING
+    rows = OutboundMessage.objects.select_for_update().filter(
+        reason=reason,
+        recipient=recipient,
+        status__in=[Status.PENDING, Status.RETRYING, Status.SENDING],
+        stop_requested=False,
     )
-    cancelled = 0
-    for message in pending:
-        message.status = OutboundMessage.Status.CANCELLED
+    stopped = 0
+    for message in rows:
+        message.stop_requested = True
         message.last_error = why[:255]
-        message._change_reason = f"cancelled: {why}"
-        message.save(update_fields=["status", "last_error"])
-        cancelled += 1
-    return cancelled
+        if message.status == Status.PENDING:
+            message.status = Status.CANCELLED
+        elif message.status == Status.RETRYING:
+            message.status = Status.FAILED
+        message._change_reason = f"stopped: {why}"
+        message.save(update_fields=["status", "stop_requested", "last_error"])
+        stopped += 1
+    return stopped

@@ -8,6 +8,7 @@ PostgreSQL, Redis and SMTP (see ``.env.example``).
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -117,8 +118,17 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # web, worker and beat share the embedded database: wait for a lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Web, worker and beat share the embedded database (issue 9 §1). WAL lets readers go
+    # on beside the one writer; IMMEDIATE takes the write lock at BEGIN, so a transaction
+    # that read first never fails when it then writes (an upgrade no timeout can wait
+    # out); "timeout" is the busy timeout in seconds: a writer waits for the lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -146,11 +156,17 @@ MEDIA_ROOT = VAR_DIR / "media"
 PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
 
 # Email: every message goes through the outbox (homeshop_privacy.outbox).
-_email = env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-    EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+_email_url = env.str("EMAIL_URL", default="")
+if not _email_url or _email_url.startswith("filemail:"):
+    # One file per email under var/mail/ (or the path of a filemail:// URL). The path is
+    # read here: django-environ turns filemail:///abs/path into the relative "abs/path".
+    _parts = urlsplit(_email_url)
+    _mail_path = Path(_parts.netloc + _parts.path) if _email_url else VAR_DIR / "mail"
+    EMAIL_BACKEND = "homeshop_privacy.email_backends.FileEmailBackend"
+    EMAIL_FILE_PATH = str(_mail_path if _mail_path.is_absolute() else BASE_DIR / _mail_path)
 else:
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
     for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
         if _email.get(_key) not in (None, ""):
             globals()[_key] = _email[_key]
@@ -160,6 +176,13 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Homeshop.kz <privacy@homeshop.kz>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# A row left "sending" this long lost its sender (without PostgreSQL's session lock to
+# tell): the sweeper sends it again, same Message-ID. Longer than CELERY_TASK_TIME_LIMIT.
+OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=10 * 60)
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+# Issue 8 item 6: the emailed link that gives a customer recorded by the shop a sign-in
+# works once, for this many seconds.
+FIRST_SIGN_IN_LINK_MAX_AGE = env.int("FIRST_SIGN_IN_LINK_MAX_AGE", default=2 * 60 * 60)
 
 # Celery. Reliability first: a task is acknowledged only after it ran, a task whose
 # worker died is given back to the queue, and a worker holds one message at a time.
@@ -176,6 +199,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
+        # How often a worker looks for new task files. Kombu's default (1 s) also paces
+        # a busy worker: about one task per second per process, so the outbox fell
+        # behind and every sweep queued its backlog again.
+        "polling_interval": 0.1,
     }
 else:
     # Longer than any countdown or ETA this project uses (the outbox caps its retry
@@ -197,7 +224,7 @@ OUTBOX_MAX_RETRY_DELAY = 60 * 60
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "homeshop_privacy.outbox_sweep",
-        "schedule": 60.0,
+        "schedule": OUTBOX_SWEEP_SECONDS,
     },
     "visit-events-purge": {
         "task": "accounts.visit_events_purge",

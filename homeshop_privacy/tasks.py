@@ -18,7 +18,8 @@ def outbox_send(self, message_id: int) -> str:
 
 @shared_task(name="homeshop_privacy.outbox_sweep")
 def outbox_sweep() -> int:
-    """Hand every due pending message to a send task (one task per message)."""
+    """Hand every due message to a send task (one task per message): never sent,
+    waiting to retry, or left *sending* by a sender that died (resent, same Message-ID)."""
     ids = outbox.messages_due()
     for message_id in ids:
         outbox_send.delay(message_id)

@@ -18,3 +18,30 @@ class SlowLocmemBackend(LocmemBackend):
     def send_messages(self, messages):
         time.sleep(1.0)
         return super().send_messages(messages)
+
+
+class ObservingBackend(LocmemBackend):
+    """Records, while it sends, the row of each message as another connection sees it:
+    what a second process (a sweep, an unsubscribe) would find at that moment."""
+
+    seen: list[tuple[str, int]] = []
+
+    def send_messages(self, messages):
+        import threading
+
+        from django.db import connection
+
+        from homeshop_privacy.models import OutboundMessage
+
+        def look(message_id):
+            try:
+                row = OutboundMessage.objects.get(message_id=message_id)
+                self.seen.append((row.status, row.attempts))
+            finally:
+                connection.close()
+
+        for message in messages:
+            thread = threading.Thread(target=look, args=(message.extra_headers["Message-ID"],))
+            thread.start()
+            thread.join(timeout=30)
+        return super().send_messages(messages)

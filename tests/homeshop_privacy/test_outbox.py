@@ -1,7 +1,9 @@
 import threading
+from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
@@ -9,6 +11,11 @@ from django.utils import timezone
 from homeshop_privacy import outbox
 from homeshop_privacy.models import OutboundMessage
 from homeshop_privacy.tasks import outbox_send, outbox_sweep
+
+
+def _after_the_sending_timeout(message):
+    timeout = timedelta(seconds=django_settings.OUTBOX_SENDING_TIMEOUT + 1)
+    return message.attempt_started_at + timeout
 
 
 def _enqueue(**overrides):
@@ -63,14 +70,15 @@ def test_task_run_twice_sends_once_with_the_stored_message_id():
 
 
 @pytest.mark.django_db
-def test_smtp_failure_keeps_the_row_pending_with_backoff_and_a_visible_error(settings):
+def test_smtp_failure_waits_to_retry_with_backoff_and_a_visible_error(settings):
     settings.EMAIL_BACKEND = "tests.homeshop_privacy.failing_backend.RefusingBackend"
     message, _ = _enqueue()
     outcome = outbox.message_send(message_id=message.pk)
     message.refresh_from_db()
     assert outcome.status == "retry"
     assert outcome.retry_in.total_seconds() == 60
-    assert message.status == OutboundMessage.Status.PENDING
+    # Attempted, so no longer "pending" (which only a never-attempted row is, issue 9 §1).
+    assert message.status == OutboundMessage.Status.RETRYING
     assert message.last_error == "SMTPServerDisconnected"
     assert "aigerim" not in message.last_error
     assert message.next_attempt_at > message.created_at
@@ -193,7 +201,14 @@ def test_the_one_duplicate_window_resends_with_the_same_message_id(monkeypatch):
     monkeypatch.setattr(OutboundMessage, "save", original_save)
 
     message.refresh_from_db()
-    assert message.status == OutboundMessage.Status.PENDING
-    assert outbox.message_send(message_id=message.pk).status == "sent"
+    # The attempt was committed before the backend was called: the row says "sending",
+    # never "pending" (which a sweep could cancel although it was delivered).
+    assert message.status == OutboundMessage.Status.SENDING
+    assert message.attempts == 1
+    # Its sender is gone: once the row is abandoned it is sent again, same Message-ID.
+    with time_machine.travel(_after_the_sending_timeout(message), tick=False):
+        assert outbox.message_send(message_id=message.pk).status == "sent"
     assert len(mail.outbox) == 2
     assert {m.extra_headers["Message-ID"] for m in mail.outbox} == {message.message_id}
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.possible_duplicates) == ("sent", 2, 1)
