@@ -7,6 +7,8 @@
   ``SIMPLE_HISTORY_REVERT_DISABLED`` hides), and list pages that never count the whole
   table. On a model that keeps no versions (the consent ledger) the history page is
   Django's own log and there is no version page.
+- ``StaffAccountsAdminMixin``: staff accounts and groups are written by superusers only
+  and nobody edits their own privileges (the rules are in ``homeshop_privacy.roles``).
 - ``AppendOnlyAdmin``: legal records (consent events, disclosures, notices, answers)
   can be added and viewed, never edited or deleted.
 """
@@ -19,6 +21,8 @@ from django.db import connection
 from django.http import Http404, HttpResponseNotAllowed
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
+
+from . import roles
 
 ESTIMATE_ABOVE = 100_000
 
@@ -95,3 +99,29 @@ class AppendOnlyAdmin(TrackedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class StaffAccountsAdminMixin:
+    """For the admins of ``accounts.User`` and ``auth.Group`` (issue 8 item 2).
+
+    Reading follows the model's ``view_`` permission (officers and auditors read the
+    users; no role reads the groups); adding, changing, deleting and setting a password
+    (Django's password page asks ``has_change_permission``) are for
+    ``roles.may_manage_staff`` alone, whatever permissions a group was given by hand.
+    """
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return roles.may_manage_staff(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return roles.may_manage_staff(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return roles.may_manage_staff(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj == request.user:
+            # Nobody changes their own privileges, a superuser included.
+            readonly += tuple(f for f in roles.PRIVILEGE_FIELDS if f not in readonly)
+        return readonly
