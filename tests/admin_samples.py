@@ -47,6 +47,8 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
             subject="Тест",
             body_text="Тест",
         )
+    # One recipient for the register and the permission: two made by the factory can
+    # land on the same BIN (make_bin skips serials without a valid check digit).
     courier = RecipientFactory(kind=Recipient.Kind.COURIER)
     disclosure = disclosure_services.disclosure_record(
         actor=actor,
@@ -88,7 +90,9 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
         ),
         ConsentEvent: grant(customer),
         Recipient: courier,
-        WrittenPermission: WrittenPermissionFactory(customer=customer, recorded_by=actor),
+        WrittenPermission: WrittenPermissionFactory(
+            customer=customer, recipient=courier, recorded_by=actor
+        ),
         Disclosure: disclosure,
         BreachIncident: breach,
         ClaimCategory: category,
