@@ -47,8 +47,7 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
             subject="Тест",
             body_text="Тест",
         )
-    # One recipient for the register and the permission: two made by the factory can
-    # land on the same BIN (make_bin skips serials without a valid check digit).
+    # One recipient serves the register entry and the written permission.
     courier = RecipientFactory(kind=Recipient.Kind.COURIER)
     disclosure = disclosure_services.disclosure_record(
         actor=actor,
