@@ -8,12 +8,15 @@ until one is added, so a walk over the admin never silently skips a page.
 
 import datetime as dt
 
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts import two_factor
+from accounts.models import SecurityEvent
 from claims.models import Claim, ClaimCategory
 from consents.models import ConsentEvent, PolicyVersion, Purpose
 from disclosures import services as disclosure_services
@@ -68,7 +71,19 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
         notice_ru="Курьер утерял бумажный список доставок с вашими данными.",
     )
     category = ClaimCategoryFactory()
+    two_factor.staff_otp_reset(user=actor, actor=actor, channel="sample")
     samples = {
+        SecurityEvent: SecurityEvent.objects.filter(user=actor).latest("pk"),
+        AccessAttempt: AccessAttempt.objects.create(
+            username="locked.sample@example.kz",
+            ip_address="192.0.2.10",
+            user_agent="sample",
+            failures_since_start=5,
+            get_data="",
+            post_data="",
+            http_accept="*/*",
+            path_info="/account/login/",
+        ),
         Group: Group.objects.get(name=roles.SUPPORT_AGENT),
         OutboundMessage: message,
         CalendarOverride: CalendarOverride.objects.create(
