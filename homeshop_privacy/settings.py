@@ -187,6 +187,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claims.reminders_sweep",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Issue 9 §2: verify the legal records' hash chains, alert the officers on a break and
+    # email them the chain heads, every night in Almaty.
+    "ledger-verify-daily": {
+        "task": "homeshop_privacy.ledger_verify_daily",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # 6.2: the PDF letter of a claim answer needs a Unicode font with Cyrillic and Kazakh

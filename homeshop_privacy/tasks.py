@@ -24,3 +24,12 @@ def outbox_sweep() -> int:
     if ids:
         logger.info("outbox.sweep dispatched=%s", len(ids))
     return len(ids)
+
+
+@shared_task(name="homeshop_privacy.ledger_verify_daily")
+def ledger_verify_daily() -> str:
+    """Issue 9 §2: verify the legal records' hash chains, alert on a break, publish heads."""
+    from .ledger import ledger_check_and_publish
+
+    result, publication = ledger_check_and_publish()
+    return f"{'ok' if result.ok else 'BROKEN'} {publication.digest}"
