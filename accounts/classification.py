@@ -410,7 +410,38 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "event": C.TECHNICAL,
         "changed_at": C.ACCOUNT,
     },
+    # Issue 9 §2: what ledger_verify compares the legal records with (no personal data).
+    "homeshop_privacy.ledgerpublication": {
+        "id": C.TECHNICAL,
+        "published_at": C.TECHNICAL,
+        "positions": C.TECHNICAL,
+        "kinds": C.TECHNICAL,
+        "digest": C.TECHNICAL,
+    },
+    "homeshop_privacy.ledgererasure": {
+        "id": C.TECHNICAL,
+        "erased_at": C.TECHNICAL,
+        "table_name": C.TECHNICAL,
+        "row_id": C.TECHNICAL,
+        "columns": C.TECHNICAL,
+        "reason": C.TECHNICAL,
+        "database_role": C.TECHNICAL,
+    },
 }
+
+# Issue 9 §2: the hash-chain columns of the legal records. Personal evidence enters them
+# only as salted digests, whose salt erasure forgets: technical, not personal.
+for _label in (
+    "consents.consentevent",
+    "disclosures.disclosure",
+    "disclosures.disclosureline",
+    "disclosures.disclosurevoid",
+    "disclosures.breachnotice",
+    "claims.claimanswer",
+):
+    FIELDS[_label].update(
+        {"chain_prev": C.TECHNICAL, "chain_hash": C.TECHNICAL, "chain_evidence": C.TECHNICAL}
+    )
 
 
 def is_personal(category: str) -> bool:

@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Language
 from homeshop_privacy.calendar import DEFAULT_TERM_DAYS, explain_skipped
+from homeshop_privacy.ledger import Chain, ChainFields
 
 #: Attachments: at most this size, of these (sniffed, not declared) types.
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -429,8 +430,33 @@ class ClaimAttachment(models.Model):
         return reverse("claims:attachment", kwargs={"pk": self.pk})
 
 
-class ClaimAnswer(models.Model):
-    """The written answer (6.2): drafted, approved where needed, sent, then immutable."""
+class ClaimAnswer(ChainFields):
+    """The written answer (6.2): drafted, approved where needed, sent, then immutable.
+
+    Once sent it is a legal record: hash-chained per claim (``homeshop_privacy.ledger``,
+    sealed by ``claim_answer_send``) and refused any change by a database trigger.
+    """
+
+    ledger_chain = Chain(
+        kind="claim_answer",
+        key="claim_id",
+        fields=(
+            "language",
+            "status",
+            "drafted_by_id",
+            "approved_by_id",
+            "approved_at",
+            "sent_by_id",
+            "sent_at",
+            "posted_tracking_number",
+            "pdf",
+        ),
+        evidence=("body", "sent_by_email_to"),
+        head_model="claims.Claim",
+        sealed={"status": "sent"},
+        position="sent_at",
+    )
+    ledger_erasable = ("body", "sent_by_email_to")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

@@ -27,6 +27,7 @@ from homeshop_privacy import roles
 from homeshop_privacy.calendar import local_date, term_deadline
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
+from homeshop_privacy.ledger import chain_seal
 from homeshop_privacy.outbox import message_enqueue, object_key
 
 from . import letters
@@ -613,6 +614,9 @@ def claim_answer_send(
         save=False,
     )
     answer.status = ClaimAnswer.Status.SENT
+    # Issue 9 §2: a sent answer is a legal record, linked into its claim's hash chain
+    # (the claim is locked above) and frozen by a database trigger from now on.
+    chain_seal(answer)
     save_tracked(answer, actor=actor, reason="answer sent")
 
     if by_email:

@@ -2,10 +2,11 @@
 
 from datetime import timedelta
 
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import Customer
-from homeshop_privacy.benchmarks import Benchmark, admin_client
+from homeshop_privacy.benchmarks import Benchmark, Comparison, admin_client
 
 from .models import ConsentEvent, PolicyVersion, Purpose
 from .selectors import consent_is_granted, customers_promotable
@@ -113,5 +114,72 @@ BENCHMARKS = [
         small=2_000,
         setup=_ledger,
         run=lambda s: _get(s, f"/admin/accounts/customer/{s['customer_id']}/change/"),
+    ),
+]
+
+
+# --- the cost of the hash chain (issue 9 §2) -------------------------------------------------
+
+
+def _chain_setup(n: int):
+    """``n // 10`` customers (10 events each per run) with a ledger behind them."""
+    state = _ledger(n * 5)
+    ids = list(
+        Customer.objects.filter(email__startswith="consent-bench")
+        .order_by("pk")
+        .values_list("pk", flat=True)[: max(n // 10, 1)]
+    )
+    state.update(
+        customer_ids=ids,
+        n=n,
+        purpose_id=Purpose.objects.get(code="4.2.6").pk,
+        version=PolicyVersion.objects.get(label="1"),
+    )
+    return state
+
+
+def _events(state, n):
+    ids = state["customer_ids"]
+    now = timezone.now()
+    return [
+        ConsentEvent(
+            customer_id=ids[i % len(ids)],
+            purpose_id=state["purpose_id"],
+            action="grant" if i % 2 else "withdraw",
+            policy_version=state["version"],
+            occurred_at=now,
+            channel="account_page",
+            ip_address="192.0.2.1",
+            user_agent="Mozilla/5.0 (bench)",
+        )
+        for i in range(n)
+    ]
+
+
+def _plain_insert(state, n):
+    # The same rows through Django's own bulk insert: no lock, no head, no hash.
+    with transaction.atomic():
+        models.QuerySet(ConsentEvent).bulk_create(_events(state, n))
+
+
+def _chained_insert(state, n):
+    with transaction.atomic():
+        ConsentEvent.objects.bulk_create(_events(state, n))
+
+
+COMPARISONS = [
+    Comparison(
+        "consents: 1000 events, chained vs plain bulk",
+        size=1_000,
+        setup=_chain_setup,
+        baseline=lambda s: _plain_insert(s, s["n"]),
+        measured=lambda s: _chained_insert(s, s["n"]),
+    ),
+    Comparison(
+        "consents: one event, chained vs plain insert",
+        size=1_000,
+        setup=_chain_setup,
+        baseline=lambda s: _plain_insert(s, 1),
+        measured=lambda s: _chained_insert(s, 1),
     ),
 ]

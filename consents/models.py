@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Customer, Language
 from homeshop_privacy.append_only import AppendOnlyModel, ImmutableRecordError
+from homeshop_privacy.ledger import Chain, ChainedRecord
 
 # --- policy versions (7.1, 7.2) ------------------------------------------------------------
 
@@ -210,8 +211,30 @@ class ConsentWording(AppendOnlyModel):
         return hashlib.sha256(f"{language}\n{text}".encode()).hexdigest()
 
 
-class ConsentEvent(AppendOnlyModel):
-    """One grant or withdrawal, with its evidence. Never updated, never deleted."""
+class ConsentEvent(ChainedRecord):
+    """One grant or withdrawal, with its evidence. Never updated, never deleted.
+
+    Hash-chained per customer (``homeshop_privacy.ledger``): the IP address, browser and
+    note enter the hash as salted digests, so that retention can erase them.
+    """
+
+    ledger_chain = Chain(
+        kind="consent",
+        key="customer_id",
+        fields=(
+            "purpose_id",
+            "action",
+            "policy_version_id",
+            "occurred_at",
+            "recorded_at",
+            "channel",
+            "actor_id",
+            "wording_id",
+        ),
+        evidence=("ip_address", "user_agent", "note"),
+        head_model="accounts.Customer",
+    )
+    ledger_erasable = ("ip_address", "user_agent", "note")
 
     class Action(models.TextChoices):
         GRANT = "grant", _("Granted")
@@ -297,6 +320,8 @@ class ConsentEvent(AppendOnlyModel):
                 name="consents_event_latest_idx",
             ),
             models.Index(fields=["-occurred_at", "-id"], name="consents_event_when_idx"),
+            # The head of a customer's chain (the last row), for each new event.
+            models.Index(fields=["customer", "-id"], name="consents_event_chain_idx"),
         ]
 
     def __str__(self):

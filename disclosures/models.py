@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.classification import DataCategory
 from homeshop_privacy.append_only import AppendOnlyModel
+from homeshop_privacy.ledger import Chain, ChainedRecord
 
 from .validators import BIN_MESSAGE, validate_bin
 
@@ -219,12 +220,44 @@ class WrittenPermission(models.Model):
         return set(categories) <= set(self.categories)
 
 
-class Disclosure(AppendOnlyModel):
+def _lock_recipient_of(disclosure_id: int) -> None:
+    # The recipient (an ordinary table) is the head of its register chain, and so of
+    # its entries' lines and voids: the entries themselves cannot be locked by the
+    # application, which may not update them (issue 9 §2).
+    Recipient.objects.select_for_update().filter(
+        pk=models.Subquery(Disclosure.objects.filter(pk=disclosure_id).values("recipient_id"))
+    ).values_list("pk").first()
+
+
+class Disclosure(ChainedRecord):
     """One transfer of data to a third party, with its lawful basis (1.3, 5.3.1).
 
     The customers concerned are its lines: one for a single customer, ten thousand for
     a courier manifest. A 5.4.1 disclosure names no customer at all.
+
+    Hash-chained per recipient; its lines and its void are chained from its hash.
     """
+
+    ledger_chain = Chain(
+        kind="disclosure",
+        key="recipient_id",
+        fields=(
+            "basis",
+            "purpose_id",
+            "categories",
+            "disclosed_at",
+            "reference",
+            "request_number",
+            "request_date",
+            "legal_ground",
+            "line_count",
+            "recorded_at",
+            "recorded_by_id",
+        ),
+        evidence=("note",),
+        head_model="disclosures.Recipient",
+    )
+    ledger_erasable = ("note",)
 
     class Basis(models.TextChoices):
         STATISTICS = "5.4.1", _("5.4.1 Non-personal data for statistics / advertising")
@@ -305,6 +338,7 @@ class Disclosure(AppendOnlyModel):
             models.Index(
                 fields=["recipient", "-disclosed_at"], name="disclosures_disc_recipient_idx"
             ),
+            models.Index(fields=["recipient", "-id"], name="disclosures_disc_chain_idx"),
         ]
 
     def __str__(self):
@@ -321,12 +355,20 @@ class Disclosure(AppendOnlyModel):
         return hasattr(self, "void")
 
 
-class DisclosureLine(AppendOnlyModel):
+class DisclosureLine(ChainedRecord):
     """One customer (and, for 5.4.2, one order) concerned by a disclosure.
 
     ``disclosed_at`` repeats the disclosure's so that a customer's disclosures are read
     newest first straight from one index, however many thousands there are.
     """
+
+    ledger_chain = Chain(
+        kind="disclosure_line",
+        key="disclosure_id",
+        fields=("line_no", "customer_id", "order_id", "permission_id", "disclosed_at"),
+        lock=_lock_recipient_of,
+        anchor="disclosure",
+    )
 
     disclosure = models.ForeignKey(
         Disclosure, verbose_name=_("disclosure"), on_delete=models.PROTECT, related_name="lines"
@@ -382,8 +424,18 @@ class DisclosureLine(AppendOnlyModel):
         return _("entry %(id)s, line %(no)s") % {"id": self.disclosure_id, "no": self.line_no}
 
 
-class DisclosureVoid(AppendOnlyModel):
+class DisclosureVoid(ChainedRecord):
     """A wrong register entry, voided by a new entry with a reason; both rows stay."""
+
+    ledger_chain = Chain(
+        kind="disclosure_void",
+        key="disclosure_id",
+        fields=("voided_at", "voided_by_id"),
+        evidence=("reason",),
+        lock=_lock_recipient_of,
+        anchor="disclosure",
+    )
+    ledger_erasable = ("reason",)
 
     disclosure = models.OneToOneField(
         Disclosure, verbose_name=_("disclosure"), on_delete=models.PROTECT, related_name="void"
@@ -512,12 +564,20 @@ class BreachAffected(AppendOnlyModel):
         }
 
 
-class BreachNotice(AppendOnlyModel):
+class BreachNotice(ChainedRecord):
     """Proof that one affected customer was notified, exactly once (5.4.4).
 
     The unique (incident, customer) pair makes a second notice impossible; the outbox
-    row it points to says when the email was sent, or why not yet.
+    row it points to says when the email was sent, or why not yet. Hash-chained per
+    incident.
     """
+
+    ledger_chain = Chain(
+        kind="breach_notice",
+        key="incident_id",
+        fields=("customer_id", "message_id", "created_at"),
+        head_model="disclosures.BreachIncident",
+    )
 
     incident = models.ForeignKey(
         BreachIncident,
@@ -547,7 +607,10 @@ class BreachNotice(AppendOnlyModel):
                 fields=["incident", "customer"], name="disclosures_breach_notice_once"
             ),
         ]
-        indexes = [models.Index(fields=["customer"], name="disclosures_breach_ntc_cust")]
+        indexes = [
+            models.Index(fields=["customer"], name="disclosures_breach_ntc_cust"),
+            models.Index(fields=["incident", "-id"], name="disclosures_breach_ntc_chain"),
+        ]
 
     def __str__(self):
         return _("notice of incident %(incident)s to customer %(customer)s") % {

@@ -24,6 +24,7 @@ from consents.models import Purpose
 from consents.selectors import consent_is_granted, customer_ids_with_consent_at
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import bulk_create_tracked, save_tracked
+from homeshop_privacy.ledger import chain_link
 
 from .models import (
     BreachAffected,
@@ -632,20 +633,24 @@ def disclosure_record(
         now=now,
     )
     reason = f"disclosure recorded ({basis})"
+    # Linked into the recipient's hash chain, under the recipient's lock (issue 9 §2).
     save_tracked(disclosure, actor=actor, reason=reason)
+    lines = [
+        DisclosureLine(
+            disclosure=disclosure,
+            line_no=line.line_no,
+            customer_id=line.customer_id,
+            order_id=line.order_id,
+            permission_id=line.permission_id,
+            disclosed_at=disclosed_at,
+        )
+        for line in resolved
+    ]
+    # The entry was just written and its recipient is locked: its lines chain from it.
+    chain_link(lines, prev=disclosure.chain_hash)
     bulk_create_tracked(
         DisclosureLine,
-        (
-            DisclosureLine(
-                disclosure=disclosure,
-                line_no=line.line_no,
-                customer_id=line.customer_id,
-                order_id=line.order_id,
-                permission_id=line.permission_id,
-                disclosed_at=disclosed_at,
-            )
-            for line in resolved
-        ),
+        lines,
         actor=actor,
         reason=reason,
         batch_size=LINE_CHUNK,
@@ -656,8 +661,13 @@ def disclosure_record(
 @transaction.atomic
 def disclosure_void(*, disclosure: Disclosure, actor: User | None, reason: str) -> DisclosureVoid:
     """Void a wrong entry by a new one; the original stays in the register, marked void."""
-    # Lock the entry so that two officers voiding it at once cannot both succeed.
-    disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
+    # Lock the entry's recipient (the head of its register chain) so that two officers
+    # voiding it at once cannot both succeed. The entry itself cannot be locked: the
+    # application's database role may not update register entries (issue 9 §2).
+    disclosure = Disclosure.objects.get(pk=disclosure.pk)
+    Recipient.objects.select_for_update().filter(pk=disclosure.recipient_id).values_list(
+        "pk"
+    ).first()
     existing = DisclosureVoid.objects.filter(disclosure=disclosure).first()
     if existing is not None:
         raise DomainError(
@@ -828,6 +838,9 @@ def breach_notify_customers(*, incident: BreachIncident, customer_ids: list[int]
 
     from homeshop_privacy.outbox import message_enqueue, object_key
 
+    # The incident is the head of its notices' hash chain: one run at a time writes them,
+    # so the "not yet told" below stays true until this transaction commits.
+    BreachIncident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").first()
     customers = (
         Customer.objects.filter(
             pk__in=customer_ids,
@@ -857,9 +870,8 @@ def breach_notify_customers(*, incident: BreachIncident, customer_ids: list[int]
             language=language,
         )
         notices.append(BreachNotice(incident=incident, customer=customer, message=message))
-        # Only one run writes a customer's email; a concurrent run finds it and its
-        # notice already there (bulk_create with ignore_conflicts returns every object
-        # it was given, inserted or not, so it cannot tell).
+        # Only one run writes a customer's email; a concurrent run waited for the
+        # incident's lock above and finds the notice already there.
         newly_told += created
-    BreachNotice.objects.bulk_create(notices, ignore_conflicts=True)
+    BreachNotice.objects.bulk_create(notices)
     return newly_told

@@ -27,3 +27,20 @@ def admin_client(email: str = "bench-admin@homeshop.kz"):
     client = Client()
     client.force_login(user)
     return client
+
+
+@dataclasses.dataclass
+class Comparison:
+    """Two ways of doing the same work, timed in the same run; reported as a ratio.
+
+    Apps list them as ``COMPARISONS = [Comparison(...)]`` in ``<app>/bench.py``.
+    """
+
+    name: str
+    size: int
+    #: Called with ``size``; returns a state.
+    setup: Callable[[int], Any]
+    #: The reference way (e.g. a plain insert).
+    baseline: Callable[[Any], Any]
+    #: The way measured against it (e.g. the same insert, hash-chained).
+    measured: Callable[[Any], Any]

@@ -312,3 +312,48 @@ class OperationsOutage(models.Model):
 
     def __str__(self):
         return f"{self.opened_at:%Y-%m-%d %H:%M} {self.problems}"
+
+class LedgerPublication(models.Model):
+    """The chain heads of every ledger as published to the officers (issue 9 §2).
+
+    ``positions`` says how far each ledger went (per kind: the largest row id, or the
+    sending time of claim answers); ``kinds`` the digest of the chain heads at that
+    point; ``digest`` one digest over all kinds, the value emailed and logged. Written
+    once by the daily task, never edited (a database trigger refuses it).
+    """
+
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    positions = models.JSONField(_("up to"), default=dict)
+    kinds = models.JSONField(_("digests per ledger"), default=dict)
+    digest = models.CharField(_("digest"), max_length=64)
+
+    class Meta:
+        verbose_name = _("published ledger heads")
+        verbose_name_plural = _("published ledger heads")
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self):
+        return f"{self.published_at:%Y-%m-%d %H:%M} {self.digest[:16]}"
+
+
+class LedgerErasure(models.Model):
+    """One use of ``ledger_erase_personal``: which evidence columns of which row were blanked.
+
+    Written by that database function only (the application may read it), in the same
+    transaction as the erasure; never edited (a database trigger refuses it).
+    """
+
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
+    table_name = models.CharField(_("table"), max_length=63)
+    row_id = models.BigIntegerField(_("row"))
+    columns = models.JSONField(_("columns"), default=list)
+    reason = models.CharField(_("reason"), max_length=255)
+    database_role = models.CharField(_("database role"), max_length=63)
+
+    class Meta:
+        verbose_name = _("erasure of evidence")
+        verbose_name_plural = _("erasures of evidence")
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self):
+        return f"{self.table_name}:{self.row_id} {self.columns}"

@@ -240,6 +240,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claims.reminders_sweep",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Issue 9 §2: verify the legal records' hash chains, alert the officers on a break and
+    # email them the chain heads, every night in Almaty.
+    "ledger-verify-daily": {
+        "task": "homeshop_privacy.ledger_verify_daily",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- ops: heartbeats and the alarm (issue 9 §6; homeshop_privacy.heartbeat) -----------------
