@@ -313,6 +313,7 @@ class OperationsOutage(models.Model):
     def __str__(self):
         return f"{self.opened_at:%Y-%m-%d %H:%M} {self.problems}"
 
+
 class LedgerPublication(models.Model):
     """The chain heads of every ledger as published to the officers (issue 9 §2).
 

@@ -48,6 +48,7 @@ def _sign_in_attempt_permissions(role: str) -> list:
         if f"axes.{perm.codename}" in wanted
     ]
 
+
 #: Staff accounts: written by superusers only, never through a role's permission.
 STAFF_ACCOUNT_MODELS = ("accounts.user", "accounts.historicaluser")
 #: Fields of a user that grant access; read-only on one's own account for everyone.

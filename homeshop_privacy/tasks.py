@@ -36,6 +36,7 @@ def worker_heartbeat() -> None:
     """Scheduled by beat, run by any worker: proves beat schedules and a worker consumes."""
     heartbeat.heartbeat_record(kind=Heartbeat.Kind.WORKER)
 
+
 @shared_task(name="homeshop_privacy.ledger_verify_daily")
 def ledger_verify_daily() -> str:
     """Issue 9 §2: verify the legal records' hash chains, alert on a break, publish heads."""
