@@ -17,6 +17,7 @@ servers that de-duplicate on it show one message.
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -46,6 +47,28 @@ def object_key(obj: models.Model, *parts: object) -> str:
     return key
 
 
+@dataclasses.dataclass(frozen=True)
+class OutboxAttachment:
+    """A file of the private storage sent with a message, read when the message is sent
+    (the row holds the reference, never the content)."""
+
+    name: str  # the name in homeshop_privacy.private_files' storage
+    filename: str  # what the recipient sees: a reference, never personal data
+    content_type: str
+
+    def as_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _attach_files(email: EmailMultiAlternatives, message: OutboundMessage) -> None:
+    from .private_files import private_storage
+
+    storage = private_storage()
+    for item in message.attachments or []:
+        with storage.open(item["name"], "rb") as handle:
+            email.attach(item["filename"], handle.read(), item["content_type"])
+
+
 def retry_delay(attempts: int) -> timedelta:
     seconds = BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0)
     return timedelta(seconds=min(seconds, settings.OUTBOX_MAX_RETRY_DELAY))
@@ -62,6 +85,7 @@ def message_enqueue(
     body_html: str = "",
     headers: dict[str, str] | None = None,
     language: str = "ru",
+    attachments: Sequence[OutboxAttachment] = (),
 ) -> tuple[OutboundMessage, bool]:
     """Write one message unless the same (reason, key, recipient) was already written.
 
@@ -79,6 +103,7 @@ def message_enqueue(
             "body_text": body_text,
             "body_html": body_html,
             "headers": headers or {},
+            "attachments": [attachment.as_json() for attachment in attachments],
             "language": language,
             "message_id": make_msgid(idstring="outbox", domain="homeshop.kz"),
         },
@@ -139,6 +164,7 @@ def message_send(*, message_id: int) -> SendOutcome:
 
         message.attempts += 1
         try:
+            _attach_files(email, message)  # a letter gone missing is a failed attempt
             email.send()
         except Exception as exc:  # noqa: BLE001 - any transport failure is retried
             # The error text of an SMTP refusal can quote the address: keep only its type.
