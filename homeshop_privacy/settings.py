@@ -197,6 +197,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# 6.2: a written answer is approved by a compliance officer other than its author (four
+# eyes); false only for a one-person team, and the approve page then says so.
+CLAIM_ANSWER_FOUR_EYES = env.bool("CLAIM_ANSWER_FOUR_EYES", default=True)
 # 6.2: the PDF letter of a claim answer needs a Unicode font with Cyrillic and Kazakh
 # letters (Debian: fonts-dejavu-core).
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
