@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -327,8 +327,6 @@ class Claim(models.Model):
     def term_text(self) -> str:
         """The claim's own term and the rule it comes from, in the active language:
         6.2's 30 days, or the shorter term of its category (never "30 days" for it)."""
-        from django.utils.translation import ngettext
-
         term = ngettext("%(days)s calendar day", "%(days)s calendar days", self.term_days) % {
             "days": self.term_days
         }
