@@ -58,6 +58,9 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "body_text": C.CORRESPONDENCE,
         "body_html": C.CORRESPONDENCE,
         "headers": C.TECHNICAL,
+        # References to files of the private storage (a letter's stored name and its
+        # reference-based download name), never their content.
+        "attachments": C.TECHNICAL,
         "message_id": C.TECHNICAL,
         "status": C.TECHNICAL,
         "attempts": C.TECHNICAL,
