@@ -61,6 +61,9 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "body_template": C.TECHNICAL,
         "link_kind": C.TECHNICAL,
         "link_object_id": C.TECHNICAL,
+        # References to files of the private storage (a letter's stored name and its
+        # reference-based download name), never their content.
+        "attachments": C.TECHNICAL,
         "message_id": C.TECHNICAL,
         "status": C.TECHNICAL,
         "attempts": C.TECHNICAL,

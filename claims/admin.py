@@ -5,21 +5,32 @@ import re
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Value, When
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from homeshop_privacy.access_log import PersonalDataAdminMixin
+from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
 from homeshop_privacy.admin_base import TrackedAdmin
 from homeshop_privacy.calendar import local_date
+from homeshop_privacy.models import PersonalDataAccess
+from homeshop_privacy.private_files import download_name
 
 from . import forms, selectors, services
-from .models import Claim, ClaimAnswer, ClaimAttachment, ClaimCategory, ClaimDeadlineChange
+from .models import (
+    Claim,
+    ClaimAnswer,
+    ClaimAttachment,
+    ClaimCategory,
+    ClaimDeadlineChange,
+    unfilled_placeholders,
+)
 
 #: What ``services._new_reference`` makes: PR-YYMM-XXXXX.
 REFERENCE_PATTERN = re.compile(r"PR-\d{4}-[0-9A-Z]{5}")
@@ -410,7 +421,41 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
                 self.admin_site.admin_view(self.step_view),
                 name="claims_claim_step",
             ),
+            path(
+                "<path:object_id>/answer/preview.pdf",
+                self.admin_site.admin_view(self.answer_preview_view),
+                name="claims_claim_answer_preview",
+            ),
         ] + super().get_urls()
+
+    @method_decorator(xframe_options_sameorigin)  # shown in a frame of the approve page
+    def answer_preview_view(self, request, object_id):
+        """The letter as it will be sent, for whoever may see the claim and its answer;
+        nothing is kept (1.5: the view is in the access log)."""
+        claim = self.get_object(request, object_id)
+        if claim is None:
+            raise Http404
+        if not (
+            self.has_view_permission(request, claim)
+            and request.user.has_perm("claims.view_claimanswer")
+        ):
+            raise PermissionDenied
+        answer = ClaimAnswer.objects.filter(claim=claim).first()
+        if answer is None:
+            raise Http404
+        if answer.status == ClaimAnswer.Status.SENT and answer.pdf:
+            return HttpResponseRedirect(answer.get_absolute_url())
+        access_record(
+            user=request.user, obj=claim, action=PersonalDataAccess.Action.VIEW, path=request.path
+        )
+        response = HttpResponse(
+            services.answer_letter_preview(answer=answer), content_type="application/pdf"
+        )
+        filename = download_name(claim.reference, ".pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)
@@ -421,6 +466,34 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
                 for step in available_steps(claim, request.user)
             ]
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _answer_context(self, request, claim: Claim, step: str) -> dict:
+        """What the approver and the sender see: the full text, the letter as it will be
+        sent, what is left to fill in, and whether the four-eyes rule holds."""
+        answer = ClaimAnswer.objects.filter(claim=claim).select_related("drafted_by").first()
+        if answer is None:
+            return {}
+        notices = []
+        if not services.four_eyes():
+            notices.append(
+                gettext(
+                    "The four-eyes rule is off (CLAIM_ANSWER_FOUR_EYES=false, a one-person "
+                    "team): the author of an answer may approve it."
+                )
+            )
+        elif step == "approve" and answer.drafted_by_id == request.user.pk:
+            notices.append(
+                gettext(
+                    "You wrote this answer: another compliance officer must approve it "
+                    "(four-eyes rule)."
+                )
+            )
+        return {
+            "answer": answer,
+            "answer_unfilled": unfilled_placeholders(answer.body),
+            "answer_notices": notices,
+            "answer_preview_url": reverse("admin:claims_claim_answer_preview", args=[claim.pk]),
+        }
 
     def step_view(self, request, object_id, step):
         claim = self.get_object(request, object_id)
@@ -446,4 +519,6 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
             "step_title": title,
             "change_url": change_url,
         }
+        if step in ("approve", "send"):
+            context.update(self._answer_context(request, claim, step))
         return TemplateResponse(request, "admin/claims/claim/step.html", context)

@@ -27,7 +27,7 @@ from homeshop_privacy.errors import DomainError
 from homeshop_privacy.history import save_tracked
 
 from . import services
-from .models import Claim, ClaimCategory
+from .models import UNFILLED, Claim, ClaimCategory, unfilled_placeholders
 
 Status, Outcome, Channel = Claim.Status, Claim.Outcome, Claim.Channel
 
@@ -112,6 +112,8 @@ class Plan:
     outcome: str = ""
     tracking_number: str = ""
     note: str = ""
+    # What the officer writes in place of the template's "[...]": a sent answer is whole.
+    answer: str = ""
 
 
 PLANS = [
@@ -210,6 +212,9 @@ PLANS = [
         assignee="support",
         review=True,
         answered_days_ago=0,
+        answer="Ваша учётная запись закрыта. Персональные данные удалены, кроме сведений о "
+        "заказах, которые мы обязаны хранить по налоговому законодательству; они будут "
+        "удалены по истечении срока хранения.",
     ),
     Plan(
         subject="Рекламные SMS после отзыва согласия",
@@ -226,6 +231,9 @@ PLANS = [
         assignee="officer",
         review=True,
         answered_days_ago=8,
+        answer="Ваш отзыв согласия на рекламу зарегистрирован; номер исключён из рассылок. "
+        "Сообщения были отправлены по ошибке подрядчика, которому направлено требование "
+        "прекратить обработку Ваших данных.",
     ),
     Plan(
         subject="Возврат денег за отменённый заказ",
@@ -238,6 +246,8 @@ PLANS = [
         review=True,
         answered_days_ago=52,
         outcome=Outcome.SETTLED,
+        answer="Возврат денег за отменённый заказ одобрен: сумма зачислена на Вашу карту. "
+        "Срок зачисления зависит от банка и обычно не превышает 5 рабочих дней.",
     ),
     Plan(
         subject="Претензия о разглашении коммерческих данных",
@@ -257,13 +267,22 @@ PLANS = [
         answered_days_ago=65,
         tracking_number="RR004417215KZ",
         outcome=Outcome.REJECTED,
+        answer="Проверка не подтвердила передачу данных Ваших сотрудников третьим лицам: "
+        "данные корпоративных заказов передавались только службе доставки для исполнения "
+        "заказов (п. 5.4.2 Политики конфиденциальности). Требование о возмещении убытков "
+        "отклонено.",
     ),
 ]
 
 
 def seed_demo() -> str:
     officer = User.objects.get(email="officer@homeshop.kz")
-    staff = {"officer": officer, "support": User.objects.get(email="support@homeshop.kz")}
+    staff = {
+        "officer": officer,
+        "support": User.objects.get(email="support@homeshop.kz"),
+        # The second pair of eyes for the officer's own answers (6.2, four eyes).
+        "admin": User.objects.get(email="admin@homeshop.kz"),
+    }
     categories = {code: _category(code, *rest, actor=officer) for code, *rest in CATEGORIES}
     customers = list(
         Customer.objects.filter(email__contains=".demo", email__endswith="@example.kz").order_by(
@@ -365,9 +384,12 @@ def _claim(plan: Plan, *, index: int, categories, customers, staff, can_answer: 
         )
     if plan.answered_days_ago is None or not can_answer:
         return
-    answer = services.claim_answer_draft(claim=claim, actor=actor)
-    if services.answer_needs_approval(claim):
-        answer = services.claim_answer_approve(answer=answer, actor=officer)
+    answer = services.claim_answer_draft(
+        claim=claim, actor=actor, body=_answer_text(claim, plan), language="ru"
+    )
+    if services.answer_needs_approval(claim, answer):
+        approver = staff["admin"] if actor == officer else officer
+        answer = services.claim_answer_approve(answer=answer, actor=approver)
     sent_at = now
     if plan.answered_days_ago:
         sent_at = _at(today - timedelta(days=plan.answered_days_ago), answer_hour, answer_minute)
@@ -385,6 +407,16 @@ def _claim(plan: Plan, *, index: int, categories, customers, staff, can_answer: 
             outcome=plan.outcome,
             note="Итог согласован с заявителем." if plan.outcome == Outcome.SETTLED else "",
         )
+
+
+def _answer_text(claim: Claim, plan: Plan) -> str:
+    """The category's Russian letter with the officer's text in place of its placeholder
+    (the demo answers are written in Russian, the policy's own language)."""
+    letter = services.answer_template_render(claim=claim, language="ru")
+    written = UNFILLED.sub(lambda match: plan.answer, letter, count=1)
+    if not plan.answer or unfilled_placeholders(written):
+        raise RuntimeError(f"demo answer left half-written: {plan.subject}")
+    return written
 
 
 def _disclosed_customer(plan: Plan, customers: list[Customer]) -> Customer | None:

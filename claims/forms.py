@@ -2,13 +2,15 @@
 form error (the service wrote nothing)."""
 
 from django import forms
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy.errors import DomainError
+from homeshop_privacy.private_files import files_atomic
 
 from . import services
 from .models import Claim, ClaimAnswer
+
+ATTACHMENTS_HELP = _("PDF, JPEG or PNG, up to 10 MB each; at most 5 files and 20 MB per claim.")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -54,9 +56,9 @@ class ServiceModelForm(forms.ModelForm):
             return cleaned
         try:
             # A savepoint: when a later service call of the same form refuses (a file too
-            # big after the claim was updated), nothing of this form stays written. The
-            # admin commits its transaction even when it shows the form again.
-            with transaction.atomic():
+            # big after the claim was updated), nothing of this form stays written, files
+            # included. The admin commits its transaction even when it shows the form again.
+            with files_atomic():
                 self.result = self.call_service(cleaned)
         except DomainError as exc:
             self.result = None
@@ -74,9 +76,7 @@ class ServiceModelForm(forms.ModelForm):
 
 
 class ClaimRegisterForm(ServiceModelForm):
-    attachments = MultipleFileField(
-        label=_("Attachments"), help_text=_("PDF, JPEG or PNG, up to 10 MB each.")
-    )
+    attachments = MultipleFileField(label=_("Attachments"), help_text=ATTACHMENTS_HELP)
 
     class Meta:
         model = Claim
@@ -116,9 +116,7 @@ class ClaimRegisterForm(ServiceModelForm):
 
 
 class ClaimChangeForm(ServiceModelForm):
-    new_attachments = MultipleFileField(
-        label=_("Add attachments"), help_text=_("PDF, JPEG or PNG, up to 10 MB each.")
-    )
+    new_attachments = MultipleFileField(label=_("Add attachments"), help_text=ATTACHMENTS_HELP)
 
     class Meta:
         model = Claim
@@ -136,8 +134,9 @@ class ClaimChangeForm(ServiceModelForm):
             internal_notes=cleaned.get("internal_notes", ""),
             category=cleaned.get("category"),
         )
-        for upload in cleaned.get("new_attachments") or []:
-            services.claim_attachment_add(claim=claim, upload=upload, actor=self.actor)
+        uploads = cleaned.get("new_attachments") or []
+        if uploads:
+            services.claim_attachments_add(claim=claim, uploads=uploads, actor=self.actor)
         return claim
 
 
@@ -268,9 +267,7 @@ class CustomerClaimForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("What happened, and what you ask us to do."),
     )
-    attachments = MultipleFileField(
-        label=_("Documents"), help_text=_("PDF, JPEG or PNG, up to 10 MB each.")
-    )
+    attachments = MultipleFileField(label=_("Documents"), help_text=ATTACHMENTS_HELP)
 
     def __init__(self, *args, customer, **kwargs):
         from accounts.selectors import customer_orders

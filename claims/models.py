@@ -5,54 +5,32 @@ services in ``claims.services`` compute and change. Claims, their deadline chang
 attachments and answers are never deleted (``PROTECT``, no delete in the admin).
 """
 
-import os
 import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Language
+from homeshop_privacy import private_files
 from homeshop_privacy.calendar import DEFAULT_TERM_DAYS, explain_skipped
 from homeshop_privacy.ledger import Chain, ChainFields
 
-#: Attachments: at most this size, of these (sniffed, not declared) types.
-ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-ATTACHMENT_TYPES = {
-    "application/pdf": ".pdf",
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-}
+#: Attachments: at most this size, of these (sniffed, not declared) types; the checks
+#: and the caps per claim are shared with the permission scans (homeshop_privacy).
+ATTACHMENT_MAX_BYTES = private_files.MAX_FILE_BYTES
+ATTACHMENT_TYPES = private_files.TYPES
 
 
-class PrivateStorage(FileSystemStorage):
-    """Files under ``settings.PRIVATE_MEDIA_ROOT``, read when used (tests move it).
-
-    Evidence is never under MEDIA_URL: the storage has no URL at all, and files are
-    served only by views that check who asks (``claims.views``).
-    """
-
-    @property
-    def base_location(self):
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
-
-
-def private_storage() -> FileSystemStorage:
-    return PrivateStorage()
+def private_storage():
+    """The one private storage (``homeshop_privacy.private_files``); the name stays
+    because the migrations refer to it."""
+    return private_files.private_storage()
 
 
 #: What an answer template may name in braces (filled in by claims.services).
@@ -67,9 +45,23 @@ ANSWER_PLACEHOLDERS = (
 )
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
+#: What is left for the officer to write is in square brackets in a template
+#: ("[Ответ по существу]", "[Мәні бойынша жауап]", "[Answer]"): any bracketed text with
+#: a letter in it on one line. "[1]" or "[...]" are text, not placeholders. A ``{name}``
+#: still in an answer is a brace placeholder the renderer did not know (a typo).
+UNFILLED = re.compile(r"\[[^\[\]\n]*[^\W\d_][^\[\]\n]*\]|\{\w+\}")
+
+
+def unfilled_placeholders(text: str) -> list[str]:
+    """Every placeholder still in ``text``, once each, in order of appearance."""
+    return list(dict.fromkeys(match.group(0) for match in UNFILLED.finditer(text or "")))
+
+
 TEMPLATE_HELP = _(
     "Filled in from the claim: {claimant_name}, {reference}, {received_on}, {due_on}, "
-    "{subject}, {order_number}, {today}. Empty: a standard letter is used."
+    "{subject}, {order_number}, {today}. Empty: a standard letter is used. Write what the "
+    "officer must fill in within square brackets, e.g. [Answer]: an answer still holding "
+    "one cannot be approved or sent."
 )
 
 
@@ -331,6 +323,27 @@ class Claim(models.Model):
     def due_explanation(self) -> str:
         """Why the due date is not the last day of the term, in the active language."""
         return explain_skipped(self.due_moved_because, self.due_on)
+
+    @property
+    def term_text(self) -> str:
+        """The claim's own term and the rule it comes from, in the active language:
+        6.2's 30 days, or the shorter term of its category (never "30 days" for it)."""
+        term = ngettext("%(days)s calendar day", "%(days)s calendar days", self.term_days) % {
+            "days": self.term_days
+        }
+        if self.term_days >= DEFAULT_TERM_DAYS:
+            rule = gettext("clause 6.2 of the privacy policy")
+        else:
+            rule = gettext(
+                "the term for claims about “%(category)s”, shorter than the 30 days of "
+                "clause 6.2 of the privacy policy"
+            ) % {"category": self.category.display_name}
+        text = f"{term}, {rule}"
+        if self.extra_days:
+            text += ", " + gettext("plus %(days)s day(s) of pauses and extensions") % {
+                "days": self.extra_days
+            }
+        return text
 
     def days_left(self, today=None) -> int:
         from homeshop_privacy.calendar import local_date

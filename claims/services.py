@@ -6,7 +6,6 @@
 answer) go through the outbox inside the transaction of the change that causes them.
 """
 
-import hashlib
 import logging
 import re
 import secrets
@@ -16,6 +15,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -28,17 +28,23 @@ from homeshop_privacy.calendar import local_date, term_deadline
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.ledger import chain_seal
-from homeshop_privacy.outbox import message_enqueue, object_key
+from homeshop_privacy.outbox import OutboxAttachment, message_enqueue, object_key
+from homeshop_privacy.private_files import (
+    CheckedFile,
+    download_name,
+    files_atomic,
+    files_check,
+    stored_name,
+)
 
 from . import letters
 from .models import (
-    ATTACHMENT_MAX_BYTES,
-    ATTACHMENT_TYPES,
     Claim,
     ClaimAnswer,
     ClaimAttachment,
     ClaimCategory,
     ClaimDeadlineChange,
+    unfilled_placeholders,
 )
 
 logger = logging.getLogger(__name__)
@@ -110,7 +116,7 @@ def admin_url(claim: Claim) -> str:
 # --- registration (6.1) -------------------------------------------------------------------
 
 
-@transaction.atomic
+@files_atomic
 def claim_register(
     *,
     actor: User | None,
@@ -152,6 +158,8 @@ def claim_register(
         raise DomainError(_("The answer must go somewhere: give an email or a postal address."))
     if assignee is not None and not assignee.is_staff:
         raise DomainError({"assignee": _("Only staff can be assigned a claim.")})
+    # Every file is checked (type, size, the caps per claim) before anything is written.
+    checked = files_check(attachments, field="attachments")
 
     received_on = local_date(received_at)
     claim = Claim(
@@ -180,8 +188,8 @@ def claim_register(
     _apply_term(claim)
     validate(claim)
     save_tracked(claim, actor=actor, reason="claim registered")
-    for upload in attachments:
-        claim_attachment_add(claim=claim, upload=upload, actor=actor)
+    for file in checked:
+        _attachment_store(claim=claim, file=file, actor=actor)
     _acknowledge(claim)
     _dispatch_reminders(claim.pk)
     logger.info("claims.registered claim=%s due_on=%s", claim.pk, claim.due_on)
@@ -192,7 +200,7 @@ def claim_register(
 RESUBMIT_WINDOW = timedelta(minutes=10)
 
 
-@transaction.atomic
+@files_atomic
 def claim_file_online(
     *,
     customer: Customer,
@@ -248,9 +256,9 @@ def _acknowledge(claim: Claim) -> None:
             "received": date_format(claim.received_on, "j E Y"),
             "due": date_format(claim.due_on, "j E Y"),
             "subject": claim.subject,
-            # 6.2 allows 30 days at most; the claim's category may promise fewer.
-            "term": ngettext("%(days)s calendar day", "%(days)s calendar days", claim.term_days)
-            % {"days": claim.term_days},
+            # 6.2 allows 30 days at most; the claim's category may promise fewer: the
+            # text names the term and the rule it comes from.
+            "term": claim.term_text,
         }
         subject = gettext("Your claim %(reference)s has been received") % context
         body = (
@@ -259,7 +267,7 @@ def _acknowledge(claim: Claim) -> None:
                 "we have received your claim of %(received)s about “%(subject)s”. "
                 "Its reference number is %(reference)s.\n\n"
                 "We will answer you in writing by %(due)s at the latest "
-                "(%(term)s from receipt, clause 6.2 of the privacy policy).\n\n"
+                "(from receipt: %(term)s).\n\n"
                 "Homeshop.kz"
             )
             % context
@@ -280,51 +288,39 @@ def _acknowledge(claim: Claim) -> None:
     )
 
 
-@transaction.atomic
-def claim_attachment_add(*, claim: Claim, upload, actor: User | None) -> ClaimAttachment:
-    """Keep a document of the claim, refusing what is too big or of another type."""
-    size = upload.size
-    if size > ATTACHMENT_MAX_BYTES:
-        raise DomainError(
-            {
-                "attachments": _("%(name)s is larger than %(limit)s MB.")
-                % {"name": upload.name, "limit": ATTACHMENT_MAX_BYTES // (1024 * 1024)}
-            }
-        )
-    upload.seek(0)
-    head = upload.read(8)
-    content_type = _sniff(head)
-    if content_type is None:
-        raise DomainError(
-            {"attachments": _("%(name)s is not a PDF, JPEG or PNG file.") % {"name": upload.name}}
-        )
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+def _attachment_store(*, claim: Claim, file: CheckedFile, actor: User | None) -> ClaimAttachment:
     attachment = ClaimAttachment(
         claim=claim,
-        original_name=(upload.name or "file")[-255:],
-        content_type=content_type,
-        size=size,
-        sha256=digest.hexdigest(),
+        original_name=(file.upload.name or "file")[-255:],
+        content_type=file.content_type,
+        size=file.size,
+        sha256=file.sha256,
         uploaded_by=actor,
     )
     # The stored name says nothing about the file's content or its owner.
-    attachment.file.save(f"{uuid.uuid4().hex}{ATTACHMENT_TYPES[content_type]}", upload, save=False)
+    attachment.file.save(stored_name(file.extension), file.upload, save=False)
     validate(attachment)
     return save_tracked(attachment, actor=actor, reason="attachment added")
 
 
-def _sniff(head: bytes) -> str | None:
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    return None
+@files_atomic
+def claim_attachments_add(*, claim: Claim, uploads, actor: User | None) -> list[ClaimAttachment]:
+    """Keep more documents of the claim: all or none, within the caps per claim."""
+    claim = _locked(claim)
+    kept = claim.attachments.aggregate(count=Count("pk"), size=Sum("size"))
+    checked = files_check(
+        uploads,
+        field="attachments",
+        already_files=kept["count"],
+        already_bytes=kept["size"] or 0,
+    )
+    return [_attachment_store(claim=claim, file=file, actor=actor) for file in checked]
+
+
+def claim_attachment_add(*, claim: Claim, upload, actor: User | None) -> ClaimAttachment:
+    """Keep one document of the claim, refusing what is too big or of another type."""
+    (attachment,) = claim_attachments_add(claim=claim, uploads=[upload], actor=actor)
+    return attachment
 
 
 # --- handling ---------------------------------------------------------------------------
@@ -413,6 +409,17 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
+def _last_step_on(claim: Claim) -> date:
+    """The day of the claim's last recorded step: its receipt or its last deadline change."""
+    last_change = (
+        ClaimDeadlineChange.objects.filter(claim=claim)
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return max(claim.received_on, local_date(last_change)) if last_change else claim.received_on
+
+
 @transaction.atomic
 def claim_pause(*, claim: Claim, actor: User | None, reason: str, on: date | None = None) -> Claim:
     """Stop the clock while waiting for the claimant's documents."""
@@ -422,9 +429,25 @@ def claim_pause(*, claim: Claim, actor: User | None, reason: str, on: date | Non
         raise DomainError(_("Only an open claim can be paused."))
     if claim.paused_on is not None:
         raise DomainError(_("The claim is already paused."))
-    claim.paused_on = on or _today()
+    today = _today()
+    # 6.2: a claim overdue today stays overdue, whatever day the pause is dated.
+    _refuse_if_overdue(claim, today)
+    claim.paused_on = on or today
+    if claim.paused_on > today:
+        raise DomainError({"on": _("A pause cannot start in the future.")})
     if claim.paused_on < claim.received_on:
         raise DomainError({"on": _("A claim cannot be paused before it was received.")})
+    last_step = _last_step_on(claim)
+    if claim.paused_on < last_step:
+        raise DomainError(
+            {
+                "on": _(
+                    "The last step of this claim was recorded on %(day)s: a pause cannot "
+                    "start before it."
+                )
+                % {"day": date_format(last_step, "j E Y")}
+            }
+        )
     _refuse_if_overdue(claim, claim.paused_on)
     _record_change(claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.PAUSE, reason=reason)
     return save_tracked(claim, actor=actor, reason=f"paused: {reason}")
@@ -529,11 +552,46 @@ def answer_template_render(*, claim: Claim, language: str) -> str:
     return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), template)
 
 
+def four_eyes() -> bool:
+    """6.2: every answer is approved by a compliance officer who did not write it, unless
+    ``CLAIM_ANSWER_FOUR_EYES`` is off (a one-person team)."""
+    return settings.CLAIM_ANSWER_FOUR_EYES
+
+
 def answer_needs_approval(claim: Claim, answer: ClaimAnswer | None = None) -> bool:
-    """A support agent's answer goes past a compliance officer: whether the agent is the
-    claim's assignee or wrote the text (an unassigned claim answered by an agent too)."""
+    """Every answer needs an officer's approval (four eyes). With the rule relaxed, only a
+    support agent's answer does: whether the agent is the claim's assignee or wrote the
+    text (an unassigned claim answered by an agent too)."""
+    if four_eyes():
+        return True
     people = [claim.assignee, answer.drafted_by if answer is not None else None]
     return any(is_support_agent(person) and not is_officer(person) for person in people if person)
+
+
+def _refuse_if_unfilled(answer: ClaimAnswer) -> None:
+    """An answer still holding a template placeholder never goes out (approved, emailed,
+    printed): the refusal names every one of them."""
+    left = unfilled_placeholders(answer.body)
+    if left:
+        raise DomainError(
+            {
+                "body": ngettext(
+                    "The answer still holds a placeholder that was not filled in: "
+                    "%(placeholders)s. Replace it with the text of the answer.",
+                    "The answer still holds placeholders that were not filled in: "
+                    "%(placeholders)s. Replace them with the text of the answer.",
+                    len(left),
+                )
+                % {"placeholders": ", ".join(left)}
+            }
+        )
+
+
+def _refuse_self_approval(answer: ClaimAnswer, approver: User | None) -> None:
+    if four_eyes() and approver is not None and approver.pk == answer.drafted_by_id:
+        raise DomainError(
+            _("You wrote this answer: another compliance officer must approve it (four-eyes rule).")
+        )
 
 
 @transaction.atomic
@@ -565,18 +623,34 @@ def claim_answer_draft(
 
 @transaction.atomic
 def claim_answer_approve(*, answer: ClaimAnswer, actor: User) -> ClaimAnswer:
+    """An officer approves the text as it will be sent: complete, and (four eyes) written
+    by someone else."""
     answer = ClaimAnswer.objects.select_for_update().get(pk=answer.pk)
     if not is_officer(actor):
         raise DomainError(_("Only a compliance officer can approve an answer."))
     if answer.status != ClaimAnswer.Status.DRAFT:
         raise DomainError(_("Only a draft answer can be approved."))
+    _refuse_self_approval(answer, actor)
+    _refuse_if_unfilled(answer)
     answer.status = ClaimAnswer.Status.APPROVED
     answer.approved_by = actor
     answer.approved_at = timezone.now()
     return save_tracked(answer, actor=actor, reason="answer approved")
 
 
-@transaction.atomic
+def answer_letter_preview(*, answer: ClaimAnswer, now: datetime | None = None) -> bytes:
+    """The PDF letter as it would be sent now; nothing is saved."""
+    preview = ClaimAnswer(
+        pk=answer.pk,
+        claim=answer.claim,
+        language=answer.language,
+        body=answer.body,
+        sent_at=now or timezone.now(),
+    )
+    return letters.answer_pdf(answer=preview, claim=answer.claim)
+
+
+@files_atomic
 def claim_answer_send(
     *,
     answer: ClaimAnswer,
@@ -594,7 +668,17 @@ def claim_answer_send(
     if answer.status == ClaimAnswer.Status.SENT:
         raise DomainError(_("The answer was already sent."))
     if answer_needs_approval(claim, answer) and answer.status != ClaimAnswer.Status.APPROVED:
+        if four_eyes():
+            raise DomainError(
+                _(
+                    "A compliance officer other than its author must approve this answer "
+                    "before it is sent (four-eyes rule)."
+                )
+            )
         raise DomainError(_("A compliance officer must approve this answer before it is sent."))
+    if answer.status == ClaimAnswer.Status.APPROVED:
+        _refuse_self_approval(answer, answer.approved_by)
+    _refuse_if_unfilled(answer)
     if by_email and not claim.claimant_email:
         raise DomainError(_("The claimant has no email address: send the answer by post."))
     if not by_email and not tracking_number:
@@ -622,13 +706,31 @@ def claim_answer_send(
     if by_email:
         with translation.override(answer.language):
             subject = gettext("Answer to your claim %(reference)s") % {"reference": claim.reference}
+            body = (
+                answer.body
+                + "\n\n"
+                + gettext("The signed letter is attached to this email as a PDF file.")
+            )
+            if claim.customer_id and claim.customer.user_id:
+                body += "\n" + gettext("You can also read it on your claim's page: %(url)s") % {
+                    "url": settings.SITE_URL + claim.get_absolute_url()
+                }
         message_enqueue(
             reason=REASON_ANSWER,
             key=object_key(claim, "answer"),
             recipient=claim.claimant_email,
             subject=subject,
-            body_text=answer.body,
+            body_text=body,
             language=answer.language,
+            # 6.2: the written answer itself goes with the email; the row keeps only a
+            # reference to the kept letter, read when the message is sent.
+            attachments=[
+                OutboxAttachment(
+                    name=answer.pdf.name,
+                    filename=download_name(claim.reference, ".pdf"),
+                    content_type="application/pdf",
+                )
+            ],
         )
     claim.status = Claim.Status.ANSWERED
     claim.answered_at = now

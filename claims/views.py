@@ -5,11 +5,12 @@ a claim and its files do not exist (404).
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from homeshop_privacy.access_log import access_record
 from homeshop_privacy.models import PersonalDataAccess
+from homeshop_privacy.private_files import TYPES, download_name, private_file_response
 
 from . import selectors
 from .forms import CustomerClaimForm
@@ -37,22 +38,20 @@ def _log_staff_download(request, claim: Claim) -> None:
         )
 
 
-def _private_file(field, *, filename: str, content_type: str) -> FileResponse:
-    response = FileResponse(field.open("rb"), as_attachment=True, filename=filename)
-    response["Content-Type"] = content_type
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 def attachment_download(request, pk: int):
     attachment = get_object_or_404(ClaimAttachment.objects.select_related("claim"), pk=pk)
     if not _may_see(request.user, attachment.claim, "claims.view_claimattachment"):
         raise Http404  # not 403: whether the file exists is not for others to learn
     _log_staff_download(request, attachment.claim)
-    return _private_file(
-        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
+    # Named by us (the claim's reference, the file's number, the type checked at upload),
+    # never by the uploader: their name is shown on the page, not sent as a header.
+    return private_file_response(
+        attachment.file,
+        filename=download_name(
+            f"{attachment.claim.reference}-{attachment.pk}", TYPES[attachment.content_type]
+        ),
+        content_type=attachment.content_type,
     )
 
 
@@ -66,8 +65,10 @@ def answer_pdf(request, pk: int):
     ):
         raise Http404
     _log_staff_download(request, answer.claim)
-    return _private_file(
-        answer.pdf, filename=f"{answer.claim.reference}.pdf", content_type="application/pdf"
+    return private_file_response(
+        answer.pdf,
+        filename=download_name(answer.claim.reference, ".pdf"),
+        content_type="application/pdf",
     )
 
 

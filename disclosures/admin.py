@@ -1,7 +1,6 @@
 """Admin of recipients, written permissions and the disclosure register (thin: services write)."""
 
 import csv
-import os
 from datetime import datetime
 
 from django import forms
@@ -9,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -31,6 +30,13 @@ from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
 from homeshop_privacy.csv_safety import csv_safe_row
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import PersonalDataAccess
+from homeshop_privacy.private_files import (
+    TYPES,
+    download_name,
+    file_check,
+    private_file_response,
+    stored_content_type,
+)
 
 from . import selectors, services
 from .models import (
@@ -129,8 +135,20 @@ class WrittenPermissionForm(forms.ModelForm):
             "revocation_reason",
         )
 
+    def clean_scan(self):
+        # The service checks again; here the refusal lands next to the field.
+        scan = self.cleaned_data.get("scan")
+        if scan and not self.instance.pk:
+            try:
+                file_check(scan, field="scan")
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message_dict["scan"]) from exc
+        return scan
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "scan" in self.fields:
+            self.fields["scan"].help_text = _("PDF, JPEG or PNG, up to 10 MB.")
         if self.instance.pk:
             # Once recorded, only the revocation reason is written (the rest is read-only).
             self.fields.pop("categories", None)
@@ -225,10 +243,17 @@ class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
             action=PersonalDataAccess.Action.EXPORT,
             path=request.path,
         )
-        return FileResponse(
-            permission.scan.open("rb"),
-            as_attachment=True,
-            filename=os.path.basename(permission.scan.name),
+        # The type is read from the content (a scan kept before the checks existed may be
+        # anything: it goes out as an opaque download); the name is the document's
+        # reference, never the name the uploader gave the file.
+        content_type = stored_content_type(permission.scan)
+        extension = TYPES.get(content_type, ".bin")
+        return private_file_response(
+            permission.scan,
+            filename=download_name(
+                permission.document_reference, extension, fallback=f"permission-{permission.pk}"
+            ),
+            content_type=content_type or "application/octet-stream",
         )
 
     def save_model(self, request, obj, form, change):

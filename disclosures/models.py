@@ -6,16 +6,14 @@ trusted). The code refuses it (``save`` of an existing row, ``delete``, queryset
 ``update``/``delete``) and so does PostgreSQL, through a trigger added by a migration.
 """
 
-import os
-
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.classification import DataCategory
+from homeshop_privacy import private_files
 from homeshop_privacy.append_only import AppendOnlyModel
 from homeshop_privacy.ledger import Chain, ChainedRecord
 
@@ -24,26 +22,15 @@ from .validators import BIN_MESSAGE, validate_bin
 BIN_REGEX = r"^[0-9]{12}$"
 
 
-class PrivateStorage(FileSystemStorage):
-    """Files under ``PRIVATE_MEDIA_ROOT``, read from the settings at each use (tests move it)."""
-
-    @property
-    def base_location(self):
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-
 def category_labels(codes) -> list[str]:
     """The names of stored data-category codes, in the active language."""
     return [str(DataCategory(c).label) for c in codes if c in DataCategory.values]
 
 
 def private_storage():
-    # Scans of signed permissions are personal data: never under MEDIA_URL.
-    return PrivateStorage()
+    """Scans of signed permissions are personal data: the one private storage
+    (``homeshop_privacy.private_files``); the name stays because migrations refer to it."""
+    return private_files.private_storage()
 
 
 class Recipient(models.Model):

@@ -25,6 +25,7 @@ from consents.selectors import consent_is_granted, customer_ids_with_consent_at
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import bulk_create_tracked, save_tracked
 from homeshop_privacy.ledger import chain_link
+from homeshop_privacy.private_files import file_check, files_atomic, stored_name
 
 from .models import (
     BreachAffected,
@@ -185,7 +186,7 @@ def _section4_purpose(code: str) -> Purpose:
     return purpose
 
 
-@transaction.atomic
+@files_atomic
 def written_permission_record(
     *,
     actor: User | None,
@@ -199,7 +200,12 @@ def written_permission_record(
     purpose_code: str = "",
     scan=None,
 ) -> WrittenPermission:
-    """5.3.2: record a customer's signed permission to disclose to ``recipient``."""
+    """5.3.2: record a customer's signed permission to disclose to ``recipient``.
+
+    The scan gets the checks of a claim attachment (PDF, JPEG or PNG by content, 10 MB)
+    and a stored name of ours; a refusal writes nothing, on disk either.
+    """
+    checked = file_check(scan, field="scan") if scan else None
     permission = WrittenPermission(
         customer=customer,
         recipient=recipient,
@@ -211,9 +217,9 @@ def written_permission_record(
         purpose=_section4_purpose(purpose_code) if purpose_code else None,
         recorded_by=actor,
     )
-    if scan:
-        permission.scan = scan
-    validate(permission)
+    validate(permission, exclude=["scan"])
+    if checked is not None:
+        permission.scan.save(stored_name(checked.extension), checked.upload, save=False)
     return save_tracked(permission, actor=actor, reason="written permission recorded")
 
 

@@ -15,6 +15,13 @@ class HomeshopPrivacyConfig(AppConfig):
         # Permissions exist only after every app migrated, so the roles get theirs here.
         post_migrate.connect(roles.roles_sync_on_migrate, dispatch_uid="homeshop_roles_sync")
 
+        from django.core.signals import request_finished
+
+        from .private_files import files_pending_settle
+
+        # Files written under a request's transaction that rolled back are removed.
+        request_finished.connect(files_pending_settle, dispatch_uid="homeshop_files_settle")
+
 
 class HomeshopAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the project's site: staff sign in with a second factor.

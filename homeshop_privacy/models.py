@@ -59,6 +59,9 @@ class OutboundMessage(models.Model):
         help_text=_("The kind of one-time link built when the email is sent; never stored."),
     )
     link_object_id = models.PositiveBigIntegerField(_("link for"), null=True, blank=True)
+    # Files sent with the message: references into the private storage, read at send
+    # time (homeshop_privacy.outbox.OutboxAttachment), never their content.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
@@ -87,7 +90,9 @@ class OutboundMessage(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["body_text", "body_html", "headers"])
+    history = HistoricalRecords(
+        excluded_fields=["body_text", "body_html", "headers", "attachments"]
+    )
 
     class Meta:
         verbose_name = _("outbound email")

@@ -28,7 +28,7 @@ import contextlib
 import dataclasses
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -63,6 +63,28 @@ def object_key(obj: models.Model, *parts: object) -> str:
     if parts:
         key += ":" + ":".join(str(part) for part in parts)
     return key
+
+
+@dataclasses.dataclass(frozen=True)
+class OutboxAttachment:
+    """A file of the private storage sent with a message, read when the message is sent
+    (the row holds the reference, never the content)."""
+
+    name: str  # the name in homeshop_privacy.private_files' storage
+    filename: str  # what the recipient sees: a reference, never personal data
+    content_type: str
+
+    def as_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _attach_files(email: EmailMultiAlternatives, message: OutboundMessage) -> None:
+    from .private_files import private_storage
+
+    storage = private_storage()
+    for item in message.attachments or []:
+        with storage.open(item["name"], "rb") as handle:
+            email.attach(item["filename"], handle.read(), item["content_type"])
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -149,6 +171,7 @@ def message_enqueue(
     body_template: str = "",
     link_kind: str = "",
     link_object_id: int | None = None,
+    attachments: Sequence[OutboxAttachment] = (),
 ) -> tuple[OutboundMessage, bool]:
     """Write one message unless the same (reason, key, recipient) was already written.
 
@@ -177,6 +200,7 @@ def message_enqueue(
             "body_text": body_text,
             "body_html": body_html,
             "headers": headers or {},
+            "attachments": [attachment.as_json() for attachment in attachments],
             "language": language,
             "body_template": body_template,
             "link_kind": link_kind,
@@ -379,6 +403,7 @@ def message_send(*, message_id: int) -> SendOutcome:
             return claimed
         message, email = claimed
         try:
+            _attach_files(email, message)  # a letter gone missing is a failed attempt
             email.send()
         except Exception as exc:  # noqa: BLE001 - any transport failure is retried
             return _record_failure(message.pk, message.attempts, exc)

@@ -154,6 +154,14 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 # Uploaded evidence (claim attachments, permission scans) is never served publicly.
 PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
+# Uploads: the caps per file and per claim are in homeshop_privacy.private_files (10 MB a
+# file, 5 files and 20 MB a claim); the proxy in front caps the request body (README).
+# Form fields stay in memory up to 2.5 MB, files above 2.5 MB are spooled to disk, and a
+# request with more files than twice the per-claim cap is refused with a 400 while it is
+# parsed (up to that, the form says "at most 5 files" in the user's language).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 # Email: every message goes through the outbox (homeshop_privacy.outbox).
 _email_url = env.str("EMAIL_URL", default="")
@@ -266,6 +274,9 @@ CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
 }
 # --- end ops: heartbeats -------------------------------------------------------------------
 
+# 6.2: a written answer is approved by a compliance officer other than its author (four
+# eyes); false only for a one-person team, and the approve page then says so.
+CLAIM_ANSWER_FOUR_EYES = env.bool("CLAIM_ANSWER_FOUR_EYES", default=True)
 # 6.2: the PDF letter of a claim answer needs a Unicode font with Cyrillic and Kazakh
 # letters (Debian: fonts-dejavu-core).
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")

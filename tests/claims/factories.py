@@ -53,3 +53,15 @@ def register(*, actor=None, category=None, received_at=None, customer=None, **kw
         customer=customer,
         **data,
     )
+
+
+def approved_and_sent(claim, *, author, approver=None, body=None, **send):
+    """The four-eyes flow: ``author`` drafts, another compliance officer approves (a new one
+    unless ``approver`` is given), ``author`` sends."""
+    from homeshop_privacy import roles
+    from tests.factories import StaffFactory
+
+    answer = services.claim_answer_draft(claim=claim, actor=author, body=body)
+    approver = approver or StaffFactory(role=roles.COMPLIANCE_OFFICER)
+    services.claim_answer_approve(answer=answer, actor=approver)
+    return services.claim_answer_send(answer=answer, actor=author, **send)

@@ -11,14 +11,14 @@ from claims.models import Claim, ClaimAnswer, ClaimCategory
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import CalendarOverride, OutboundMessage
 
-from .factories import ClaimCategoryFactory, almaty, register
+from .factories import ClaimCategoryFactory, almaty, approved_and_sent, register
 
 KAZAKH_LETTERS = "әғқңөұүһі"
 
 
 def answered(claim, actor, *, when, **send):
-    answer = services.claim_answer_draft(claim=claim, actor=actor)
-    return services.claim_answer_send(answer=answer, actor=actor, now=when, **send)
+    # Four eyes: ``actor`` writes and sends, another officer approves.
+    return approved_and_sent(claim, author=actor, now=when, **send)
 
 
 @pytest.mark.django_db
@@ -62,7 +62,10 @@ def test_support_agents_answer_needs_an_officers_approval(support_agent, officer
 
 
 @pytest.mark.django_db
-def test_officers_own_answer_is_sent_without_approval(officer):
+def test_officers_own_answer_is_sent_without_approval_only_in_a_one_person_team(settings, officer):
+    # The four-eyes rule (CLAIM_ANSWER_FOUR_EYES, on by default) makes every answer wait
+    # for another officer; relaxed, an officer's own answer goes out as before.
+    settings.CLAIM_ANSWER_FOUR_EYES = False
     claim = register(assignee=officer)
     answer = services.claim_answer_draft(claim=claim, actor=officer)
     services.claim_answer_send(answer=answer, actor=officer)
@@ -117,9 +120,10 @@ def test_answer_by_post_records_the_tracking_number_and_sends_no_email(officer):
 
 
 @pytest.mark.django_db
-def test_answer_needs_email_or_tracking_number(officer):
+def test_answer_needs_email_or_tracking_number(officer, support_agent):
     claim = register(assignee=officer)
-    answer = services.claim_answer_draft(claim=claim, actor=officer)
+    answer = services.claim_answer_draft(claim=claim, actor=support_agent)
+    services.claim_answer_approve(answer=answer, actor=officer)
     with pytest.raises(DomainError):
         services.claim_answer_send(answer=answer, actor=officer, by_email=False)
     assert Claim.objects.get().status == Claim.Status.RECEIVED
@@ -152,8 +156,9 @@ def test_answered_claim_is_closed_with_its_outcome(officer):
 
 
 @pytest.mark.django_db
-def test_answer_while_paused_ends_the_pause(officer):
+def test_answer_while_paused_ends_the_pause(officer, time_machine):
     claim = register(assignee=officer, received_at=almaty(2026, 11, 2, 10, 0))  # due 2 Dec
+    time_machine.move_to("2026-11-10T06:00:00+00:00", tick=False)
     services.claim_pause(claim=claim, actor=officer, reason="docs", on=date(2026, 11, 10))
     answered(claim, officer, when=datetime.fromisoformat("2026-12-05T05:00:00+00:00"))
     claim.refresh_from_db()

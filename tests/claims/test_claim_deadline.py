@@ -13,10 +13,11 @@ from .factories import almaty, register
 
 
 @pytest.mark.django_db
-def test_pause_and_resume_add_the_paused_days_to_the_term(officer):
+def test_pause_and_resume_add_the_paused_days_to_the_term(officer, time_machine):
     # Received Mon 2 Nov 2026, due Wed 2 Dec. Paused 10 Nov, resumed 17 Nov: 7 days are
     # added, day 37 = Wed 9 Dec 2026, a working day.
     claim = register(received_at=almaty(2026, 11, 2, 10, 0))
+    time_machine.move_to("2026-11-17T06:00:00+00:00", tick=False)
     services.claim_pause(
         claim=claim, actor=officer, reason="Ждём копию чека", on=date(2026, 11, 10)
     )

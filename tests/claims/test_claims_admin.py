@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from claims import services
 from claims.models import Claim, ClaimAnswer
+from homeshop_privacy.private_files import MAX_FILES
 from tests.factories import CustomerFactory, StaffFactory, UserFactory
 
-from .factories import ClaimCategoryFactory, almaty, register
+from .factories import ClaimCategoryFactory, almaty, approved_and_sent, register
 from .test_claim_register import PDF
 
 LIST = reverse("admin:claims_claim_changelist")
@@ -58,8 +59,7 @@ def test_dashboard_on_time_rate_covers_the_last_90_days(officer, time_machine):
     on_time = register(received_at=almaty(2026, 11, 2, 10, 0), assignee=officer)
     late = register(received_at=almaty(2026, 10, 1, 10, 0), assignee=officer)
     for claim, when in ((on_time, almaty(2026, 11, 20, 9, 0)), (late, almaty(2026, 11, 3, 9, 0))):
-        answer = services.claim_answer_draft(claim=claim, actor=officer)
-        services.claim_answer_send(answer=answer, actor=officer, now=when)
+        approved_and_sent(claim, author=officer, now=when)
     dashboard = claims_dashboard(today=date(2026, 11, 25))
     assert (dashboard.answered_recently, dashboard.answered_on_time) == (2, 1)
     assert dashboard.on_time_rate == 0.5
@@ -144,8 +144,7 @@ def test_support_agent_cannot_approve_through_the_admin(client, support_agent):
 @pytest.mark.django_db
 def test_sent_answer_page_cannot_be_reached_to_edit(client, officer):
     claim = register(assignee=officer)
-    answer = services.claim_answer_draft(claim=claim, actor=officer)
-    services.claim_answer_send(answer=answer, actor=officer)
+    answer = approved_and_sent(claim, author=officer)
     client.force_login(officer)
     response = client.post(
         reverse("admin:claims_claim_step", args=[claim.pk, "answer"]),
@@ -255,11 +254,12 @@ def test_claim_page_queries_do_not_grow_with_files_and_deadline_changes(
     def claim_with(n):
         claim = register(assignee=officer)
         for i in range(n):
-            services.claim_attachment_add(
-                claim=claim,
-                upload=SimpleUploadedFile(f"скан-{i}.pdf", PDF, "application/pdf"),
-                actor=StaffFactory(),
-            )
+            if i < MAX_FILES:  # a claim keeps at most 5 files (issue 9 §4)
+                services.claim_attachment_add(
+                    claim=claim,
+                    upload=SimpleUploadedFile(f"скан-{i}.pdf", PDF, "application/pdf"),
+                    actor=StaffFactory(),
+                )
             services.claim_extend(claim=claim, actor=StaffFactory(), days=1, reason=f"№{i}")
         return claim
 
@@ -270,7 +270,7 @@ def test_claim_page_queries_do_not_grow_with_files_and_deadline_changes(
     many = claim_with(8)
     with django_assert_max_num_queries(len(captured.captured_queries)):
         response = client.get(reverse("admin:claims_claim_change", args=[many.pk]))
-    assert response.content.decode().count("скан-") >= 8
+    assert response.content.decode().count("скан-") >= MAX_FILES
 
 
 @pytest.mark.django_db
@@ -289,8 +289,7 @@ def test_search_by_reference_typed_in_lower_case_uses_the_reference_index(
 @pytest.mark.django_db
 def test_list_shows_open_claims_first_by_due_date(client, officer):
     closed_early = register(received_at=almaty(2026, 8, 3, 10, 0), assignee=officer)
-    answer = services.claim_answer_draft(claim=closed_early, actor=officer)
-    services.claim_answer_send(answer=answer, actor=officer, now=almaty(2026, 8, 20, 10, 0))
+    approved_and_sent(closed_early, author=officer, now=almaty(2026, 8, 20, 10, 0))
     later = register(received_at=almaty(2026, 11, 2, 10, 0))  # due 2 Dec
     sooner = register(received_at=almaty(2026, 10, 20, 10, 0))  # due 19 Nov
     client.force_login(officer)

@@ -12,7 +12,7 @@ from claims.models import Claim
 from homeshop_privacy.models import OutboundMessage
 from tests.factories import CustomerFactory, OrderFactory, UserFactory
 
-from .factories import ClaimCategoryFactory, almaty, register
+from .factories import ClaimCategoryFactory, almaty, approved_and_sent, register
 from .test_claim_register import PDF
 
 pytestmark = pytest.mark.django_db
@@ -82,8 +82,7 @@ def test_claim_page_shows_due_date_reason_and_the_sent_answer(client, me, office
     page = client.get(claim.get_absolute_url()).content.decode()
     assert "02.11.2026" in page
     assert "31 октября — суббота" in page
-    answer = services.claim_answer_draft(claim=claim, actor=officer, body="Ақша қайтарылды.")
-    services.claim_answer_send(answer=answer, actor=officer)
+    answer = approved_and_sent(claim, author=officer, body="Ақша қайтарылды.")
     page = client.get(claim.get_absolute_url()).content.decode()
     assert "Ақша қайтарылды." in page
     assert answer.get_absolute_url() in page

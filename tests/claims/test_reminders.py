@@ -85,8 +85,9 @@ def test_unassigned_claim_reminds_the_officers_daily(officer, auditor):
 
 
 @pytest.mark.django_db
-def test_paused_or_answered_claims_are_not_reminded(officer):
+def test_paused_or_answered_claims_are_not_reminded(officer, time_machine):
     paused = register(received_at=RECEIVED, assignee=officer)
+    time_machine.move_to("2026-11-20T06:00:00+00:00", tick=False)
     services.claim_pause(claim=paused, actor=officer, reason="docs", on=date(2026, 11, 20))
     assert services.claims_reminders_sweep(today=day(-3)) == 0
 

@@ -289,6 +289,9 @@ def test_entry_page_shows_its_lines_and_is_logged(client, officer, courier, make
     ).exists()
 
 
+SCAN = b"%PDF-1.4 test\n%%EOF\n"
+
+
 def test_officer_records_a_written_permission_with_its_scan(client, officer, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -309,7 +312,7 @@ def test_officer_records_a_written_permission_with_its_scan(client, officer, set
             "signed_on": "2026-11-20",
             "valid_until": "",
             "document_reference": "WP-2026-001",
-            "scan": SimpleUploadedFile("wp.pdf", b"%PDF-1.4 test", "application/pdf"),
+            "scan": SimpleUploadedFile("wp.pdf", SCAN, "application/pdf"),
         },
     )
     assert response.status_code == 302
@@ -318,8 +321,9 @@ def test_officer_records_a_written_permission_with_its_scan(client, officer, set
     assert permission.scan.path.startswith(str(tmp_path))
 
     download = client.get(reverse("admin:disclosures_writtenpermission_scan", args=[permission.pk]))
-    assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
-    assert download["Content-Disposition"] == 'attachment; filename="wp.pdf"'
+    assert b"".join(download.streaming_content) == SCAN
+    # Named by the document's reference, never by the uploader (issue 9 §4).
+    assert download["Content-Disposition"] == 'attachment; filename="WP-2026-001.pdf"'
     page = client.get(
         reverse("admin:disclosures_writtenpermission_change", args=[permission.pk])
     ).content.decode()

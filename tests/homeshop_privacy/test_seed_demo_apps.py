@@ -191,6 +191,19 @@ def test_claims_at_every_stage_with_due_dates_counted_from_today(seed):
     assert {"support@homeshop.kz", "officer@homeshop.kz"} <= assignees
 
 
+def test_demo_answers_are_whole_and_approved_by_a_second_officer(seed):
+    # Issue 9 §3: the demo once held a sent answer still reading "[Ответ по существу]".
+    from claims.models import ClaimAnswer, unfilled_placeholders
+
+    seed()
+    sent = ClaimAnswer.objects.filter(status="sent")
+    assert sent.count() == 4
+    for answer in sent:
+        assert unfilled_placeholders(answer.body) == [], answer.claim.reference
+        assert answer.approved_by_id is not None
+        assert answer.approved_by_id != answer.drafted_by_id
+
+
 def test_claimants_with_an_email_are_acknowledged_once(seed):
     seed()
     seed()
