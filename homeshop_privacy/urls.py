@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+handler400 = "homeshop_privacy.hostile_input.bad_request_page"
+
 admin.site.site_header = _("Homeshop.kz — privacy compliance")
 admin.site.site_title = _("Homeshop privacy")
 admin.site.index_title = _("Compliance back office")
