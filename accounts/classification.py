@@ -227,6 +227,15 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "decided_by": C.TECHNICAL,
         "decision_note": C.CORRESPONDENCE,
     },
+    "accounts.emailchangerequest": {
+        "id": C.TECHNICAL,
+        "customer": C.TECHNICAL,
+        "old_email": C.CONTACT,
+        "new_email": C.CONTACT,
+        "status": C.ACCOUNT,
+        "requested_at": C.ACCOUNT,
+        "decided_at": C.ACCOUNT,
+    },
     "accounts.visitevent": {
         "id": C.TECHNICAL,
         "occurred_at": C.VISITS,

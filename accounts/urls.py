@@ -25,6 +25,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("edit/", views.CustomerDataEditView.as_view(), name="edit"),
+    path(
+        "email/confirm/<str:token>/", views.EmailChangeConfirmView.as_view(), name="email_confirm"
+    ),
     path("addresses/add/", views.AddressEditView.as_view(), name="address_add"),
     path("addresses/<int:pk>/edit/", views.AddressEditView.as_view(), name="address_edit"),
     path("addresses/<int:pk>/delete/", views.AddressDeleteView.as_view(), name="address_delete"),

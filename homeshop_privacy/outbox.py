@@ -17,6 +17,7 @@ servers that de-duplicate on it show one message.
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -36,6 +37,16 @@ BACKOFF_BASE_SECONDS = 60
 #: A task that arrives this early for a row waiting out its backoff still sends it
 #: (workers' clocks differ a little); earlier than that, it leaves the row alone.
 DUE_TOLERANCE = timedelta(seconds=5)
+
+
+#: reason -> function(message) -> the text body to send. For emails whose link is a secret
+#: (an email-change confirmation): the row stores the text without the link and the app
+#: that owns the reason renders the full text at send time (issue 9 §5, issue 8 item 3).
+SEND_TIME_BODIES: dict[str, Callable[[OutboundMessage], str]] = {}
+
+
+def body_at_send_register(reason: str, render: Callable[[OutboundMessage], str]) -> None:
+    SEND_TIME_BODIES[reason] = render
 
 
 def object_key(obj: models.Model, *parts: object) -> str:
@@ -126,9 +137,10 @@ def message_send(*, message_id: int) -> SendOutcome:
             # retry chain, so a short mail-server outage could mark the row failed.
             return SendOutcome("not-due")
 
+        render = SEND_TIME_BODIES.get(message.reason)
         email = EmailMultiAlternatives(
             subject=message.subject,
-            body=message.body_text,
+            body=render(message) if render else message.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.recipient],
             headers={**message.headers, "Message-ID": message.message_id},
