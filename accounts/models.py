@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from homeshop_privacy.timestamps import display_datetime
+
 from .email_address import EMAIL_TAKEN_MESSAGE, EmailAddressField, email_normalise
 from .validators import PHONE_MESSAGE, phone_display, validate_kz_phone
 
@@ -308,7 +310,7 @@ class VisitEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
 
     def __str__(self):
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.page_url[:60]}"
+        return f"{display_datetime(self.occurred_at)} {self.page_url[:60]}"
 
 
 class AccountClosureRequest(models.Model):

@@ -30,6 +30,7 @@ from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
 from homeshop_privacy.csv_safety import csv_safe_row
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import PersonalDataAccess
+from homeshop_privacy.timestamps import display_datetime, export_timestamp
 
 from . import selectors, services
 from .models import (
@@ -46,7 +47,8 @@ from .services import LineInput
 
 
 def _local(value: datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+    """A moment in the register export: ISO 8601 with the Almaty offset (issue 9 §7)."""
+    return export_timestamp(value) or ""
 
 
 # --- recipients --------------------------------------------------------------------------
@@ -665,7 +667,7 @@ def _entry_columns(d: Disclosure) -> list:
         ";".join(d.categories),
         d.reference,
         d.request_number,
-        d.request_date.isoformat() if d.request_date else "",
+        export_timestamp(d.request_date) or "",
         d.legal_ground,
     ], [
         _local(d.recorded_at),
@@ -859,7 +861,7 @@ class BreachNoticeInline(admin.TabularInline):
 
     @admin.display(description=_("sent at"))
     def sent_at(self, notice):
-        return _local(notice.message.sent_at)
+        return display_datetime(notice.message.sent_at)
 
 
 @admin.register(BreachIncident)

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.classification import DataCategory
 from homeshop_privacy.append_only import AppendOnlyModel
+from homeshop_privacy.timestamps import display_date, display_datetime
 
 from .validators import BIN_MESSAGE, validate_bin
 
@@ -213,7 +214,7 @@ class WrittenPermission(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.document_reference} ({self.signed_on:%Y-%m-%d})"
+        return f"{self.document_reference} ({display_date(self.signed_on)})"
 
     def covers(self, categories) -> bool:
         return set(categories) <= set(self.categories)
@@ -305,8 +306,7 @@ class Disclosure(AppendOnlyModel):
 
     def __str__(self):
         # Almaty time, as on every page (the stored value is UTC).
-        moment = timezone.localtime(self.disclosed_at)
-        return f"{moment:%Y-%m-%d %H:%M} → {self.recipient} ({self.basis})"
+        return f"{display_datetime(self.disclosed_at)} → {self.recipient} ({self.basis})"
 
     @property
     def category_labels(self) -> list[str]:

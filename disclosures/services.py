@@ -24,6 +24,7 @@ from consents.models import Purpose
 from consents.selectors import consent_is_granted, customer_ids_with_consent_at
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import bulk_create_tracked, save_tracked
+from homeshop_privacy.timestamps import display_date, display_datetime
 
 from .models import (
     BreachAffected,
@@ -229,7 +230,7 @@ def written_permission_revoke(
     if permission.revoked_at is not None:
         raise DomainError(
             _("This permission was already revoked on %(date)s.")
-            % {"date": timezone.localtime(permission.revoked_at).strftime("%Y-%m-%d %H:%M")}
+            % {"date": display_datetime(permission.revoked_at)}
         )
     reason = (reason or "").strip()
     if not reason:
@@ -257,11 +258,11 @@ def _permission_refusal(
             why = why or _("5.3.2: the written permission was signed after the disclosure.")
         elif permission.valid_until and permission.valid_until < day:
             why = _("5.3.2: the written permission expired on %(date)s.") % {
-                "date": permission.valid_until.isoformat()
+                "date": display_date(permission.valid_until)
             }
         elif permission.revoked_at and permission.revoked_at <= at:
             why = _("5.3.2: the written permission was revoked on %(date)s.") % {
-                "date": timezone.localtime(permission.revoked_at).strftime("%Y-%m-%d")
+                "date": display_date(permission.revoked_at)
             }
         elif permission.purpose_id and permission.purpose_id != purpose.pk:
             why = _("5.3.2: the written permission does not cover this purpose.")
@@ -662,7 +663,7 @@ def disclosure_void(*, disclosure: Disclosure, actor: User | None, reason: str) 
     if existing is not None:
         raise DomainError(
             _("This entry was already voided on %(date)s.")
-            % {"date": timezone.localtime(existing.voided_at).strftime("%Y-%m-%d %H:%M")}
+            % {"date": display_datetime(existing.voided_at)}
         )
     void = DisclosureVoid(disclosure=disclosure, reason=(reason or "").strip(), voided_by=actor)
     validate(void)

@@ -112,6 +112,8 @@ LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
 # Each app keeps its translations in <app>/locale/ (ru, kk); English is the source.
 USE_I18N = True
+# Issue 9 §7: Kazakh date formats (Django ships none and falls back to m/d/Y).
+FORMAT_MODULE_PATH = ["homeshop_privacy.formats"]
 TIME_ZONE = "Asia/Almaty"
 USE_TZ = True
 
