@@ -39,9 +39,9 @@ def consent_wording_store(*, text: str, language: str) -> ConsentWording:
     wording = ConsentWording.objects.filter(sha256=digest).first()
     if wording is not None:
         return wording
-    ConsentWording.objects.bulk_create(
-        [ConsentWording(sha256=digest, text=text, language=language)], ignore_conflicts=True
-    )
+    wording = ConsentWording(sha256=digest, text=text, language=language)
+    validate(wording, exclude=["sha256"])  # issue 9 §5: a NUL or an unknown language
+    ConsentWording.objects.bulk_create([wording], ignore_conflicts=True)
     return ConsentWording.objects.get(sha256=digest)
 
 

@@ -177,7 +177,11 @@ def _category_labels(categories: Iterable[str]) -> str:
 
 def _section4_purpose(code: str) -> Purpose:
     # 5.3.1: data are used, and disclosed, only for the purposes of section 4.
-    purpose = Purpose.objects.filter(code=code, kind=Purpose.Kind.SECTION_4).first()
+    purpose = (
+        None  # issue 9 §5: PostgreSQL refuses NUL in a query
+        if "\x00" in code
+        else Purpose.objects.filter(code=code, kind=Purpose.Kind.SECTION_4).first()
+    )
     if purpose is None:
         raise DomainError(
             {"purpose": _("%(code)s is not a purpose of section 4.2 (5.3.1).") % {"code": code}}

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.utils import bulk_create_with_history
 
-from .errors import DomainError
+from .errors import DomainError, nul_errors
 
 
 def stamp(obj: models.Model, *, actor, reason: str) -> models.Model:
@@ -32,6 +32,9 @@ def check_fields(obj: models.Model, *, update_fields=None) -> None:
     exclude = {f.name for f in fields if f.is_relation}
     if update_fields is not None:
         exclude |= {f.name for f in fields if {f.name, f.attname}.isdisjoint(update_fields)}
+    nul = nul_errors(obj, exclude=exclude)
+    if nul:
+        raise DomainError(nul)
     try:
         obj.clean_fields(exclude=exclude)
     except ValidationError as exc:
