@@ -15,6 +15,7 @@ from .models import (
     Address,
     Customer,
     CustomerDevice,
+    EmailChangeRequest,
     Order,
     User,
     email_match,
@@ -186,6 +187,9 @@ def customer_data_export(*, customer: Customer) -> dict:
         "orders": personal_rows(Order.objects.filter(customer=customer)),
         "devices": personal_rows(customer_devices(customer=customer)),
         "account_closure_requests": personal_rows(customer_closure_requests(customer=customer)),
+        "email_change_requests": personal_rows(
+            EmailChangeRequest.objects.filter(customer=customer)
+        ),
         "history": {
             "customer": _history_rows(Customer, id=customer.pk),
             "addresses": _history_rows(Address, customer_id=customer.pk),

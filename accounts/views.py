@@ -320,7 +320,13 @@ def _tables(data: dict):
     yield "customer", [data["customer"]]
     if data["user"]:
         yield "sign_in_account", [data["user"]]
-    for key in ("addresses", "orders", "devices", "account_closure_requests"):
+    for key in (
+        "addresses",
+        "orders",
+        "devices",
+        "account_closure_requests",
+        "email_change_requests",
+    ):
         yield key, data[key]
     for key, rows in data["history"].items():
         yield f"history_{key}", rows

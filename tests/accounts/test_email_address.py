@@ -212,3 +212,12 @@ def test_the_account_page_refuses_a_lookalike_and_writes_nothing(my_client, me, 
     assert "email" in response.context["form"].errors
     assert EmailChangeRequest.objects.count() == 0
     assert OutboundMessage.objects.count() == 0
+
+
+def test_a_pending_email_change_is_part_of_the_data_download(my_client, me):
+    """5.2.1: everything held about the customer, the asked-for address included."""
+    my_client.post(reverse("accounts:edit"), _edit(me, "aigerim.new@example.kz"))
+    data = my_client.get(reverse("accounts:export_json")).json()
+    (row,) = data["email_change_requests"]
+    assert row["new_email"] == "aigerim.new@example.kz"
+    assert row["requested_at"].endswith("+05:00")
