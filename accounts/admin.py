@@ -4,9 +4,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy.access_log import PersonalDataAdminMixin
@@ -15,6 +13,7 @@ from homeshop_privacy.admin_base import (
     StaffAccountsAdminMixin,
     TrackedAdmin,
 )
+from homeshop_privacy.timestamps import display_datetime
 
 from . import selectors, services
 from .forms import CustomerForm
@@ -136,7 +135,7 @@ class CustomerAdmin(PersonalDataAdminMixin, TrackedAdmin):
                 (
                     reverse("admin:accounts_order_change", args=[o.pk]),
                     o.number,
-                    date_format(localtime(o.placed_at), "SHORT_DATETIME_FORMAT"),
+                    display_datetime(o.placed_at),
                     o.seller_name,
                     o.get_status_display(),
                     o.total,

@@ -237,6 +237,15 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "decided_by": C.TECHNICAL,
         "decision_note": C.CORRESPONDENCE,
     },
+    "accounts.emailchangerequest": {
+        "id": C.TECHNICAL,
+        "customer": C.TECHNICAL,
+        "old_email": C.CONTACT,
+        "new_email": C.CONTACT,
+        "status": C.ACCOUNT,
+        "requested_at": C.ACCOUNT,
+        "decided_at": C.ACCOUNT,
+    },
     "accounts.visitevent": {
         "id": C.TECHNICAL,
         "occurred_at": C.VISITS,
@@ -412,6 +421,21 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "is_granted": C.ACCOUNT,
         "event": C.TECHNICAL,
         "changed_at": C.ACCOUNT,
+    },
+    # Issue 9 §6: signs of life of beat and the workers, and outages (no personal data).
+    "homeshop_privacy.heartbeat": {
+        "id": C.TECHNICAL,
+        "kind": C.TECHNICAL,
+        "seen_at": C.TECHNICAL,
+    },
+    "homeshop_privacy.operationsoutage": {
+        "id": C.TECHNICAL,
+        "scope": C.TECHNICAL,
+        "opened_at": C.TECHNICAL,
+        "problems": C.TECHNICAL,
+        "notify_attempted_at": C.TECHNICAL,
+        "notified_at": C.TECHNICAL,
+        "closed_at": C.TECHNICAL,
     },
     # Issue 9 §2: what ledger_verify compares the legal records with (no personal data).
     "homeshop_privacy.ledgerpublication": {

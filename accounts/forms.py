@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from . import services
+from .email_address import EMAIL_TAKEN_MESSAGE, EmailAddressFormField
 from .models import Address, Customer, Language, User, email_match
 from .validators import phone_to_e164
 
@@ -22,14 +23,12 @@ class CustomerForm(forms.ModelForm):
         return phone_to_e164(self.cleaned_data["phone"])
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
+        email = self.cleaned_data["email"]
         user_id = self.instance.user_id if self.instance.pk else None
         # customer_save moves the linked sign-in to the new address: say here, next to
         # the field, when another sign-in account holds it (the service would refuse).
         if user_id and email_match(User.objects.all(), email).exclude(pk=user_id).exists():
-            raise forms.ValidationError(
-                _("Another sign-in account already uses this email address.")
-            )
+            raise forms.ValidationError(EMAIL_TAKEN_MESSAGE)
         return email
 
 
@@ -62,7 +61,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
     8 item 6). Neither link is stored: the outbox makes it when it sends (item 3).
     """
 
-    email = forms.EmailField(
+    email = EmailAddressFormField(
         label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -114,10 +113,11 @@ class CustomerDataForm(forms.Form):
         help_text=_("Any usual form: +7 701 234 56 78, 8 701 234 5678, 87012345678."),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    email = forms.EmailField(
+    email = EmailAddressFormField(
         label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("A new address takes effect once you open the link we send to it."),
     )
     preferred_language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
 

@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from homeshop_privacy.append_only import AppendOnlyModel
+from homeshop_privacy.timestamps import display_datetime
 
+from .email_address import EMAIL_TAKEN_MESSAGE, EmailAddressField, email_normalise
 from .validators import PHONE_MESSAGE, phone_display, validate_kz_phone
 
 
@@ -19,7 +21,7 @@ def email_match(queryset: models.QuerySet, email: str, *, field: str = "email"):
     serves: every sign-in or lookup would scan the table.
     """
     return queryset.alias(_email_lower=Lower(field)).filter(
-        _email_lower=(email or "").strip().lower()
+        _email_lower=email_normalise(email).lower()
     )
 
 
@@ -39,7 +41,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).strip(), **extra_fields)
+        user = self.model(email=email_normalise(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -58,7 +60,12 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """Anyone who signs in: staff (1.5) and customers (1.8) alike, by email."""
 
-    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    email = EmailAddressField(
+        _("email address"),
+        max_length=254,
+        unique=True,
+        error_messages={"unique": EMAIL_TAKEN_MESSAGE},
+    )
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.RU
@@ -81,9 +88,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 Lower("email"),
                 name="accounts_user_email_ci_unique",
-                violation_error_message=_(
-                    "Another sign-in account already uses this email address."
-                ),
+                violation_error_message=EMAIL_TAKEN_MESSAGE,
             ),
         ]
 
@@ -92,7 +97,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).strip()
+        self.email = email_normalise(self.email)
 
     def get_full_name(self):
         return self.full_name or self.email
@@ -124,7 +129,7 @@ class Customer(models.Model):
         validators=[validate_kz_phone],
         help_text=_("Kazakhstan number, stored as +7XXXXXXXXXX."),
     )
-    email = models.EmailField(_("email address"), max_length=254)
+    email = EmailAddressField(_("email address"), max_length=254)
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.RU
     )
@@ -142,7 +147,7 @@ class Customer(models.Model):
             models.UniqueConstraint(
                 Lower("email"),
                 name="accounts_customer_email_ci_unique",
-                violation_error_message=_("Another customer already uses this email address."),
+                violation_error_message=EMAIL_TAKEN_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=models.Q(phone__regex=r"^\+7[0-9]{10}$"),
@@ -306,7 +311,7 @@ class VisitEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
 
     def __str__(self):
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.page_url[:60]}"
+        return f"{display_datetime(self.occurred_at)} {self.page_url[:60]}"
 
 
 class AccountClosureRequest(models.Model):
@@ -460,3 +465,54 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self):
         return f"password reset request #{self.pk}"
+
+
+class EmailChangeRequest(models.Model):
+    """A customer asked to sign in with another email address (issue 9 §5, 5.1.2).
+
+    The new address takes effect only when the link sent to it is opened: until then the
+    old address stays the customer's email and sign-in. The link is built when the email
+    is sent, from this row's id, and works once: a confirmed, cancelled or superseded
+    request refuses it. The link itself is stored nowhere.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="email_change_requests",
+    )
+    old_email = EmailAddressField(_("old email address"), max_length=254)
+    new_email = EmailAddressField(_("new email address"), max_length=254)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("confirmed or cancelled at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("email change request")
+        verbose_name_plural = _("email change requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "confirmed", "cancelled"]),
+                name="accounts_emailchange_status_valid",
+            ),
+            # A new request replaces the open one: one link in force per customer.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(status="pending"),
+                name="accounts_emailchange_one_pending_per_customer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} — {self.get_status_display()}"

@@ -7,12 +7,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from homeshop_privacy.timestamps import export_timestamp
+
 from .classification import personal_fields
 from .models import (
     AccountClosureRequest,
     Address,
     Customer,
     CustomerDevice,
+    EmailChangeRequest,
     Order,
     User,
     email_match,
@@ -101,7 +104,7 @@ EXPORT_NEVER = {"accounts.user": {"password"}}
 
 def _plain(value):
     if isinstance(value, datetime | date):
-        return value.isoformat()
+        return export_timestamp(value)
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
@@ -158,7 +161,7 @@ def _history_rows(model, **filters) -> list[dict]:
         historical.objects.filter(**filters).order_by("history_date", "history_id").iterator()
     ):
         row = {
-            "changed_at": version.history_date.isoformat(),
+            "changed_at": export_timestamp(version.history_date),
             "change": {"+": "created", "~": "changed", "-": "deleted"}[version.history_type],
         }
         row.update({name: _plain(getattr(version, name)) for name in names})
@@ -177,13 +180,16 @@ def customer_data_export(*, customer: Customer) -> dict:
 
     data = {
         "format": EXPORT_FORMAT,
-        "generated_at": timezone.now().isoformat(),
+        "generated_at": export_timestamp(timezone.now()),
         "customer": _row(customer, _export_fields(Customer)),
         "user": None,
         "addresses": personal_rows(customer_addresses(customer=customer)),
         "orders": personal_rows(Order.objects.filter(customer=customer)),
         "devices": personal_rows(customer_devices(customer=customer)),
         "account_closure_requests": personal_rows(customer_closure_requests(customer=customer)),
+        "email_change_requests": personal_rows(
+            EmailChangeRequest.objects.filter(customer=customer)
+        ),
         "history": {
             "customer": _history_rows(Customer, id=customer.pk),
             "addresses": _history_rows(Address, customer_id=customer.pk),

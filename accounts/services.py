@@ -4,21 +4,26 @@ import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
 from homeshop_privacy import outbox
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 
+from .email_address import EMAIL_TAKEN_MESSAGE, email_normalise, validate_email_address
 from .models import (
     AccountClosureRequest,
     Address,
     Customer,
+    EmailChangeRequest,
     Order,
     User,
     VisitEvent,
@@ -32,7 +37,7 @@ CUSTOMER_EDITABLE = ("first_name", "last_name", "phone", "email", "preferred_lan
 def _normalise_contact(customer: Customer) -> None:
     customer.first_name = (customer.first_name or "").strip()
     customer.last_name = (customer.last_name or "").strip()
-    customer.email = User.objects.normalize_email((customer.email or "").strip())
+    customer.email = email_normalise(customer.email)
     if customer.phone:
         try:
             customer.phone = phone_to_e164(customer.phone)
@@ -47,7 +52,7 @@ def _refuse_taken_email(customer: Customer) -> None:
         return
     taken = email_match(Customer.objects.all(), customer.email).exclude(pk=customer.pk)
     if taken.exists():
-        raise DomainError({"email": [_("Another customer already uses this email address.")]})
+        raise DomainError({"email": [str(EMAIL_TAKEN_MESSAGE)]})
 
 
 @transaction.atomic
@@ -90,7 +95,7 @@ def customer_sign_in_open(*, customer: Customer, actor: User | None) -> User:
     if customer.user_id is not None:
         return customer.user
     if email_match(User.objects.all(), customer.email).exists():
-        raise DomainError(_("Another sign-in account already uses this email address."))
+        raise DomainError({"email": [str(EMAIL_TAKEN_MESSAGE)]})
     user = User(email=customer.email, language=customer.preferred_language)
     user.set_unusable_password()
     save_tracked(user, actor=actor, reason="sign-in opened for a customer (5.2.1)")
@@ -265,9 +270,7 @@ def _sign_in_to_follow(customer: Customer) -> User | None:
     if user.email.lower() != stored[0].lower():
         return None  # the account signs in with an address of its own: leave it
     if email_match(User.objects.all(), customer.email).exclude(pk=user.pk).exists():
-        raise DomainError(
-            {"email": [_("Another sign-in account already uses this email address.")]}
-        )
+        raise DomainError({"email": [str(EMAIL_TAKEN_MESSAGE)]})
     return user
 
 
@@ -444,3 +447,152 @@ def _closure_email(closure: AccountClosureRequest, *, event: str) -> None:
         body_text=body,
         language=language,
     )
+
+
+# A new sign-in email takes effect only once confirmed from that address (issue 9 §5) ----
+
+EMAIL_CHANGE_SALT = "accounts.email-change"
+EMAIL_CHANGE_MAX_AGE = timedelta(days=3)
+REASON_EMAIL_CHANGE_CONFIRM = "accounts.email_change_confirm"
+REASON_EMAIL_CHANGE_NOTICE = "accounts.email_change_requested"
+EMAIL_CHANGE_LINK = "accounts.email_change_confirm"
+EMAIL_CHANGE_CONFIRM_TEMPLATE = "accounts/email/email_change_confirm.txt"
+
+
+def email_change_token(change: EmailChangeRequest) -> str:
+    """The signed, dated token of the confirmation link. Built when the email is sent,
+    never stored; it works once, while its request is still pending."""
+    return signing.dumps({"r": change.pk}, salt=EMAIL_CHANGE_SALT, compress=True)
+
+
+def email_change_token_read(token: str) -> int | None:
+    try:
+        data = signing.loads(
+            token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE.total_seconds()
+        )
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    pk = data.get("r") if isinstance(data, dict) else None
+    return pk if isinstance(pk, int) else None
+
+
+def _email_taken(email: str, *, customer: Customer) -> bool:
+    """Held by another customer or by any sign-in account but this customer's own."""
+    others = email_match(Customer.objects.all(), email).exclude(pk=customer.pk)
+    users = email_match(User.objects.all(), email)
+    if customer.user_id:
+        users = users.exclude(pk=customer.user_id)
+    return others.exists() or users.exists()
+
+
+@transaction.atomic
+def customer_email_change_request(
+    *, customer: Customer, new_email: str, actor: User | None
+) -> EmailChangeRequest | None:
+    """Ask to use ``new_email``; nothing changes until it is confirmed from that address.
+
+    The new address gets a one-time confirmation link, the current one is told that a
+    change was asked for. A second request replaces the first (its link stops working).
+    Returns ``None`` when the address is the current one.
+    """
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    new_email = email_normalise(new_email)
+    try:
+        validate_email_address(new_email)
+    except ValidationError as exc:
+        raise DomainError({"email": exc.messages}) from exc
+    if new_email.lower() == customer.email.lower():
+        return None
+    if _email_taken(new_email, customer=customer):
+        raise DomainError({"email": [str(EMAIL_TAKEN_MESSAGE)]})
+    now = timezone.now()
+    for earlier in EmailChangeRequest.objects.select_for_update().filter(
+        customer=customer, status=EmailChangeRequest.Status.PENDING
+    ):
+        earlier.status = EmailChangeRequest.Status.CANCELLED
+        earlier.decided_at = now
+        save_tracked(earlier, actor=actor, reason="replaced by a newer request")
+    change = EmailChangeRequest(customer=customer, old_email=customer.email, new_email=new_email)
+    validate(change)
+    save_tracked(change, actor=actor, reason="email change requested (5.1.2)")
+    _email_change_emails(change)
+    return change
+
+
+def _email_change_emails(change: EmailChangeRequest) -> None:
+    customer = change.customer
+    language = customer.preferred_language
+    with translation.override(language):
+        context = {"customer": customer, "change": change, "site_url": settings.SITE_URL}
+        confirm_subject = _("Confirm your new email address for Homeshop.kz")
+        notice_subject = _("A change of your Homeshop.kz email address was requested")
+        # The stored body has no link: the outbox builds it when sending
+        # (email_change_confirm_context, a secret link of kind EMAIL_CHANGE_LINK).
+        confirm_body = render_to_string(EMAIL_CHANGE_CONFIRM_TEMPLATE, context)
+        notice_body = render_to_string("accounts/email/email_change_notice.txt", context)
+    outbox.message_enqueue(
+        reason=REASON_EMAIL_CHANGE_CONFIRM,
+        key=outbox.object_key(change, "confirm"),
+        recipient=change.new_email,
+        subject=confirm_subject,
+        body_text=confirm_body,
+        language=language,
+        body_template=EMAIL_CHANGE_CONFIRM_TEMPLATE,
+        link_kind=EMAIL_CHANGE_LINK,
+        link_object_id=change.pk,
+    )
+    outbox.message_enqueue(
+        reason=REASON_EMAIL_CHANGE_NOTICE,
+        key=outbox.object_key(change, "notice"),
+        recipient=change.old_email,
+        subject=notice_subject,
+        body_text=notice_body,
+        language=language,
+    )
+
+
+def email_change_confirm_context(message) -> dict | None:
+    """The confirmation link of the request the outbox row names, built when it is sent.
+
+    ``None`` (nothing is sent) once the request is no longer pending or the row is not
+    addressed to the requested address.
+    """
+    change = (
+        EmailChangeRequest.objects.select_related("customer")
+        .filter(pk=message.link_object_id, status=EmailChangeRequest.Status.PENDING)
+        .first()
+    )
+    if change is None or change.new_email.lower() != (message.recipient or "").lower():
+        return None
+    link = settings.SITE_URL + reverse(
+        "accounts:email_confirm", kwargs={"token": email_change_token(change)}
+    )
+    return {"customer": change.customer, "change": change, "link": link}
+
+
+EMAIL_CHANGE_LINK_INVALID = gettext_lazy(
+    "This confirmation link is not valid any more: it was used, replaced by a newer "
+    "request, or has expired. Ask for the change again from your account page."
+)
+
+
+@transaction.atomic
+def customer_email_change_confirm(*, token: str, actor: User | None) -> EmailChangeRequest:
+    """The new address confirmed: it becomes the customer's email and sign-in."""
+    pk = email_change_token_read(token)
+    change = EmailChangeRequest.objects.select_for_update().filter(pk=pk).first() if pk else None
+    if change is None or change.status != EmailChangeRequest.Status.PENDING:
+        raise DomainError(str(EMAIL_CHANGE_LINK_INVALID))
+    customer = Customer.objects.select_for_update().get(pk=change.customer_id)
+    if customer.email.lower() != change.old_email.lower() or _email_taken(
+        change.new_email, customer=customer
+    ):
+        raise DomainError({"email": [str(EMAIL_TAKEN_MESSAGE)]})
+    customer.email = change.new_email
+    customer_save(
+        customer=customer, actor=actor, reason="email changed, confirmed from the new address"
+    )
+    change.status = EmailChangeRequest.Status.CONFIRMED
+    change.decided_at = timezone.now()
+    save_tracked(change, actor=actor, reason="confirmed from the new address")
+    return change

@@ -5,6 +5,8 @@ for; the sending task calls the builder registered here (``AccountsConfig.ready`
 the link exists only in the email itself, never in a row, a history row or the admin.
 
 - ``accounts.password_reset``: Django's reset link for a customer who has a sign-in.
+- ``accounts.email_change_confirm``: the confirmation link of a new email address, sent
+  to that address (issue 9 §5); it works once, while the request is pending.
 - ``accounts.first_sign_in``: for a customer the shop recorded without a sign-in
   (issue 8 item 6). No account exists until the link is used: it is signed, carries the
   time it was made (valid ``FIRST_SIGN_IN_LINK_MAX_AGE`` seconds) and a digest of the
@@ -104,6 +106,8 @@ def first_sign_in_context(message) -> dict | None:
 def register() -> None:
     from homeshop_privacy import outbox
 
+    from . import services
+
     outbox.secret_link_register(
         kind=PASSWORD_RESET,
         build=password_reset_context,
@@ -114,5 +118,12 @@ def register() -> None:
         kind=FIRST_SIGN_IN,
         build=first_sign_in_context,
         url_name="accounts:first_sign_in",
+        url_kwargs=("token",),
+    )
+    # issue 9 §5: the confirmation link of a new email address.
+    outbox.secret_link_register(
+        kind=services.EMAIL_CHANGE_LINK,
+        build=services.email_change_confirm_context,
+        url_name="accounts:email_confirm",
         url_kwargs=("token",),
     )

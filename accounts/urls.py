@@ -28,6 +28,9 @@ urlpatterns = [
         "first-sign-in/<str:token>/", views.CustomerFirstSignInView.as_view(), name="first_sign_in"
     ),
     path("edit/", views.CustomerDataEditView.as_view(), name="edit"),
+    path(
+        "email/confirm/<str:token>/", views.EmailChangeConfirmView.as_view(), name="email_confirm"
+    ),
     path("addresses/add/", views.AddressEditView.as_view(), name="address_add"),
     path("addresses/<int:pk>/edit/", views.AddressEditView.as_view(), name="address_edit"),
     path("addresses/<int:pk>/delete/", views.AddressDeleteView.as_view(), name="address_delete"),

@@ -21,6 +21,7 @@ from homeshop_privacy.admin_base import TrackedAdmin
 from homeshop_privacy.calendar import local_date
 from homeshop_privacy.models import PersonalDataAccess
 from homeshop_privacy.private_files import download_name
+from homeshop_privacy.timestamps import display_date
 
 from . import forms, selectors, services
 from .models import (
@@ -299,7 +300,7 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
 
     @admin.display(description=_("due on"), ordering="due_on")
     def due_badge(self, claim):
-        date_text = date_format(claim.due_on, "j M Y")
+        date_text = display_date(claim.due_on)
         if claim.status in (Claim.Status.ANSWERED, Claim.Status.CLOSED):
             if claim.answered_on_time:
                 return format_html('<span class="claim-badge ok">{} ✓</span>', gettext("on time"))
@@ -341,7 +342,7 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
         lines = [
             format_html(
                 "<strong>{}</strong> ({})",
-                date_format(claim.due_on, "l, j E Y"),
+                f"{date_format(claim.due_on, 'l')}, {display_date(claim.due_on)}",
                 ngettext(
                     "%(days)s calendar day from receipt, term %(term)s + %(extra)s",
                     "%(days)s calendar days from receipt, term %(term)s + %(extra)s",
@@ -359,7 +360,7 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
         if claim.paused_on:
             lines.append(
                 format_html(
-                    "{}", gettext("Paused since %(day)s") % {"day": date_format(claim.paused_on)}
+                    "{}", gettext("Paused since %(day)s") % {"day": display_date(claim.paused_on)}
                 )
             )
         elif claim.is_open:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.private_files import files_atomic
+from homeshop_privacy.timestamps import display_date
 
 from . import services
 from .models import Claim, ClaimAnswer
@@ -279,7 +280,7 @@ class CustomerClaimForm(forms.Form):
         self.fields["category"].queryset = ClaimCategory.objects.filter(is_active=True)
         self.fields["order"].queryset = customer_orders(customer=customer)
         self.fields["order"].label_from_instance = lambda order: (
-            f"№ {order.number} · {order.placed_at:%d.%m.%Y}"
+            f"№ {order.number} · {display_date(order.placed_at, short=True)}"
         )
 
     def register(self, *, actor):

@@ -692,6 +692,8 @@ def claim_answer_send(
     answer.sent_by = actor
     answer.posted_tracking_number = tracking_number
     answer.sent_by_email_to = claim.claimant_email if by_email else ""
+    # Issue 9 §5: refused before the PDF is written (a 65-character tracking number).
+    validate(answer, exclude=["claim", "pdf"])
     answer.pdf.save(
         f"{claim.reference}-{uuid.uuid4().hex[:8]}.pdf",
         ContentFile(letters.answer_pdf(answer=answer, claim=claim)),

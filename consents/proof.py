@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Customer
 from homeshop_privacy.csv_safety import csv_safe
+from homeshop_privacy.timestamps import export_timestamp
 
 from .models import ConsentEvent, PolicyVersion
 from .selectors import customer_consent_events, customer_consent_state
@@ -39,7 +40,7 @@ CSV_COLUMNS = [
 
 
 def _iso(value) -> str | None:
-    return timezone.localtime(value).isoformat() if value else None
+    return export_timestamp(value)
 
 
 def _policy_digest(version: PolicyVersion) -> str:

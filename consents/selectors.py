@@ -34,6 +34,8 @@ def policy_version_in_force(*, at: datetime | None = None) -> PolicyVersion | No
 
 def purpose_by_code(*, code: str) -> Purpose:
     try:
+        if "\x00" in (code or ""):  # issue 9 §5: PostgreSQL refuses NUL in a query
+            raise Purpose.DoesNotExist
         return Purpose.objects.get(code=code)
     except Purpose.DoesNotExist:
         raise DomainError(f"Unknown purpose {code!r}.") from None

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Customer
@@ -17,6 +17,7 @@ from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.models import OutboundMessage
 from homeshop_privacy.outbox import message_enqueue, object_key
+from homeshop_privacy.timestamps import display_datetime
 
 from .models import ConsentEvent, ConsentState, ConsentWording, PolicyVersion, Purpose
 from .selectors import (
@@ -38,9 +39,9 @@ def consent_wording_store(*, text: str, language: str) -> ConsentWording:
     wording = ConsentWording.objects.filter(sha256=digest).first()
     if wording is not None:
         return wording
-    ConsentWording.objects.bulk_create(
-        [ConsentWording(sha256=digest, text=text, language=language)], ignore_conflicts=True
-    )
+    wording = ConsentWording(sha256=digest, text=text, language=language)
+    validate(wording, exclude=["sha256"])  # issue 9 §5: a NUL or an unknown language
+    ConsentWording.objects.bulk_create([wording], ignore_conflicts=True)
     return ConsentWording.objects.get(sha256=digest)
 
 
@@ -251,9 +252,7 @@ def policy_version_publish(
             )
             % {
                 "label": scheduled.label,
-                "when": formats.date_format(
-                    timezone.localtime(scheduled.effective_from), "j E Y, H:i"
-                ),
+                "when": display_datetime(scheduled.effective_from),
             }
         )
     version.published_at = now

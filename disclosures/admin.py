@@ -37,6 +37,7 @@ from homeshop_privacy.private_files import (
     private_file_response,
     stored_content_type,
 )
+from homeshop_privacy.timestamps import display_datetime, export_timestamp
 
 from . import selectors, services
 from .models import (
@@ -53,7 +54,8 @@ from .services import LineInput
 
 
 def _local(value: datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+    """A moment in the register export: ISO 8601 with the Almaty offset (issue 9 §7)."""
+    return export_timestamp(value) or ""
 
 
 # --- recipients --------------------------------------------------------------------------
@@ -696,7 +698,7 @@ def _entry_columns(d: Disclosure) -> list:
         ";".join(d.categories),
         d.reference,
         d.request_number,
-        d.request_date.isoformat() if d.request_date else "",
+        export_timestamp(d.request_date) or "",
         d.legal_ground,
     ], [
         _local(d.recorded_at),
@@ -890,7 +892,7 @@ class BreachNoticeInline(admin.TabularInline):
 
     @admin.display(description=_("sent at"))
     def sent_at(self, notice):
-        return _local(notice.message.sent_at)
+        return display_datetime(notice.message.sent_at)
 
 
 @admin.register(BreachIncident)

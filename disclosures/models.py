@@ -16,6 +16,7 @@ from accounts.classification import DataCategory
 from homeshop_privacy import private_files
 from homeshop_privacy.append_only import AppendOnlyModel
 from homeshop_privacy.ledger import Chain, ChainedRecord
+from homeshop_privacy.timestamps import display_date, display_datetime
 
 from .validators import BIN_MESSAGE, validate_bin
 
@@ -201,7 +202,7 @@ class WrittenPermission(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.document_reference} ({self.signed_on:%Y-%m-%d})"
+        return f"{self.document_reference} ({display_date(self.signed_on)})"
 
     def covers(self, categories) -> bool:
         return set(categories) <= set(self.categories)
@@ -330,8 +331,7 @@ class Disclosure(ChainedRecord):
 
     def __str__(self):
         # Almaty time, as on every page (the stored value is UTC).
-        moment = timezone.localtime(self.disclosed_at)
-        return f"{moment:%Y-%m-%d %H:%M} → {self.recipient} ({self.basis})"
+        return f"{display_datetime(self.disclosed_at)} → {self.recipient} ({self.basis})"
 
     @property
     def category_labels(self) -> list[str]:

@@ -26,6 +26,7 @@ from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import bulk_create_tracked, save_tracked
 from homeshop_privacy.ledger import chain_link
 from homeshop_privacy.private_files import file_check, files_atomic, stored_name
+from homeshop_privacy.timestamps import display_date, display_datetime
 
 from .models import (
     BreachAffected,
@@ -178,7 +179,11 @@ def _category_labels(categories: Iterable[str]) -> str:
 
 def _section4_purpose(code: str) -> Purpose:
     # 5.3.1: data are used, and disclosed, only for the purposes of section 4.
-    purpose = Purpose.objects.filter(code=code, kind=Purpose.Kind.SECTION_4).first()
+    purpose = (
+        None  # issue 9 §5: PostgreSQL refuses NUL in a query
+        if "\x00" in code
+        else Purpose.objects.filter(code=code, kind=Purpose.Kind.SECTION_4).first()
+    )
     if purpose is None:
         raise DomainError(
             {"purpose": _("%(code)s is not a purpose of section 4.2 (5.3.1).") % {"code": code}}
@@ -236,7 +241,7 @@ def written_permission_revoke(
     if permission.revoked_at is not None:
         raise DomainError(
             _("This permission was already revoked on %(date)s.")
-            % {"date": timezone.localtime(permission.revoked_at).strftime("%Y-%m-%d %H:%M")}
+            % {"date": display_datetime(permission.revoked_at)}
         )
     reason = (reason or "").strip()
     if not reason:
@@ -264,11 +269,11 @@ def _permission_refusal(
             why = why or _("5.3.2: the written permission was signed after the disclosure.")
         elif permission.valid_until and permission.valid_until < day:
             why = _("5.3.2: the written permission expired on %(date)s.") % {
-                "date": permission.valid_until.isoformat()
+                "date": display_date(permission.valid_until)
             }
         elif permission.revoked_at and permission.revoked_at <= at:
             why = _("5.3.2: the written permission was revoked on %(date)s.") % {
-                "date": timezone.localtime(permission.revoked_at).strftime("%Y-%m-%d")
+                "date": display_date(permission.revoked_at)
             }
         elif permission.purpose_id and permission.purpose_id != purpose.pk:
             why = _("5.3.2: the written permission does not cover this purpose.")
@@ -678,7 +683,7 @@ def disclosure_void(*, disclosure: Disclosure, actor: User | None, reason: str) 
     if existing is not None:
         raise DomainError(
             _("This entry was already voided on %(date)s.")
-            % {"date": timezone.localtime(existing.voided_at).strftime("%Y-%m-%d %H:%M")}
+            % {"date": display_datetime(existing.voided_at)}
         )
     void = DisclosureVoid(disclosure=disclosure, reason=(reason or "").strip(), voided_by=actor)
     validate(void)

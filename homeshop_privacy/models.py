@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .timestamps import display_date
+
 
 class OutboundMessage(models.Model):
     """One email to one recipient, written in the same transaction as its cause.
@@ -211,7 +213,7 @@ class CalendarOverride(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.day:%Y-%m-%d} {self.get_kind_display()}"
+        return f"{display_date(self.day)} {self.get_kind_display()}"
 
 
 class PersonalDataAccess(models.Model):

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "homeshop_privacy.security_headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Issue 9 §5: a NUL byte in the path, query or a form field is a 400, never a 500.
+    "homeshop_privacy.hostile_input.NulByteMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -146,6 +148,8 @@ LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
 # Each app keeps its translations in <app>/locale/ (ru, kk); English is the source.
 USE_I18N = True
+# Issue 9 §7: Kazakh date formats (Django ships none and falls back to m/d/Y).
+FORMAT_MODULE_PATH = ["homeshop_privacy.formats"]
 TIME_ZONE = "Asia/Almaty"
 USE_TZ = True
 

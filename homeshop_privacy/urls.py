@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 
 from homeshop_privacy.health import HealthView
 
+handler400 = "homeshop_privacy.hostile_input.bad_request_page"
+
 admin.site.site_header = _("Homeshop.kz — privacy compliance")
 admin.site.site_title = _("Homeshop privacy")
 admin.site.index_title = _("Compliance back office")

@@ -70,7 +70,8 @@ def test_download_holds_every_personal_field_of_the_3_2_and_3_4_data(my_client, 
     assert set(classification.personal_fields(Order)) <= set(order)
     assert order["number"] == "HS-500001"
     assert order["total"] == "45990.00"
-    assert order["placed_at"] == "2026-03-08T07:00:00+00:00"
+    # Issue 9 §7: the same moment, written with the Almaty offset like every export.
+    assert order["placed_at"] == "2026-03-08T12:00:00+05:00"
     assert order["delivery_address"].startswith("Алматы, ул. Толе би, 59")
     (device,) = data["devices"]
     assert set(classification.personal_fields(CustomerDevice)) <= set(device)

@@ -223,7 +223,7 @@ def test_edit_with_another_customers_email_is_refused_in_russian(my_client, me):
     CustomerFactory(email="taken@example.kz")
     response = my_client.post(reverse("accounts:edit"), _edit_data(me, email="Taken@Example.kz"))
     assert response.status_code == 200
-    assert "Этот адрес электронной почты уже указан другим покупателем." in (
+    assert "Этот адрес электронной почты уже используется. Укажите другой." in (
         response.content.decode()
     )
     me.refresh_from_db()
@@ -301,12 +301,18 @@ def test_signed_up_factory_links_user_and_customer():
 
 
 def test_corrected_email_is_the_one_to_sign_in_and_reset_the_password_with(my_client, me):
+    """Once confirmed from the new address (issue 9 §5), it is the sign-in address."""
+    from accounts import services
+    from accounts.models import EmailChangeRequest
     from homeshop_privacy.models import OutboundMessage
     from tests.accounts.factories import PASSWORD
 
     response = my_client.post(
         reverse("accounts:edit"), _edit_data(me, email="Aigerim.New@Example.kz")
     )
+    assert response.status_code == 302
+    token = services.email_change_token(EmailChangeRequest.objects.get(customer=me))
+    response = my_client.post(reverse("accounts:email_confirm", args=[token]))
     assert response.status_code == 302
     me.user.refresh_from_db()
     assert me.user.email == "Aigerim.New@example.kz"
@@ -330,7 +336,7 @@ def test_email_of_another_sign_in_account_is_refused_and_nothing_changes(my_clie
     response = my_client.post(reverse("accounts:edit"), _edit_data(me, email="Boss@homeshop.kz"))
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == [
-        "Этот адрес электронной почты уже используется другой учётной записью."
+        "Этот адрес электронной почты уже используется. Укажите другой."
     ]
     me.refresh_from_db()
     me.user.refresh_from_db()

@@ -66,7 +66,7 @@ def test_second_customer_with_same_email_in_other_case_is_refused_by_the_service
         _create(email="AIGERIM@EXAMPLE.KZ", phone="+77012345679")
     # Named next to the email field, in the user's language (Russian by default).
     assert excinfo.value.message_dict == {
-        "email": ["Этот адрес электронной почты уже указан другим покупателем."]
+        "email": ["Этот адрес электронной почты уже используется. Укажите другой."]
     }
     assert Customer.objects.count() == 1
 
@@ -113,6 +113,6 @@ def test_admin_names_the_taken_email_in_russian_not_the_constraint(client, offic
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert [m for messages in errors.values() for m in messages] == [
-        "Этот адрес электронной почты уже указан другим покупателем."
+        "Этот адрес электронной почты уже используется. Укажите другой."
     ]
     assert Customer.objects.count() == 1

@@ -177,7 +177,7 @@ def test_admin_refuses_an_email_another_sign_in_account_holds(client, officer):
     response = client.post(url, data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["email"] == [
-        "Этот адрес электронной почты уже используется другой учётной записью."
+        "Этот адрес электронной почты уже используется. Укажите другой."
     ]
     customer.user.refresh_from_db()
     assert customer.user.email == customer.email

@@ -68,7 +68,8 @@ def test_every_customer_is_notified_once_in_their_language_in_chunks(published, 
     assert kk_mail.language == "kk"
     assert "Сәлеметсіз бе, Асель!" in kk_mail.body_text
     en_mail = messages.get(recipient=en.email)
-    assert "Version 2 takes effect on 10 December 2026, 00:00 (Almaty time)." in en_mail.body_text
+    # Issue 9 §7: the date in the reader's language's own format (English: N j, Y, P).
+    assert "Version 2 takes effect on Dec. 10, 2026, midnight (Almaty time)." in en_mail.body_text
     assert "Added a clause on partner banks." in en_mail.body_text
     assert en_mail.body_text.count("/privacy-policy/2/") == 1
 

@@ -92,7 +92,7 @@ def test_a_newer_version_cannot_take_effect_before_one_already_scheduled(officer
 
     with (
         time_machine.travel(NOW + timedelta(hours=1), tick=False),
-        pytest.raises(DomainError, match="1 декабря 2026, 00:00"),
+        pytest.raises(DomainError, match="1 декабря 2026 г. 0:00"),
     ):
         services.policy_version_publish(
             version=draft, actor=officer, effective_from=NOW + timedelta(days=1)

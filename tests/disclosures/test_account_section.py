@@ -44,7 +44,8 @@ def test_account_page_shows_who_received_my_data_and_why(client, me, officer, co
     deliver(officer, courier, OrderFactory(number="HS-9002"))  # someone else's
     page = my_section(client, HTTP_ACCEPT_LANGUAGE="en")
     assert "ТОО «Быстрая доставка»" in page
-    assert "25.11.2026 12:00" in page
+    # Issue 9 §7: Almaty time, in the page's language's format (English here).
+    assert "11/25/2026 noon" in page
     assert "order HS-9001" in page
     assert "HS-9002" not in page
 

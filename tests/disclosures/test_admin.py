@@ -95,7 +95,8 @@ def test_csv_export_follows_the_filters(client, officer, register):
         ("MAN-1", "HS-777", "5.4.2"),
     ]
     assert rows[1]["customer_email"] == "Aigerim@Example.kz"
-    assert rows[1]["disclosed_at"] == "2026-11-23 12:00"
+    # Issue 9 §7: exports are ISO 8601 with the Almaty offset.
+    assert rows[1]["disclosed_at"] == "2026-11-23T12:00:00+05:00"
     assert rows[1]["data_categories"] == "identity;contact;address"
 
 
@@ -157,7 +158,8 @@ def test_entry_page_is_titled_in_almaty_time_and_shows_a_void_only_when_voided(
     client.force_login(officer)
     first = register["first"]  # disclosed 2026-11-23 12:00 in Almaty (07:00 UTC)
     page = client.get(reverse("admin:disclosures_disclosure_change", args=[first.pk]))
-    assert "2026-11-23 12:00 → ТОО «Быстрая доставка» (5.4.2)" in page.content.decode()
+    # Issue 9 §7: in Almaty time, in the admin's one (Russian) date format.
+    assert "23 ноября 2026 г. 12:00 → ТОО «Быстрая доставка» (5.4.2)" in page.content.decode()
     assert "Аннулирования записей" not in page.content.decode()
     services.disclosure_void(disclosure=first, actor=officer, reason="wrong courier")
     page = client.get(reverse("admin:disclosures_disclosure_change", args=[first.pk]))

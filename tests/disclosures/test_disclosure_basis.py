@@ -290,7 +290,7 @@ def test_532_revoked_permission_is_refused(officer, partner):
             lines=[LineInput(customer_id=permission.customer_id)],
         )
     assert exc.value.rejected[0].message == (
-        "5.3.2: the written permission was revoked on 2026-11-23."
+        "5.3.2: the written permission was revoked on Nov. 23, 2026."
     )
 
 
