@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -8,7 +10,11 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy.access_log import PersonalDataAdminMixin
-from homeshop_privacy.admin_base import EstimatedCountPaginator, TrackedAdmin
+from homeshop_privacy.admin_base import (
+    EstimatedCountPaginator,
+    StaffAccountsAdminMixin,
+    TrackedAdmin,
+)
 
 from . import selectors, services
 from .forms import CustomerForm
@@ -24,7 +30,9 @@ from .models import (
 
 
 @admin.register(User)
-class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin, TrackedAdmin):  # customers sign in too
+class UserAdmin(  # customers sign in too
+    PersonalDataAdminMixin, StaffAccountsAdminMixin, DjangoUserAdmin, TrackedAdmin
+):
     ordering = ("email",)
     list_display = ("email", "full_name", "is_staff", "is_active", "language")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
@@ -46,6 +54,15 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin, TrackedAdmin):  # custo
     def get_search_results(self, request, queryset, search_term):
         # Customers are users too: millions of rows, so only what an index answers.
         return selectors.users_search(queryset=queryset, term=search_term), False
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(StaffAccountsAdminMixin, DjangoGroupAdmin):
+    """Roles are groups: changed by superusers only (``homeshop_privacy.roles``)."""
 
 
 class AddressInline(admin.TabularInline):
@@ -94,9 +111,11 @@ class CustomerAdmin(PersonalDataAdminMixin, TrackedAdmin):
     search_fields = ("email", "phone", "last_name")
     search_help_text = _("Exact email, phone (any format) or last name.")
     ordering = ("-id",)
-    raw_id_fields = ("user",)
     inlines = [AddressInline, DeviceInline]
-    readonly_fields = ("recent_orders",)
+    # The sign-in account is linked by the service that opens it (customer_sign_in_open),
+    # never typed in: pointing a customer at a staff account would hand that account's
+    # email, and so its password reset, to whoever edits the customer.
+    readonly_fields = ("user", "recent_orders")
     fieldsets = (
         (None, {"fields": ("first_name", "last_name", "phone", "email", "preferred_language")}),
         (_("Sign-in account"), {"fields": ("user",)}),

@@ -138,6 +138,8 @@ def _sign_in_to_follow(customer: Customer) -> User | None:
     if stored is None or stored[1] != customer.user_id or stored[0] == customer.email:
         return None
     user = User.objects.select_for_update().get(pk=customer.user_id)
+    if user.is_staff or user.is_superuser:
+        return None  # a staff sign-in is managed by superusers, never by a customer record
     if user.email.lower() != stored[0].lower():
         return None  # the account signs in with an address of its own: leave it
     if email_match(User.objects.all(), customer.email).exclude(pk=user.pk).exists():

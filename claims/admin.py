@@ -198,7 +198,10 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = forms.ClaimChangeForm if obj is not None else forms.ClaimRegisterForm
         kwargs["form"] = base
-        kwargs["fields"] = None
+        if not change or self.has_change_permission(request, obj):
+            # The form's own Meta.fields. Not for a reader (the auditor): Django's
+            # read-only page excludes the fields it is given, and cannot exclude None.
+            kwargs["fields"] = None
         form = super().get_form(request, obj, change=change, **kwargs)
 
         class WithActor(form):

@@ -3,6 +3,18 @@
 The groups are created by a migration; their permissions are derived from rules here
 and applied after every ``migrate`` (permissions of a new model exist only then), so a
 model added later gets the right access without another hand-written list.
+
+The rules, in one place (the admin reads them through ``homeshop_privacy.admin_base``):
+
+- Staff accounts and groups (``accounts.User``, ``auth.Group``) are managed by
+  superusers only (``may_manage_staff``): no role holds a permission to add, change or
+  delete a user, nor any ``auth`` permission. Officers and auditors may read the users;
+  support agents do not reach them at all (they work on ``Customer``). Nobody changes
+  their own privileges, a superuser included (``PRIVILEGE_FIELDS`` are read-only on
+  one's own account).
+- History is read-only for everyone; who may read a record may read its versions.
+- An admin action that writes declares a permission; the ones in ``OFFICER_ONLY`` are
+  the officer's own (voiding a register entry, telling customers of a breach).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -18,13 +30,38 @@ SUPPORT_APPS = ("accounts", "claims")
 SUPPORT_READ_APPS = ("consents", "disclosures")
 SUPPORT_EXCLUDED_WORDS = ("breach",)
 
+#: Staff accounts: written by superusers only, never through a role's permission.
+STAFF_ACCOUNT_MODELS = ("accounts.user", "accounts.historicaluser")
+#: Fields of a user that grant access; read-only on one's own account for everyone.
+PRIVILEGE_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+#: Permissions of the compliance officer alone (``Meta.permissions`` of their models).
+OFFICER_ONLY = ("disclosures.void_disclosure", "disclosures.notify_breach")
+
+
+def may_manage_staff(user) -> bool:
+    """Who adds, changes or deletes staff accounts and groups, and sets their passwords."""
+    return bool(user.is_active and user.is_superuser)
+
+
+def _label(perm: Permission) -> str:
+    return f"{perm.content_type.app_label}.{perm.codename}"
+
+
+def _model(perm: Permission) -> str:
+    return f"{perm.content_type.app_label}.{perm.content_type.model}"
+
 
 def role_permissions(role: str):
     perms = Permission.objects.filter(content_type__app_label__in=PROJECT_APPS).select_related(
         "content_type"
     )
+    # Reading a user is a role's permission; writing one is not (may_manage_staff).
+    perms = [
+        p for p in perms if _model(p) not in STAFF_ACCOUNT_MODELS or p.codename.startswith("view_")
+    ]
     if role == COMPLIANCE_OFFICER:
         return list(perms)
+    perms = [p for p in perms if _label(p) not in OFFICER_ONLY]
     if role == AUDITOR:
         # Read-only, history included (historical models have view_ permissions of their
         # own), and the exports a regulator asks for.
@@ -35,6 +72,8 @@ def role_permissions(role: str):
             model = perm.content_type.model
             if any(word in model for word in SUPPORT_EXCLUDED_WORDS):
                 continue
+            if _model(perm) in STAFF_ACCOUNT_MODELS:
+                continue  # support agents work on Customer, never on sign-in accounts
             if perm.codename.startswith("delete_"):
                 continue
             app = perm.content_type.app_label

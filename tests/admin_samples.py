@@ -1,0 +1,99 @@
+"""One record of every model registered in the admin, for tests that walk the registry.
+
+``one_of_each(actor=...)`` returns ``{model: instance}`` for every model in
+``admin.site._registry``; a model registered later without a line here fails
+``test_every_registered_admin_has_a_sample`` (tests/homeshop_privacy/test_auditor_pages.py)
+until one is added, so a walk over the admin never silently skips a page.
+"""
+
+import datetime as dt
+
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db import models, transaction
+from django.utils import timezone
+
+from accounts import services as account_services
+from claims.models import Claim, ClaimCategory
+from consents.models import ConsentEvent, PolicyVersion, Purpose
+from disclosures import services as disclosure_services
+from disclosures.models import BreachIncident, Disclosure, Recipient, WrittenPermission
+from disclosures.services import LineInput
+from homeshop_privacy import outbox, roles
+from homeshop_privacy.access_log import access_record
+from homeshop_privacy.history import save_tracked
+from homeshop_privacy.models import CalendarOverride, OutboundMessage, PersonalDataAccess
+from tests.accounts.factories import SignedUpCustomerFactory
+from tests.claims.factories import ClaimCategoryFactory, register
+from tests.consents.factories import PolicyVersionFactory, grant
+from tests.disclosures.factories import RecipientFactory, WrittenPermissionFactory
+from tests.factories import AddressFactory, OrderFactory, VisitEventFactory
+
+
+def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
+    """Invented records, one per registered admin, written through the services."""
+    now = timezone.now()
+    customer = SignedUpCustomerFactory()
+    AddressFactory(customer=customer)
+    order = OrderFactory(customer=customer)
+    with transaction.atomic():
+        closure, _created = account_services.account_closure_request(
+            customer=customer, actor=customer.user
+        )
+        message, _created = outbox.message_enqueue(
+            reason="test",
+            key=f"accounts.customer:{customer.pk}:test",
+            recipient=customer.email,
+            subject="Тест",
+            body_text="Тест",
+        )
+    courier = RecipientFactory(kind=Recipient.Kind.COURIER)
+    disclosure = disclosure_services.disclosure_record(
+        actor=actor,
+        recipient=courier,
+        basis=Disclosure.Basis.ORDER_FULFILMENT,
+        purpose_code="4.2.3",
+        categories=["identity", "address"],
+        disclosed_at=now - dt.timedelta(hours=1),
+        lines=[LineInput(order.number)],
+    )
+    breach = disclosure_services.breach_record(
+        actor=actor,
+        reference="BR-SAMPLE-1",
+        title="Lost courier manifest",
+        description="A printed manifest was lost.",
+        discovered_at=now - dt.timedelta(hours=2),
+        categories=["identity", "contact"],
+        notice_ru="Курьер утерял бумажный список доставок с вашими данными.",
+    )
+    category = ClaimCategoryFactory()
+    samples = {
+        Group: Group.objects.get(name=roles.SUPPORT_AGENT),
+        OutboundMessage: message,
+        CalendarOverride: CalendarOverride.objects.create(
+            day=dt.date(2031, 1, 3), kind=CalendarOverride.Kind.DAY_OFF, note="decree"
+        ),
+        PersonalDataAccess: access_record(
+            user=actor, obj=customer, action=PersonalDataAccess.Action.VIEW
+        ),
+        type(customer.user): customer.user,
+        type(customer): customer,
+        type(order): order,
+        type(VisitEventFactory()): VisitEventFactory(),
+        type(closure): closure,
+        PolicyVersion: PolicyVersionFactory(),
+        # The catalogue is seeded by a migration, without a version in its history.
+        Purpose: save_tracked(
+            Purpose.objects.get(code="4.2.6"), actor=actor, reason="sample version"
+        ),
+        ConsentEvent: grant(customer),
+        Recipient: courier,
+        WrittenPermission: WrittenPermissionFactory(customer=customer, recorded_by=actor),
+        Disclosure: disclosure,
+        BreachIncident: breach,
+        ClaimCategory: category,
+        Claim: register(actor=actor, category=category, customer=customer, order=order),
+    }
+    missing = set(admin.site._registry) - set(samples)
+    assert not missing, f"add a sample of {sorted(m._meta.label for m in missing)}"
+    return samples
