@@ -94,7 +94,8 @@ _SUPPORT_R = {SUPPORT: "r"}
 
 @dataclass(frozen=True)
 class ModelRule:
-    levels: dict = field(default_factory=dict)  # role -> level, over ROLE_DEFAULTS
+    # role -> a level name of LEVELS or a set of kinds (e.g. READ | DELETE), over ROLE_DEFAULTS
+    levels: dict = field(default_factory=dict)
     never: frozenset = NONE  # kinds no role may use (append-only, no add, ...)
     why: str = ""
 
@@ -134,7 +135,8 @@ def model_outcome(label: str, kind: str, role: str) -> str:
     level = rule.levels.get(role, ROLE_DEFAULTS[role])
     if kind in ALWAYS_REFUSED or kind in rule.never:
         return DENY
-    return ALLOW if kind in LEVELS[level] else DENY
+    kinds = LEVELS[level] if isinstance(level, str) else level
+    return ALLOW if kind in kinds else DENY
 
 
 def _model_roles(label: str, kind: str) -> frozenset:
