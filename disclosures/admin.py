@@ -21,6 +21,7 @@ from accounts.classification import DataCategory
 from accounts.models import Customer
 from accounts.selectors import customers_search
 from consents.models import Purpose
+from homeshop_privacy import roles
 from homeshop_privacy.access_log import (
     PersonalDataAdminMixin,
     access_record,
@@ -550,7 +551,12 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
         # The service wrote the lines; there is nothing related to save from the form.
         pass
 
-    @admin.action(description=_("Void the selected entries (recorded by mistake)"))
+    def has_void_permission(self, request):
+        return request.user.has_perm(roles.VOID_DISCLOSURE)
+
+    @admin.action(
+        description=_("Void the selected entries (recorded by mistake)"), permissions=["void"]
+    )
     def void_selected(self, request, queryset):
         # A void stands in the register for good: it says why, in the officer's words
         # (typed in the box beside the action), never a made-up reason.
@@ -920,7 +926,12 @@ class BreachIncidentAdmin(TrackedAdmin):
         if ids:
             services.breach_add_affected(incident=obj, customer_ids=ids, actor=request.user)
 
-    @admin.action(description=_("Notify the affected customers (each once)"))
+    def has_notify_permission(self, request):
+        return request.user.has_perm(roles.NOTIFY_BREACH)
+
+    @admin.action(
+        description=_("Notify the affected customers (each once)"), permissions=["notify"]
+    )
     def start_notification(self, request, queryset):
         for incident in queryset:
             services.breach_notification_start(incident=incident, actor=request.user)

@@ -274,7 +274,11 @@ class Disclosure(AppendOnlyModel):
         verbose_name_plural = _("disclosure register entries")
         ordering = ["-disclosed_at", "-id"]
         # The export carries customers' personal data: officers and auditors, not support.
-        permissions = [("export_disclosure", _("Can export the register with customer data"))]
+        permissions = [
+            ("export_disclosure", _("Can export the register with customer data")),
+            # A void stands in the register for good: officers only (roles.OFFICER_ONLY).
+            ("void_disclosure", _("Can void a register entry")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(basis__in=["5.4.1", "5.4.2", "5.4.3", "consent", "5.3.2"]),
@@ -449,6 +453,8 @@ class BreachIncident(models.Model):
         verbose_name = _("breach incident")
         verbose_name_plural = _("breach incidents")
         ordering = ["-discovered_at", "-id"]
+        # 5.4.4: telling the customers cannot be taken back: officers only (roles.OFFICER_ONLY).
+        permissions = [("notify_breach", _("Can tell the affected customers of a breach"))]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(notice_ru=""), name="disclosures_breach_has_notice"

@@ -52,7 +52,7 @@ class OutboundMessageAdmin(PersonalDataAdminMixin, TrackedAdmin):
     def get_search_results(self, request, queryset, search_term):
         return outbox_search(queryset, search_term), False
 
-    @admin.action(description=_("Retry sending the selected messages"))
+    @admin.action(description=_("Retry sending the selected messages"), permissions=["change"])
     def retry_failed(self, request, queryset):
         retried = 0
         for message in queryset.exclude(status=OutboundMessage.Status.SENT):

@@ -122,6 +122,9 @@ class PersonalDataAccess(models.Model):
         VIEW = "view", _("Viewed")
         HISTORY = "history", _("Viewed history")
         EXPORT = "export", _("Exported")
+        # Shown in a list found by a search (by email, phone...): the term itself is
+        # never stored, it is the person's data (issue 8 item 8).
+        SEARCH = "search", _("Found by a search")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -140,7 +143,7 @@ class PersonalDataAccess(models.Model):
         ordering = ["-at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(action__in=["view", "history", "export"]),
+                condition=models.Q(action__in=["view", "history", "export", "search"]),
                 name="pd_access_action_valid",
             ),
         ]

@@ -35,7 +35,9 @@ STAFF_ACCOUNT_MODELS = ("accounts.user", "accounts.historicaluser")
 #: Fields of a user that grant access; read-only on one's own account for everyone.
 PRIVILEGE_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
 #: Permissions of the compliance officer alone (``Meta.permissions`` of their models).
-OFFICER_ONLY = ("disclosures.void_disclosure", "disclosures.notify_breach")
+VOID_DISCLOSURE = "disclosures.void_disclosure"
+NOTIFY_BREACH = "disclosures.notify_breach"
+OFFICER_ONLY = (VOID_DISCLOSURE, NOTIFY_BREACH)
 
 
 def may_manage_staff(user) -> bool:
