@@ -664,10 +664,10 @@ def page_request(world, cell: pm.Cell) -> Request:
     }[route]
     if "data" in posts:
         return Request("POST", url, data=posts["data"])
-    # The customer's own page: the form a signed-in customer sees.
+    # The form a signed-in customer sees on their own page, posted to ``url``.
     own_url = url
-    if other:
-        own_url = urls[route].replace(str(address.pk), str(world.my_address.pk))
+    if other:  # only the address edit page has a form and another customer's variant
+        own_url = reverse("accounts:address_edit", args=[world.my_address.pk])
     return Request(
         "POST", url, form_page=own_url, form_role=pm.CUSTOMER, overrides=posts["overrides"]
     )
