@@ -10,9 +10,13 @@ from tests.factories import CustomerFactory
 
 
 def make_bin(serial: int) -> str:
-    """A valid BIN: registered 2010-04, resident legal entity, then ``serial``."""
-    for bump in range(100):
-        first = f"1004400{(serial + bump) % 10_000:04d}"
+    """A valid BIN: registered 2010-04, resident legal entity, then ``serial``.
+
+    Serials are spread 11 apart: a serial whose check digit is impossible moves to the next
+    number, which must not be the next serial's own BIN (two recipients in a row collided).
+    """
+    for bump in range(11):
+        first = f"1004400{(serial * 11 + bump) % 10_000:04d}"
         check = bin_check_digit(first)
         if check is not None:
             return f"{first}{check}"
