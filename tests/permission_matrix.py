@@ -1,0 +1,522 @@
+"""Who may do what: the one table of the project's access rules (1.5), and its walker.
+
+The table is written as rules per role with per-model, per-action and per-page
+exceptions; ``expand()`` turns it into one expected outcome per cell (role × URL).
+``walk()`` lists what the running project offers: every registered ModelAdmin with its
+URL kinds, actions and custom views, the admin site's own views, and every
+customer-facing URL of the root resolver. ``unnamed()`` reports what the walker found
+that the table does not name, so a new model, action or URL fails the matrix test until
+someone writes down who may use it.
+
+To add a column later (e.g. API-key scopes), add a role to ``ROLES`` and its rules
+below; every rule that does not name the new role refuses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# --- roles (the columns) ------------------------------------------------------------------
+
+SU = "superuser"
+OFFICER = "officer"  # the Compliance officer group
+SUPPORT = "support"  # the Support agent group
+AUDITOR = "auditor"  # the Auditor group
+STAFF = "staff"  # is_staff, no group, no permission
+CUSTOMER = "customer"  # a signed-in customer account (not staff)
+ANON = "anonymous"
+
+ROLES = (SU, OFFICER, SUPPORT, AUDITOR, STAFF, CUSTOMER, ANON)
+STAFF_ROLES = (SU, OFFICER, SUPPORT, AUDITOR, STAFF)
+EVERYONE = frozenset(ROLES)
+
+# --- outcomes -----------------------------------------------------------------------------
+
+ALLOW = "allow"  # reads: 200 (a download: 200 with an attachment); writes: the DB changed
+DENY = "deny"  # 403/404/405 or a bounce back; writes: nothing in the DB changed
+LOGIN = "login"  # 302 to a sign-in page; writes: nothing in the DB changed
+
+# --- admin URL kinds of a registered model ------------------------------------------------
+
+CHANGELIST = "changelist"
+ADD_GET = "add GET"
+ADD_POST = "add POST"
+CHANGE_GET = "change GET"
+CHANGE_POST = "change POST"
+DELETE_GET = "delete GET"
+DELETE_POST = "delete POST"
+HISTORY = "history"
+VERSION_GET = "history version GET"
+VERSION_POST = "history version POST"
+
+MODEL_KINDS = (
+    CHANGELIST,
+    ADD_GET,
+    ADD_POST,
+    CHANGE_GET,
+    CHANGE_POST,
+    DELETE_GET,
+    DELETE_POST,
+    HISTORY,
+    VERSION_GET,
+    VERSION_POST,
+)
+WRITE_KINDS = frozenset({ADD_POST, CHANGE_POST, DELETE_POST, VERSION_POST})
+
+# Access levels, each a set of kinds.
+READ = frozenset({CHANGELIST, CHANGE_GET, HISTORY, VERSION_GET})
+EDIT = READ | {ADD_GET, ADD_POST, CHANGE_POST}
+FULL = EDIT | {DELETE_GET, DELETE_POST}
+NONE = frozenset()
+LEVELS = {"-": NONE, "r": READ, "rw": EDIT, "rwd": FULL}
+
+ADD = frozenset({ADD_GET, ADD_POST})
+DELETE = frozenset({DELETE_GET, DELETE_POST})
+
+# What an admin does not offer to anyone, the superuser included. History versions are
+# read-only for everyone (issue 8 item 1), so VERSION_POST is in every row.
+ALWAYS_REFUSED = frozenset({VERSION_POST})
+
+# --- the models (rows): level per role, and what nobody may do ----------------------------
+
+# The default level of each staff role on a project model (officer: everything in the
+# project apps; auditor: reads everything; support: nothing unless a rule below says so).
+ROLE_DEFAULTS = {SU: "rwd", OFFICER: "rwd", SUPPORT: "-", AUDITOR: "r", STAFF: "-"}
+
+# Support agents help customers: customers and claims without deletes, consents and the
+# register read-only, nothing about breaches, the outbox, the calendar or the access log.
+_SUPPORT_RW = {SUPPORT: "rw"}
+_SUPPORT_R = {SUPPORT: "r"}
+
+
+@dataclass(frozen=True)
+class ModelRule:
+    # role -> a level name of LEVELS or a set of kinds (e.g. READ | DELETE), over ROLE_DEFAULTS
+    levels: dict = field(default_factory=dict)
+    never: frozenset = NONE  # kinds no role may use (append-only, no add, ...)
+    why: str = ""
+
+
+APPEND_ONLY = frozenset({CHANGE_POST}) | DELETE
+NO_WRITES = ADD | {CHANGE_POST} | DELETE
+
+MODELS: dict[str, ModelRule] = {
+    # Staff accounts, groups and privileges: superusers only (issue 8 item 2).
+    "auth.group": ModelRule({OFFICER: "-", AUDITOR: "-"}, why="superuser only"),
+    # Officers and auditors read users; only a superuser writes one (the targets are staff).
+    "accounts.user": ModelRule({OFFICER: "r", SUPPORT: "-", AUDITOR: "r"}, why="8.2"),
+    "accounts.customer": ModelRule(_SUPPORT_RW, never=DELETE, why="4.1: anonymised, not deleted"),
+    "accounts.order": ModelRule(_SUPPORT_RW),
+    "accounts.visitevent": ModelRule(_SUPPORT_R, never=ADD | {CHANGE_POST}),
+    "accounts.accountclosurerequest": ModelRule(_SUPPORT_RW, never=ADD | DELETE),
+    "consents.policyversion": ModelRule(_SUPPORT_R),
+    "consents.purpose": ModelRule(_SUPPORT_R, never=ADD | DELETE, why="4.2 catalogue"),
+    # The ledger keeps no edit history (rows never change): no history version page.
+    "consents.consentevent": ModelRule(_SUPPORT_R, never=APPEND_ONLY | {VERSION_GET}),
+    "disclosures.recipient": ModelRule(_SUPPORT_R, never=DELETE),
+    "disclosures.writtenpermission": ModelRule(_SUPPORT_R, never=DELETE),
+    "disclosures.disclosure": ModelRule(_SUPPORT_R, never=APPEND_ONLY),
+    "disclosures.breachincident": ModelRule(never=DELETE),
+    "claims.claimcategory": ModelRule(_SUPPORT_RW, never=DELETE),
+    "claims.claim": ModelRule(_SUPPORT_RW, never=DELETE),
+    "homeshop_privacy.outboundmessage": ModelRule(never=NO_WRITES),
+    "homeshop_privacy.calendaroverride": ModelRule(),
+    "homeshop_privacy.personaldataaccess": ModelRule(never=NO_WRITES),
+}
+
+
+def model_outcome(label: str, kind: str, role: str) -> str:
+    if role in (CUSTOMER, ANON):
+        return LOGIN
+    rule = MODELS[label]
+    level = rule.levels.get(role, ROLE_DEFAULTS[role])
+    if kind in ALWAYS_REFUSED or kind in rule.never:
+        return DENY
+    kinds = LEVELS[level] if isinstance(level, str) else level
+    return ALLOW if kind in kinds else DENY
+
+
+def _model_roles(label: str, kind: str) -> frozenset:
+    return frozenset(r for r in ROLES if model_outcome(label, kind, r) == ALLOW)
+
+
+# --- variants of a model URL kind on another target ----------------------------------------
+
+# (label, kind, variant) -> roles allowed. "self": the acting user's own account, with
+# is_superuser ticked and the Compliance officer group: nobody raises their own privileges
+# (issue 8 item 2); a superuser only renames itself.
+VARIANTS = {
+    ("accounts.user", CHANGE_POST, "self"): frozenset({SU}),
+}
+
+# --- actions ------------------------------------------------------------------------------
+
+WRITE = "write"  # allowed means: the DB changed (or work was queued after commit)
+DOWNLOAD = "download"  # allowed means: 200 with an attachment
+
+_EXPORTERS = frozenset({SU, OFFICER, SUPPORT, AUDITOR})
+_OFFICERS = frozenset({SU, OFFICER})
+
+# (model label, action name) -> (effect, roles allowed). ``delete_selected`` follows the
+# model's DELETE_POST cell unless named here.
+ACTIONS: dict[tuple[str, str], tuple[str, frozenset]] = {
+    ("homeshop_privacy.outboundmessage", "retry_failed"): (WRITE, _OFFICERS),
+    ("accounts.customer", "export_proof_json"): (DOWNLOAD, _EXPORTERS),
+    ("accounts.customer", "export_proof_csv"): (DOWNLOAD, _EXPORTERS),
+    ("consents.consentevent", "export_proof_json"): (DOWNLOAD, _EXPORTERS),
+    ("consents.consentevent", "export_proof_csv"): (DOWNLOAD, _EXPORTERS),
+    ("consents.policyversion", "publish"): (WRITE, _OFFICERS),
+    ("consents.policyversion", "notify_again"): (WRITE, _OFFICERS),
+    # 7.1: a published version is never deleted; a draft is deleted from its own page only.
+    ("consents.policyversion", "delete_selected"): (WRITE, frozenset()),
+    # Officer-only, with permissions of their own (issue 8 item 4).
+    ("disclosures.disclosure", "void_selected"): (WRITE, _OFFICERS),
+    ("disclosures.breachincident", "start_notification"): (WRITE, _OFFICERS),
+}
+
+
+def action_rule(label: str, name: str) -> tuple[str, frozenset] | None:
+    if (label, name) in ACTIONS:
+        return ACTIONS[(label, name)]
+    if name == "delete_selected" and label in MODELS:
+        return WRITE, _model_roles(label, DELETE_POST)
+    return None
+
+
+# --- custom admin views (ModelAdmin.get_urls beyond the standard ones) ---------------------
+
+PAGE = "page"  # allowed means: 200
+PAGE_OR_REDIRECT = "page or redirect"  # allowed means: 200 or 302 (not to a sign-in page)
+
+# url name -> {method: (effect, roles allowed)}
+ADMIN_VIEWS: dict[str, dict[str, tuple[str, frozenset]]] = {
+    # A staff member's password: superusers only (issue 8 item 2).
+    "auth_user_password_change": {"GET": (PAGE, frozenset({SU})), "POST": (WRITE, frozenset({SU}))},
+    "disclosures_writtenpermission_scan": {"GET": (DOWNLOAD, _EXPORTERS)},
+    # The register export: officers and auditors, not support (it lists everyone).
+    "disclosures_disclosure_export_csv": {"GET": (DOWNLOAD, frozenset({SU, OFFICER, AUDITOR}))},
+    "claims_claim_step": {
+        "GET": (PAGE, frozenset({SU, OFFICER, SUPPORT})),
+        "POST": (WRITE, frozenset({SU, OFFICER, SUPPORT})),
+    },
+}
+
+# The admin site's own views. "app_list" is expanded per app label below.
+_STAFF = frozenset(STAFF_ROLES)
+SITE_VIEWS: dict[str, dict[str, tuple[str, frozenset]]] = {
+    "index": {"GET": (PAGE, _STAFF)},
+    "login": {"GET": (PAGE_OR_REDIRECT, EVERYONE)},
+    "logout": {"POST": (PAGE_OR_REDIRECT, EVERYONE)},
+    "password_change": {"GET": (PAGE, _STAFF), "POST": (WRITE, _STAFF)},
+    "password_change_done": {"GET": (PAGE, _STAFF)},
+    # Django answers an autocomplete for any relation to a model the user may view (here
+    # a claim's customer): the roles that may list customers.
+    "autocomplete": {"GET": (PAGE, frozenset({SU, OFFICER, SUPPORT, AUDITOR}))},
+    "jsi18n": {"GET": (PAGE, _STAFF)},
+    # The shortcut to a record's public page names the record: staff who may view it.
+    "view_on_site": {"GET": (PAGE_OR_REDIRECT, frozenset({SU, OFFICER, SUPPORT, AUDITOR}))},
+    "app_list": {},
+    "catch_all": {"GET": (PAGE, frozenset())},  # an unknown admin URL: 404 to staff
+}
+
+
+def app_list_roles(app_label: str) -> frozenset:
+    """An app's index page: staff who see at least one of its models."""
+    labels = [label for label in MODELS if label.split(".")[0] == app_label]
+    return frozenset(
+        role
+        for role in STAFF_ROLES
+        if any(model_outcome(label, CHANGELIST, role) == ALLOW for label in labels)
+    )
+
+
+# --- customer-facing pages (the root URL resolver, admin excluded) -------------------------
+
+_PUBLIC = EVERYONE
+_CUSTOMER = frozenset({CUSTOMER})
+# Staff read a claim's files with the claims permission; the claimant reads their own.
+_CLAIM_FILES = frozenset({SU, OFFICER, SUPPORT, AUDITOR, CUSTOMER})
+
+
+@dataclass(frozen=True)
+class PageRule:
+    methods: dict  # method -> (effect, roles allowed)
+    anonymous: str = DENY  # the outcome for anyone refused who is not signed in
+    note: str = ""
+
+
+def _customer_page(**methods) -> PageRule:
+    return PageRule({m.upper(): (e, _CUSTOMER) for m, e in methods.items()}, anonymous=LOGIN)
+
+
+PAGES: dict[str, PageRule] = {
+    "": PageRule({"GET": (PAGE_OR_REDIRECT, _PUBLIC)}, note="redirect to the admin"),
+    "i18n/setlang/": PageRule({"POST": (PAGE_OR_REDIRECT, _PUBLIC)}),
+    "account/": _customer_page(get=PAGE),
+    "account/login/": PageRule({"GET": (PAGE_OR_REDIRECT, _PUBLIC)}),
+    "account/logout/": PageRule({"POST": (PAGE_OR_REDIRECT, _PUBLIC)}),
+    "account/password/reset/": PageRule({"GET": (PAGE, _PUBLIC)}),
+    "account/password/reset/sent/": PageRule({"GET": (PAGE, _PUBLIC)}),
+    "account/password/reset/<uidb64>/<token>/": PageRule({"GET": (PAGE_OR_REDIRECT, _PUBLIC)}),
+    "account/password/reset/complete/": PageRule({"GET": (PAGE, _PUBLIC)}),
+    "account/edit/": _customer_page(get=PAGE, post=WRITE),
+    "account/addresses/add/": _customer_page(get=PAGE, post=WRITE),
+    "account/addresses/<int:pk>/edit/": _customer_page(get=PAGE, post=WRITE),
+    "account/addresses/<int:pk>/delete/": _customer_page(get=PAGE, post=WRITE),
+    "account/export/my-data.json": _customer_page(get=DOWNLOAD),
+    "account/export/my-data.zip": _customer_page(get=DOWNLOAD),
+    "account/close/": _customer_page(get=PAGE, post=WRITE),
+    # 4.3: the signed token is the credential; whoever holds the link may use it.
+    "unsubscribe/<str:token>/": PageRule({"GET": (PAGE, _PUBLIC), "POST": (WRITE, _PUBLIC)}),
+    "consents/choice/": _customer_page(post=WRITE),
+    "privacy-policy/": PageRule({"GET": (PAGE, _PUBLIC)}),
+    "privacy-policy/<str:label>/": PageRule({"GET": (PAGE, _PUBLIC)}),
+    "claims/": _customer_page(get=PAGE),
+    "claims/new/": _customer_page(get=PAGE, post=WRITE),
+    "claims/attachments/<int:pk>/": PageRule({"GET": (DOWNLOAD, _CLAIM_FILES)}, anonymous=LOGIN),
+    "claims/answers/<int:pk>/letter.pdf": PageRule(
+        {"GET": (DOWNLOAD, _CLAIM_FILES)}, anonymous=LOGIN
+    ),
+    "claims/<str:reference>/": _customer_page(get=PAGE),
+}
+
+# (route, method, variant) -> roles allowed: the same page on another customer's record.
+PAGE_VARIANTS = {
+    ("account/addresses/<int:pk>/edit/", "POST", "other customer's"): frozenset(),
+    ("account/addresses/<int:pk>/delete/", "POST", "other customer's"): frozenset(),
+    ("claims/<str:reference>/", "GET", "other customer's"): frozenset(),
+    ("claims/attachments/<int:pk>/", "GET", "other customer's"): frozenset(
+        {SU, OFFICER, SUPPORT, AUDITOR}
+    ),
+}
+
+
+def page_outcome(rule: PageRule, allowed: frozenset, role: str) -> str:
+    if role in allowed:
+        return ALLOW
+    return rule.anonymous if role == ANON else DENY
+
+
+# --- the walker ---------------------------------------------------------------------------
+
+STANDARD_MODEL_URLS = {"changelist", "add", "history", "delete", "change", "simple_history"}
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the running project offers."""
+
+    models: dict  # label -> set of kinds offered
+    actions: set  # (label, action name)
+    admin_views: set  # url names of custom ModelAdmin views
+    site_views: set  # admin site view names, "app_list:<label>" per app
+    pages: dict  # route -> set of methods the table must say something about
+
+
+def _admin_url_suffix(model_admin, name: str | None) -> str | None:
+    if name is None:
+        return None
+    prefix = f"{model_admin.opts.app_label}_{model_admin.opts.model_name}_"
+    return name[len(prefix) :] if name.startswith(prefix) else name
+
+
+def walk_model_admin(model_admin) -> tuple[set, set, set]:
+    kinds, actions, custom = set(), set(), set()
+    label = model_admin.opts.label_lower
+    for pattern in model_admin.get_urls():
+        if not isinstance(pattern, URLPattern) or pattern.name is None:
+            continue  # the catch-all redirect <path:object_id>/ -> change/
+        suffix = _admin_url_suffix(model_admin, pattern.name)
+        if suffix == "changelist":
+            kinds.add(CHANGELIST)
+        elif suffix == "add":
+            kinds |= {ADD_GET, ADD_POST}
+        elif suffix == "change":
+            kinds |= {CHANGE_GET, CHANGE_POST}
+        elif suffix == "delete":
+            kinds |= {DELETE_GET, DELETE_POST}
+        elif suffix == "history":
+            kinds.add(HISTORY)
+        elif suffix == "simple_history":
+            kinds |= {VERSION_GET, VERSION_POST}
+        else:
+            custom.add(pattern.name)
+    for _func, name, _description in model_admin._get_base_actions():
+        actions.add((label, name))
+    return kinds, actions, custom
+
+
+def walk_site(site: admin.AdminSite = admin.site) -> tuple[dict, set, set, set]:
+    models, actions, custom, site_views = {}, set(), set(), set()
+    for model, model_admin in site._registry.items():
+        kinds, model_actions, model_custom = walk_model_admin(model_admin)
+        models[model._meta.label_lower] = kinds
+        actions |= model_actions
+        custom |= model_custom
+    for pattern in site.get_urls():
+        if isinstance(pattern, URLResolver):
+            continue  # the models' URLs, walked above
+        if pattern.name == "app_list":
+            site_views |= {f"app_list:{app}" for app in _app_labels(site)}
+        elif pattern.name is None:
+            site_views.add("catch_all")
+        else:
+            site_views.add(pattern.name)
+    return models, actions, custom, site_views
+
+
+def _app_labels(site) -> set:
+    return {model._meta.app_label for model in site._registry}
+
+
+def walk_pages(resolver=None, prefix: str = "") -> dict:
+    """Every URL of the root resolver outside the admin, as its route string."""
+    found = {}
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if getattr(pattern, "app_name", None) == "admin":
+                continue
+            found.update(walk_pages(pattern, route))
+        else:
+            found[route] = None
+    return found
+
+
+def walk(site: admin.AdminSite = admin.site, resolver=None) -> Found:
+    models, actions, custom, site_views = walk_site(site)
+    return Found(models, actions, custom, site_views, walk_pages(resolver))
+
+
+def unnamed(found: Found) -> list[str]:
+    """What the project offers and the table does not say who may use: each must fail."""
+    missing = [f"admin model {label}" for label in sorted(found.models) if label not in MODELS]
+    missing += [
+        f"admin action {label}.{name}"
+        for label, name in sorted(found.actions)
+        if action_rule(label, name) is None
+    ]
+    missing += [f"admin view {name}" for name in sorted(found.admin_views - set(ADMIN_VIEWS))]
+    missing += [
+        f"admin site view {name}"
+        for name in sorted(found.site_views)
+        if name.split(":")[0] not in SITE_VIEWS
+    ]
+    missing += [f"URL /{route}" for route in sorted(found.pages) if route not in PAGES]
+    return missing
+
+
+def stale(found: Found) -> list[str]:
+    """Rows of the table that name nothing the project offers any more."""
+    gone = [f"admin model {label}" for label in sorted(set(MODELS) - set(found.models))]
+    gone += [f"admin action {label}.{name}" for label, name in sorted(set(ACTIONS) - found.actions)]
+    gone += [f"admin view {name}" for name in sorted(set(ADMIN_VIEWS) - found.admin_views)]
+    gone += [f"URL /{route}" for route in sorted(set(PAGES) - set(found.pages))]
+    return gone
+
+
+# --- expansion into cells -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    area: str  # "model", "variant", "action", "admin view", "site view", "page", "page variant"
+    target: str  # model label, url name or route
+    what: str  # kind, action name or method
+    role: str
+    expected: str
+    effect: str  # PAGE, PAGE_OR_REDIRECT, DOWNLOAD or WRITE
+    variant: str = ""
+
+    @property
+    def id(self) -> str:
+        variant = f"[{self.variant}]" if self.variant else ""
+        return f"{self.target} {self.what}{variant} as {self.role}"
+
+
+def _effect_of_kind(kind: str) -> str:
+    return WRITE if kind in WRITE_KINDS else PAGE
+
+
+def expand(found: Found) -> list[Cell]:
+    cells = []
+    for label, kinds in sorted(found.models.items()):
+        if label not in MODELS:
+            continue
+        for kind in MODEL_KINDS:
+            if kind not in kinds:
+                continue
+            for role in ROLES:
+                cells.append(
+                    Cell(
+                        "model",
+                        label,
+                        kind,
+                        role,
+                        model_outcome(label, kind, role),
+                        _effect_of_kind(kind),
+                    )
+                )
+    for (label, kind, variant), allowed in VARIANTS.items():
+        if kind in found.models.get(label, ()):
+            for role in STAFF_ROLES:
+                expected = ALLOW if role in allowed else DENY
+                cells.append(Cell("variant", label, kind, role, expected, WRITE, variant))
+    for label, name in sorted(found.actions):
+        rule = action_rule(label, name)
+        if rule is None:
+            continue
+        effect, allowed = rule
+        for role in ROLES:
+            expected = ALLOW if role in allowed else (LOGIN if role in (CUSTOMER, ANON) else DENY)
+            cells.append(Cell("action", label, name, role, expected, effect))
+    for name in sorted(found.admin_views):
+        for method, (effect, allowed) in ADMIN_VIEWS.get(name, {}).items():
+            for role in ROLES:
+                expected = (
+                    ALLOW if role in allowed else (LOGIN if role in (CUSTOMER, ANON) else DENY)
+                )
+                cells.append(Cell("admin view", name, method, role, expected, effect))
+    for name in sorted(found.site_views):
+        base, _sep, app = name.partition(":")
+        methods = (
+            {"GET": (PAGE, app_list_roles(app))} if base == "app_list" else SITE_VIEWS.get(base, {})
+        )
+        for method, (effect, allowed) in methods.items():
+            for role in ROLES:
+                # Every admin site view but the sign-in page sends a non-staff visitor there.
+                if role in allowed:
+                    expected = ALLOW
+                else:
+                    expected = LOGIN if role in (CUSTOMER, ANON) else DENY
+                cells.append(Cell("site view", name, method, role, expected, effect))
+    for route in sorted(found.pages):
+        rule = PAGES.get(route)
+        if rule is None:
+            continue
+        for method, (effect, allowed) in rule.methods.items():
+            for role in ROLES:
+                cells.append(
+                    Cell("page", route, method, role, page_outcome(rule, allowed, role), effect)
+                )
+    for (route, method, variant), allowed in PAGE_VARIANTS.items():
+        rule = PAGES.get(route)
+        if rule is None or route not in found.pages:
+            continue
+        effect = rule.methods[method][0]
+        for role in ROLES:
+            cells.append(
+                Cell(
+                    "page variant",
+                    route,
+                    method,
+                    role,
+                    page_outcome(rule, allowed, role),
+                    effect,
+                    variant,
+                )
+            )
+    return cells
