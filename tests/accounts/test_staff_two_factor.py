@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import SecurityEvent
+from accounts.two_factor import backup_code_digest
 from tests.accounts.factories import PASSWORD
 from tests.factories import UserFactory
 
@@ -53,7 +54,7 @@ def _enrolled(user) -> tuple[TOTPDevice, list[str]]:
     backup = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
     codes = ["aaaa1111", "bbbb2222"]
     for code in codes:
-        StaticToken.objects.create(device=backup, token=code)
+        StaticToken.objects.create(device=backup, token=backup_code_digest(code))
     return device, codes
 
 
@@ -107,10 +108,13 @@ def test_enrolment_with_the_right_code_opens_the_admin_and_shows_ten_backup_code
     assert response.status_code == 200
     device.refresh_from_db()
     assert device.confirmed
-    codes = list(StaticToken.objects.filter(device__user=officer).values_list("token", flat=True))
-    assert len(codes) == 10
+    stored = set(StaticToken.objects.filter(device__user=officer).values_list("token", flat=True))
     page = response.content.decode()
-    assert all(code in page for code in codes)
+    codes = set(re.findall(r"<li><code>([0-9a-z]+)</code></li>", page))
+    assert len(codes) == len(stored) == 10
+    # Shown to the person, stored only as digests: the database holds no usable code.
+    assert {backup_code_digest(code) for code in codes} == stored
+    assert not codes & stored
     assert SecurityEvent.objects.get(kind=SecurityEvent.Kind.TWO_FACTOR_ENROLLED).user == officer
     assert browser.get(ADMIN).status_code == 200
     # Shown once: the enrolment page now sends to the code page, codes nowhere else.
@@ -161,8 +165,8 @@ def test_a_backup_code_works_once_only(browser, officer):
     response = second.post(VERIFY, {"token": codes[0]})
     assert response.status_code == 200
     assert second.get(ADMIN).status_code == 302
-    assert StaticToken.objects.filter(token=codes[0]).count() == 0
-    assert StaticToken.objects.filter(token=codes[1]).count() == 1
+    assert StaticToken.objects.filter(token=backup_code_digest(codes[0])).count() == 0
+    assert StaticToken.objects.filter(token=backup_code_digest(codes[1])).count() == 1
 
 
 def test_the_next_address_after_the_code_stays_on_this_site(browser, officer):
