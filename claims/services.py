@@ -6,6 +6,8 @@
 answer) go through the outbox inside the transaction of the change that causes them.
 """
 
+import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -621,15 +623,34 @@ def claim_answer_draft(
     return save_tracked(answer, actor=actor, reason="answer drafted")
 
 
+def answer_digest(answer: ClaimAnswer) -> str:
+    """What an approver was shown: the text and its language, as a short digest that the
+    approve page carries and the approval compares (6.2: the text approved is the text read)."""
+    content = f"{answer.language}\0{answer.body}".encode()
+    return hashlib.sha256(content).hexdigest()
+
+
 @transaction.atomic
-def claim_answer_approve(*, answer: ClaimAnswer, actor: User) -> ClaimAnswer:
+def claim_answer_approve(
+    *, answer: ClaimAnswer, actor: User, shown_digest: str | None = None
+) -> ClaimAnswer:
     """An officer approves the text as it will be sent: complete, and (four eyes) written
-    by someone else."""
+    by someone else.
+
+    ``shown_digest`` is ``answer_digest`` of the text the officer read (the approve page
+    carries it); by default, that of the ``answer`` given. A text changed since then is
+    refused, never approved unread."""
+    if shown_digest is None:
+        shown_digest = answer_digest(answer)
     answer = ClaimAnswer.objects.select_for_update().get(pk=answer.pk)
     if not is_officer(actor):
         raise DomainError(_("Only a compliance officer can approve an answer."))
     if answer.status != ClaimAnswer.Status.DRAFT:
         raise DomainError(_("Only a draft answer can be approved."))
+    if not hmac.compare_digest(shown_digest, answer_digest(answer)):
+        raise DomainError(
+            _("The answer changed after you opened this page; read it again before approving.")
+        )
     _refuse_self_approval(answer, actor)
     _refuse_if_unfilled(answer)
     answer.status = ClaimAnswer.Status.APPROVED
