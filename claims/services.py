@@ -356,6 +356,18 @@ def claim_update(
             kind=ClaimDeadlineChange.Kind.RECOMPUTE,
             reason=gettext("Category changed to %(name)s") % {"name": category.name},
         )
+        # 6.2: as for a pause or an extension, a claim overdue today stays overdue; a
+        # longer term must not turn its late answer into one "on time".
+        if claim.paused_on is None and _today() > due_before and claim.due_on > due_before:
+            raise DomainError(
+                {
+                    "category": _(
+                        "The answer was due on %(due)s: the category of an overdue claim "
+                        "cannot move its due date later."
+                    )
+                    % {"due": date_format(due_before, "j E Y")}
+                }
+            )
     validate(claim)
     save_tracked(claim, actor=actor, reason="claim updated")
     if reassigned or claim.due_on != due_before:
