@@ -2,6 +2,8 @@
 
 import re
 
+from csp import constants as csp_constants
+from csp.decorators import csp_replace
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Value, When
@@ -429,7 +431,11 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
             ),
         ] + super().get_urls()
 
-    @method_decorator(xframe_options_sameorigin)  # shown in a frame of the approve page
+    # Shown in a frame of the approve and send pages: this one response may be framed by
+    # the site itself. Browsers obey the CSP's frame-ancestors over X-Frame-Options, so
+    # both are set; csp_replace, since csp_update would keep 'none' beside 'self'.
+    @method_decorator(csp_replace({"frame-ancestors": [csp_constants.SELF]}))
+    @method_decorator(xframe_options_sameorigin)
     def answer_preview_view(self, request, object_id):
         """The letter as it will be sent, for whoever may see the claim and its answer;
         nothing is kept (1.5: the view is in the access log)."""

@@ -365,3 +365,25 @@ def test_service_approval_of_a_stale_answer_is_refused(officer, second_officer):
     with pytest.raises(DomainError):
         services.claim_answer_approve(answer=stale, actor=second_officer)
     assert ClaimAnswer.objects.get(claim=claim).status == ClaimAnswer.Status.DRAFT
+
+
+def test_letter_preview_may_be_framed_by_the_site_and_nothing_else(client, officer, second_officer):
+    # User review: the approve page shows the letter in an <iframe>; the project's CSP
+    # (frame-ancestors 'none') blocked it. Only this response is relaxed, to 'self'.
+    claim = register(assignee=officer)
+    services.claim_answer_draft(claim=claim, actor=officer, body="Деньги возвращены.")
+    client.force_login(second_officer)
+    letter = client.get(reverse("admin:claims_claim_answer_preview", args=[claim.pk]))
+    assert letter.status_code == 200
+    directives = dict(
+        (part.strip().split(" ", 1) + [""])[:2]
+        for part in letter["Content-Security-Policy"].split(";")
+    )
+    assert directives["frame-ancestors"] == "'self'"
+    assert "'none'" not in directives["frame-ancestors"]
+    assert letter["X-Frame-Options"] == "SAMEORIGIN"
+    page = client.get(reverse("admin:claims_claim_step", args=[claim.pk, "approve"]))
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+    assert page["X-Frame-Options"] == "DENY"
+    change = client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert "frame-ancestors 'none'" in change["Content-Security-Policy"]
