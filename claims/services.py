@@ -741,11 +741,7 @@ def claim_answer_send(
     if by_email:
         with translation.override(answer.language):
             subject = gettext("Answer to your claim %(reference)s") % {"reference": claim.reference}
-            body = (
-                answer.body
-                + "\n\n"
-                + gettext("The signed letter is attached to this email as a PDF file.")
-            )
+            body = answer.body + "\n\n" + gettext("The letter is attached as a PDF file.")
             if claim.customer_id and claim.customer.user_id:
                 body += "\n" + gettext("You can also read it on your claim's page: %(url)s") % {
                     "url": settings.SITE_URL + claim.get_absolute_url()

@@ -122,7 +122,7 @@ def test_admin_approve_step_refuses_a_placeholder_and_changes_nothing(
     assert response.status_code == 200
     page = response.content.decode()
     assert "[Ответ по существу]" in page
-    assert "не заполнен" in page
+    assert "незаполнен" in page  # one word (user review)
     assert _unchanged(claim) == ("draft", None, False, "received", 0)
 
 
