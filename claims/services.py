@@ -20,7 +20,6 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +37,7 @@ from homeshop_privacy.private_files import (
     files_check,
     stored_name,
 )
+from homeshop_privacy.timestamps import display_date
 
 from . import letters
 from .models import (
@@ -255,8 +255,8 @@ def _acknowledge(claim: Claim) -> None:
         context = {
             "name": claim.claimant_name,
             "reference": claim.reference,
-            "received": date_format(claim.received_on, "j E Y"),
-            "due": date_format(claim.due_on, "j E Y"),
+            "received": display_date(claim.received_on),
+            "due": display_date(claim.due_on),
             "subject": claim.subject,
             # 6.2 allows 30 days at most; the claim's category may promise fewer: the
             # text names the term and the rule it comes from.
@@ -365,7 +365,7 @@ def claim_update(
                         "The answer was due on %(due)s: the category of an overdue claim "
                         "cannot move its due date later."
                     )
-                    % {"due": date_format(due_before, "j E Y")}
+                    % {"due": display_date(due_before)}
                 }
             )
     validate(claim)
@@ -412,7 +412,7 @@ def _refuse_if_overdue(claim: Claim, day: date) -> None:
     if day > claim.due_on:
         raise DomainError(
             _("The answer was due on %(due)s: an overdue claim cannot be paused or extended.")
-            % {"due": date_format(claim.due_on, "j E Y")}
+            % {"due": display_date(claim.due_on)}
         )
 
 
@@ -459,7 +459,7 @@ def claim_pause(*, claim: Claim, actor: User | None, reason: str, on: date | Non
                     "The last step of this claim was recorded on %(day)s: a pause cannot "
                     "start before it."
                 )
-                % {"day": date_format(last_step, "j E Y")}
+                % {"day": display_date(last_step)}
             }
         )
     _refuse_if_overdue(claim, claim.paused_on)
@@ -555,11 +555,11 @@ def answer_template_render(*, claim: Claim, language: str) -> str:
         values = {
             "claimant_name": claim.claimant_name,
             "reference": claim.reference,
-            "received_on": date_format(claim.received_on, "j E Y"),
-            "due_on": date_format(claim.due_on, "j E Y"),
+            "received_on": display_date(claim.received_on),
+            "due_on": display_date(claim.due_on),
             "subject": claim.subject,
             "order_number": claim.order.number if claim.order_id else "",
-            "today": date_format(_today(), "j E Y"),
+            "today": display_date(_today()),
         }
     # Only {name} placeholders are filled; any other brace (a typo, "{0}", "{x.attr}")
     # stays as written: str.format would raise on it and fail the officer's page.
@@ -799,7 +799,7 @@ def _staff_message(*, claim: Claim, user: User, kind: str, today: date, reason: 
         context = {
             "reference": claim.reference,
             "subject": claim.subject,
-            "due": date_format(claim.due_on, "j E Y"),
+            "due": display_date(claim.due_on),
             "days": days_left,
             "overdue": -days_left,
             "link": admin_url(claim),

@@ -86,3 +86,33 @@ def test_answer_email_says_the_letter_is_attached_not_signed(officer, second_off
     (email,) = [m for m in deliver() if m.subject.startswith("Ответ")]
     assert "Письмо приложено в виде файла PDF." in email.body
     assert "одписан" not in email.body
+
+
+KAZAKH_MONTHS = ("Қаңтар", "Ақпан", "Наурыз", "Сәуір", "Мамыр", "Маусым", "Шілде", "Тамыз")
+KAZAKH_MONTHS += ("Қыркүйек", "Қазан", "Қараша", "Желтоқсан")
+
+
+def test_kazakh_letter_dates_are_written_as_on_the_kazakh_pages(monkeypatch, officer):
+    # User review: date_format(..., "j E Y") gave «2 Қараша 2026» mid-sentence.
+    from fpdf import FPDF
+
+    from claims import letters
+
+    from .factories import almaty
+
+    written = []
+    multi_cell = FPDF.multi_cell
+
+    def capture(pdf, w, h=None, text="", *args, **kwargs):
+        written.append(text)
+        return multi_cell(pdf, w, h, text, *args, **kwargs)
+
+    monkeypatch.setattr(FPDF, "multi_cell", capture)
+    claim = register(claimant_language="kk", received_at=almaty(2026, 11, 2, 10, 0))
+    answer = services.claim_answer_draft(claim=claim, actor=officer, body="Ақша қайтарылды.")
+    answer.sent_at = almaty(2026, 11, 30, 10, 0)
+    letters.answer_pdf(answer=answer, claim=claim)
+    text = "\n".join(written)
+    assert "30.11.2026" in text  # the letter's date
+    assert "02.11.2026" in text  # the claim's date in the title
+    assert not [month for month in KAZAKH_MONTHS if month in text]
