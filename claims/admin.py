@@ -2,6 +2,8 @@
 
 import re
 
+from csp import constants as csp_constants
+from csp.decorators import csp_replace
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Value, When
@@ -429,7 +431,11 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
             ),
         ] + super().get_urls()
 
-    @method_decorator(xframe_options_sameorigin)  # shown in a frame of the approve page
+    # Shown in a frame of the approve and send pages: this one response may be framed by
+    # the site itself. Browsers obey the CSP's frame-ancestors over X-Frame-Options, so
+    # both are set; csp_replace, since csp_update would keep 'none' beside 'self'.
+    @method_decorator(csp_replace({"frame-ancestors": [csp_constants.SELF]}))
+    @method_decorator(xframe_options_sameorigin)
     def answer_preview_view(self, request, object_id):
         """The letter as it will be sent, for whoever may see the claim and its answer;
         nothing is kept (1.5: the view is in the access log)."""
@@ -506,10 +512,14 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
         data = request.POST if request.method == "POST" else None
         form = form_class(data, claim=claim, actor=request.user)
         change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+        answer_before = ClaimAnswer.objects.filter(claim=claim).first()
         if request.method == "POST" and form.is_valid() and form.run():
-            self.message_user(
-                request, gettext("Done: %(step)s.") % {"step": title}, messages.SUCCESS
-            )
+            if step == "answer":
+                self._draft_saved_messages(request, claim, answer_before)
+            else:
+                self.message_user(
+                    request, gettext("Done: %(step)s.") % {"step": title}, messages.SUCCESS
+                )
             return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
@@ -522,4 +532,48 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
         }
         if step in ("approve", "send"):
             context.update(self._answer_context(request, claim, step))
+        if step == "approve" and services.four_eyes():
+            # The author is told another officer must approve; no button to try it.
+            context["step_blocked"] = bool(
+                answer_before and answer_before.drafted_by_id == request.user.pk
+            )
+        if (
+            step == "answer"
+            and answer_before is not None
+            and answer_before.status == ClaimAnswer.Status.APPROVED
+        ):
+            context["step_notices"] = [
+                gettext(
+                    "This answer is approved. Saving a change makes it a draft again: a "
+                    "compliance officer must then approve it again before it is sent."
+                )
+            ]
         return TemplateResponse(request, "admin/claims/claim/step.html", context)
+
+    def _draft_saved_messages(self, request, claim: Claim, answer_before) -> None:
+        """After a draft is saved: what still stands between it and sending."""
+        answer = ClaimAnswer.objects.get(claim=claim)
+        left = unfilled_placeholders(answer.body)
+        if left:
+            self.message_user(
+                request,
+                ngettext(
+                    "The draft is saved, but it still holds a placeholder to fill in before "
+                    "it can be approved or sent: %(placeholders)s.",
+                    "The draft is saved, but it still holds placeholders to fill in before "
+                    "it can be approved or sent: %(placeholders)s.",
+                    len(left),
+                )
+                % {"placeholders": ", ".join(left)},
+                messages.WARNING,
+            )
+        else:
+            self.message_user(request, gettext("The draft is saved."), messages.SUCCESS)
+        if answer_before is not None and answer_before.status == ClaimAnswer.Status.APPROVED:
+            self.message_user(
+                request,
+                gettext(
+                    "The approved answer was changed: it must be approved again before it is sent."
+                ),
+                messages.WARNING,
+            )

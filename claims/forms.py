@@ -224,8 +224,27 @@ def _answer_of(claim: Claim) -> ClaimAnswer:
 
 
 class AnswerApproveForm(StepForm):
+    # The text as the page showed it: an answer redrafted meanwhile is refused (6.2).
+    shown_digest = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        answer = ClaimAnswer.objects.filter(claim=self.claim).first()
+        self.current_digest = services.answer_digest(answer) if answer else ""
+        self.fields["shown_digest"].initial = self.current_digest
+
     def perform(self, data):
-        services.claim_answer_approve(answer=_answer_of(self.claim), actor=self.actor)
+        services.claim_answer_approve(
+            answer=_answer_of(self.claim), actor=self.actor, shown_digest=data["shown_digest"]
+        )
+
+    def run(self):
+        done = super().run()
+        if not done and self.is_bound:
+            # The page shown again holds the current text: its digest goes with it.
+            self.data = self.data.copy()
+            self.data["shown_digest"] = self.current_digest
+        return done
 
 
 class AnswerSendForm(StepForm):

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 from fpdf import FPDF
 
 from homeshop_privacy.calendar import local_date
+from homeshop_privacy.timestamps import display_date
 
 # fontTools logs every subsetting step at INFO: one letter is not worth 60 log lines.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -47,7 +47,7 @@ def answer_pdf(*, answer, claim) -> bytes:
         pdf.set_font("Letter", "B", 11)
         pdf.multi_cell(0, 6, SENDER, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Letter", "", 10)
-        pdf.multi_cell(0, 5, date_format(sent_on, "j E Y"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, display_date(sent_on), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(6)
         recipient = [claim.claimant_name, claim.claimant_address, claim.claimant_email]
         pdf.multi_cell(
@@ -61,7 +61,7 @@ def answer_pdf(*, answer, claim) -> bytes:
         pdf.set_font("Letter", "B", 12)
         title = gettext("Answer to claim No. %(reference)s of %(received)s") % {
             "reference": claim.reference,
-            "received": date_format(claim.received_on, "j E Y"),
+            "received": display_date(claim.received_on),
         }
         pdf.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)

@@ -6,6 +6,8 @@
 answer) go through the outbox inside the transaction of the change that causes them.
 """
 
+import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -18,7 +20,6 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,7 @@ from homeshop_privacy.private_files import (
     files_check,
     stored_name,
 )
+from homeshop_privacy.timestamps import display_date
 
 from . import letters
 from .models import (
@@ -253,8 +255,8 @@ def _acknowledge(claim: Claim) -> None:
         context = {
             "name": claim.claimant_name,
             "reference": claim.reference,
-            "received": date_format(claim.received_on, "j E Y"),
-            "due": date_format(claim.due_on, "j E Y"),
+            "received": display_date(claim.received_on),
+            "due": display_date(claim.due_on),
             "subject": claim.subject,
             # 6.2 allows 30 days at most; the claim's category may promise fewer: the
             # text names the term and the rule it comes from.
@@ -354,6 +356,18 @@ def claim_update(
             kind=ClaimDeadlineChange.Kind.RECOMPUTE,
             reason=gettext("Category changed to %(name)s") % {"name": category.name},
         )
+        # 6.2: as for a pause or an extension, a claim overdue today stays overdue; a
+        # longer term must not turn its late answer into one "on time".
+        if claim.paused_on is None and _today() > due_before and claim.due_on > due_before:
+            raise DomainError(
+                {
+                    "category": _(
+                        "The answer was due on %(due)s: the category of an overdue claim "
+                        "cannot move its due date later."
+                    )
+                    % {"due": display_date(due_before)}
+                }
+            )
     validate(claim)
     save_tracked(claim, actor=actor, reason="claim updated")
     if reassigned or claim.due_on != due_before:
@@ -398,7 +412,7 @@ def _refuse_if_overdue(claim: Claim, day: date) -> None:
     if day > claim.due_on:
         raise DomainError(
             _("The answer was due on %(due)s: an overdue claim cannot be paused or extended.")
-            % {"due": date_format(claim.due_on, "j E Y")}
+            % {"due": display_date(claim.due_on)}
         )
 
 
@@ -445,7 +459,7 @@ def claim_pause(*, claim: Claim, actor: User | None, reason: str, on: date | Non
                     "The last step of this claim was recorded on %(day)s: a pause cannot "
                     "start before it."
                 )
-                % {"day": date_format(last_step, "j E Y")}
+                % {"day": display_date(last_step)}
             }
         )
     _refuse_if_overdue(claim, claim.paused_on)
@@ -541,11 +555,11 @@ def answer_template_render(*, claim: Claim, language: str) -> str:
         values = {
             "claimant_name": claim.claimant_name,
             "reference": claim.reference,
-            "received_on": date_format(claim.received_on, "j E Y"),
-            "due_on": date_format(claim.due_on, "j E Y"),
+            "received_on": display_date(claim.received_on),
+            "due_on": display_date(claim.due_on),
             "subject": claim.subject,
             "order_number": claim.order.number if claim.order_id else "",
-            "today": date_format(_today(), "j E Y"),
+            "today": display_date(_today()),
         }
     # Only {name} placeholders are filled; any other brace (a typo, "{0}", "{x.attr}")
     # stays as written: str.format would raise on it and fail the officer's page.
@@ -621,15 +635,34 @@ def claim_answer_draft(
     return save_tracked(answer, actor=actor, reason="answer drafted")
 
 
+def answer_digest(answer: ClaimAnswer) -> str:
+    """What an approver was shown: the text and its language, as a short digest that the
+    approve page carries and the approval compares (6.2: the text approved is the text read)."""
+    content = f"{answer.language}\0{answer.body}".encode()
+    return hashlib.sha256(content).hexdigest()
+
+
 @transaction.atomic
-def claim_answer_approve(*, answer: ClaimAnswer, actor: User) -> ClaimAnswer:
+def claim_answer_approve(
+    *, answer: ClaimAnswer, actor: User, shown_digest: str | None = None
+) -> ClaimAnswer:
     """An officer approves the text as it will be sent: complete, and (four eyes) written
-    by someone else."""
+    by someone else.
+
+    ``shown_digest`` is ``answer_digest`` of the text the officer read (the approve page
+    carries it); by default, that of the ``answer`` given. A text changed since then is
+    refused, never approved unread."""
+    if shown_digest is None:
+        shown_digest = answer_digest(answer)
     answer = ClaimAnswer.objects.select_for_update().get(pk=answer.pk)
     if not is_officer(actor):
         raise DomainError(_("Only a compliance officer can approve an answer."))
     if answer.status != ClaimAnswer.Status.DRAFT:
         raise DomainError(_("Only a draft answer can be approved."))
+    if not hmac.compare_digest(shown_digest, answer_digest(answer)):
+        raise DomainError(
+            _("The answer changed after you opened this page; read it again before approving.")
+        )
     _refuse_self_approval(answer, actor)
     _refuse_if_unfilled(answer)
     answer.status = ClaimAnswer.Status.APPROVED
@@ -708,11 +741,7 @@ def claim_answer_send(
     if by_email:
         with translation.override(answer.language):
             subject = gettext("Answer to your claim %(reference)s") % {"reference": claim.reference}
-            body = (
-                answer.body
-                + "\n\n"
-                + gettext("The signed letter is attached to this email as a PDF file.")
-            )
+            body = answer.body + "\n\n" + gettext("The letter is attached as a PDF file.")
             if claim.customer_id and claim.customer.user_id:
                 body += "\n" + gettext("You can also read it on your claim's page: %(url)s") % {
                     "url": settings.SITE_URL + claim.get_absolute_url()
@@ -770,7 +799,7 @@ def _staff_message(*, claim: Claim, user: User, kind: str, today: date, reason: 
         context = {
             "reference": claim.reference,
             "subject": claim.subject,
-            "due": date_format(claim.due_on, "j E Y"),
+            "due": display_date(claim.due_on),
             "days": days_left,
             "overdue": -days_left,
             "link": admin_url(claim),

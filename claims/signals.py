@@ -1,11 +1,11 @@
 """An officer changed the working-day calendar: open claims' due dates follow (6.2)."""
 
 from django.db.models.signals import post_delete, post_save, pre_save
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 from simple_history.models import HistoricalRecords
 
 from homeshop_privacy.models import CalendarOverride
+from homeshop_privacy.timestamps import display_date
 
 
 def _actor(instance):
@@ -36,7 +36,7 @@ def calendar_override_changed(sender, instance: CalendarOverride, **kwargs):
             around=day,
             actor=_actor(instance),
             reason=gettext("Calendar changed on %(day)s: %(note)s")
-            % {"day": date_format(day, "j E Y"), "note": instance.note},
+            % {"day": display_date(day), "note": instance.note},
         )
 
 

@@ -29,6 +29,9 @@ PROJECT_APPS = ("homeshop_privacy", "accounts", "consents", "disclosures", "clai
 SUPPORT_APPS = ("accounts", "claims")
 SUPPORT_READ_APPS = ("consents", "disclosures")
 SUPPORT_EXCLUDED_WORDS = ("breach", "securityevent", "passwordresetrequest")
+# 6.2: a category's term sets every due date of its claims; support agents read it only
+# (the working-day calendar, homeshop_privacy.calendaroverride, is not theirs at all).
+SUPPORT_READ_ONLY_MODELS = ("claims.claimcategory", "claims.historicalclaimcategory")
 # Issue 8 item 6: failed sign-in attempts (django-axes). Officers see them and lift locks
 # (delete), auditors only see them, support agents have no access. The access log of
 # successful sign-ins and the failure log are switched off in settings.
@@ -98,6 +101,8 @@ def role_permissions(role: str):
             if _model(perm) in STAFF_ACCOUNT_MODELS:
                 continue  # support agents work on Customer, never on sign-in accounts
             if perm.codename.startswith("delete_"):
+                continue
+            if _model(perm) in SUPPORT_READ_ONLY_MODELS and not perm.codename.startswith("view_"):
                 continue
             app = perm.content_type.app_label
             if app in SUPPORT_APPS or (

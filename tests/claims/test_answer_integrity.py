@@ -116,11 +116,13 @@ def test_admin_approve_step_refuses_a_placeholder_and_changes_nothing(
     claim = register(assignee=officer)
     services.claim_answer_draft(claim=claim, actor=officer, body=HALF_WRITTEN[0])
     client.force_login(second_officer)
-    response = client.post(reverse("admin:claims_claim_step", args=[claim.pk, "approve"]))
+    url = reverse("admin:claims_claim_step", args=[claim.pk, "approve"])
+    shown = client.get(url).context["form"]["shown_digest"].value()  # as the page sends it
+    response = client.post(url, {"shown_digest": shown})
     assert response.status_code == 200
     page = response.content.decode()
     assert "[Ответ по существу]" in page
-    assert "не заполнен" in page
+    assert "незаполнен" in page  # one word (user review)
     assert _unchanged(claim) == ("draft", None, False, "received", 0)
 
 
@@ -217,8 +219,10 @@ def test_one_person_team_setting_allows_self_approval_and_the_page_says_so(
     answer = services.claim_answer_draft(claim=claim, actor=officer, body="Деньги возвращены.")
     client.force_login(officer)
     step = reverse("admin:claims_claim_step", args=[claim.pk, "approve"])
-    assert "CLAIM_ANSWER_FOUR_EYES" in client.get(step).content.decode()
-    assert client.post(step).status_code == 302
+    page = client.get(step)
+    assert "CLAIM_ANSWER_FOUR_EYES" in page.content.decode()
+    shown = page.context["form"]["shown_digest"].value()  # as the page sends it
+    assert client.post(step, {"shown_digest": shown}).status_code == 302
     answer.refresh_from_db()
     assert (answer.status, answer.approved_by) == ("approved", officer)
 
@@ -314,3 +318,72 @@ def test_pause_cannot_start_in_the_future(officer, time_machine):
     with pytest.raises(DomainError):
         services.claim_pause(claim=claim, actor=officer, reason="docs", on=date(2026, 11, 25))
     assert Claim.objects.get().paused_on is None
+
+
+def test_approver_approves_text_changed_after_page_shown(client, officer, second_officer):
+    # The approver reads text X; the author rewrites it to Y before the click: Y is not
+    # approved unread (attack review, finding 1).
+    claim = register()
+    services.claim_answer_draft(
+        claim=claim, actor=officer, body="Уважаемая Айгерим, деньги будут возвращены."
+    )
+    client.force_login(second_officer)
+    url = reverse("admin:claims_claim_step", args=[claim.pk, "approve"])
+    page = client.get(url)
+    assert "деньги будут возвращены" in page.content.decode()
+    shown = page.context["form"]["shown_digest"].value()
+    services.claim_answer_draft(
+        claim=claim, actor=officer, body="Уважаемая Айгерим, в возврате отказано."
+    )
+    response = client.post(url, {"shown_digest": shown})
+    assert response.status_code == 200
+    answer = ClaimAnswer.objects.get(claim=claim)
+    assert (answer.status, answer.approved_by) == (ClaimAnswer.Status.DRAFT, None)
+    page = response.content.decode()
+    assert "в возврате отказано" in page  # the new text, to read before approving
+    assert "прочитайте" in page.lower()
+    # Read again, the new text can be approved from the page shown with the refusal.
+    again = response.context["form"]["shown_digest"].value()
+    assert client.post(url, {"shown_digest": again}).status_code == 302
+    answer.refresh_from_db()
+    assert (answer.status, answer.approved_by) == (ClaimAnswer.Status.APPROVED, second_officer)
+
+
+def test_approve_post_without_the_shown_text_approves_nothing(client, officer, second_officer):
+    claim = register()
+    services.claim_answer_draft(claim=claim, actor=officer, body="Деньги возвращены.")
+    client.force_login(second_officer)
+    url = reverse("admin:claims_claim_step", args=[claim.pk, "approve"])
+    assert client.post(url, {}).status_code == 200
+    assert ClaimAnswer.objects.get(claim=claim).status == ClaimAnswer.Status.DRAFT
+
+
+def test_service_approval_of_a_stale_answer_is_refused(officer, second_officer):
+    claim = register()
+    stale = services.claim_answer_draft(claim=claim, actor=officer, body="Деньги возвращены.")
+    services.claim_answer_draft(claim=claim, actor=officer, body="В возврате отказано.")
+    with pytest.raises(DomainError):
+        services.claim_answer_approve(answer=stale, actor=second_officer)
+    assert ClaimAnswer.objects.get(claim=claim).status == ClaimAnswer.Status.DRAFT
+
+
+def test_letter_preview_may_be_framed_by_the_site_and_nothing_else(client, officer, second_officer):
+    # User review: the approve page shows the letter in an <iframe>; the project's CSP
+    # (frame-ancestors 'none') blocked it. Only this response is relaxed, to 'self'.
+    claim = register(assignee=officer)
+    services.claim_answer_draft(claim=claim, actor=officer, body="Деньги возвращены.")
+    client.force_login(second_officer)
+    letter = client.get(reverse("admin:claims_claim_answer_preview", args=[claim.pk]))
+    assert letter.status_code == 200
+    directives = dict(
+        (part.strip().split(" ", 1) + [""])[:2]
+        for part in letter["Content-Security-Policy"].split(";")
+    )
+    assert directives["frame-ancestors"] == "'self'"
+    assert "'none'" not in directives["frame-ancestors"]
+    assert letter["X-Frame-Options"] == "SAMEORIGIN"
+    page = client.get(reverse("admin:claims_claim_step", args=[claim.pk, "approve"]))
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+    assert page["X-Frame-Options"] == "DENY"
+    change = client.get(reverse("admin:claims_claim_change", args=[claim.pk]))
+    assert "frame-ancestors 'none'" in change["Content-Security-Policy"]

@@ -82,7 +82,7 @@ def test_officer_adding_a_day_off_in_the_admin_is_named_on_the_moved_claims(clie
     assert response.status_code == 302
     change = claim.deadline_changes.get()
     assert (change.due_after, change.actor) == (date(2026, 12, 3), officer)
-    assert change.reason == "Изменён календарь на 2 декабря 2026: Постановление №2"
+    assert change.reason == "Изменён календарь на 2 декабря 2026 г.: Постановление №2"
 
 
 @pytest.mark.django_db

@@ -52,7 +52,9 @@ def test_acknowledgement_is_in_the_claimants_language(deliver):
     register(claimant_language="kk", received_at=almaty(2026, 11, 2, 10, 0))
     (message,) = deliver()
     assert "шағымыңыз" in message.subject
-    assert "2 Желтоқсан 2026" in message.body
+    # Kazakh dates as on the Kazakh pages (d.m.Y), never a capital month mid-sentence.
+    assert "02.12.2026" in message.body
+    assert "Желтоқсан" not in message.body and "Қараша" not in message.body
 
 
 @pytest.mark.django_db

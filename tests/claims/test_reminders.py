@@ -102,7 +102,7 @@ def test_reminder_is_in_the_staff_members_language_with_an_admin_link(settings, 
     link = f"https://privacy.homeshop.kz/admin/claims/claim/{claim.pk}/change/"
     assert link in message.body
     assert "1 күн" in message.subject
-    assert "2 Желтоқсан 2026" in message.subject
+    assert "02.12.2026" in message.subject
 
 
 @pytest.mark.django_db

@@ -32,6 +32,14 @@ def test_support_agent_works_with_customers_but_deletes_nothing_and_sees_no_brea
     assert not [p for p in perms if p.startswith("homeshop_privacy.")]
 
 
+def test_support_agent_only_reads_what_sets_claim_deadlines():
+    # 6.2: a category's term sets due dates; the calendar is not theirs at all.
+    perms = _codenames(roles.SUPPORT_AGENT)
+    assert "claims.view_claimcategory" in perms
+    assert not [p for p in perms if "claimcategory" in p and ".view_" not in p]
+    assert not [p for p in perms if "calendaroverride" in p]
+
+
 def test_auditor_reads_everything_history_included_and_changes_nothing():
     perms = _codenames(roles.AUDITOR)
     assert "accounts.view_customer" in perms
