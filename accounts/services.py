@@ -238,14 +238,38 @@ def customer_update(
     return customer_save(customer=customer, actor=actor, reason=reason)
 
 
+STAFF_EMAIL_CHANGE_REFUSED = gettext_lazy(
+    "Staff cannot change a customer's email address: it is where their mail and sign-in "
+    "go. Only the customer changes it, on their account page, confirmed from the new "
+    "address."
+)
+
+
 @transaction.atomic
 def customer_save(*, customer: Customer, actor: User | None, reason: str) -> Customer:
     """Validate and save a customer edited as a whole (the admin form).
 
-    A customer who signs in does so with this email: when it is corrected (5.1.2), the
-    sign-in account follows, else the person could no longer sign in or reset a password
-    with the address their own page shows.
+    Staff never move a customer's email (attack review): it is where the customer's mail,
+    password resets and first-sign-in links go, so a support agent who could change it
+    could take the account over. Only the customer's own request, confirmed from the new
+    address (issue 9 §5, ``customer_email_change_confirm``), changes it.
     """
+    if actor is not None and (actor.is_staff or actor.is_superuser) and _email_changes(customer):
+        raise DomainError({"email": [str(STAFF_EMAIL_CHANGE_REFUSED)]})
+    return _customer_write(customer=customer, actor=actor, reason=reason)
+
+
+def _email_changes(customer: Customer) -> bool:
+    if not customer.pk:
+        return False
+    stored = Customer.objects.filter(pk=customer.pk).values_list("email", flat=True).first()
+    return stored is not None and stored != email_normalise(customer.email)
+
+
+def _customer_write(*, customer: Customer, actor: User | None, reason: str) -> Customer:
+    """Save a validated customer. A customer who signs in does so with this email: when
+    it changes (5.1.2), the sign-in account follows, else the person could no longer sign
+    in or reset a password with the address their own page shows."""
     _normalise_contact(customer)
     _refuse_taken_email(customer)
     validate(customer)
@@ -589,7 +613,7 @@ def customer_email_change_confirm(*, token: str, actor: User | None) -> EmailCha
     ):
         raise DomainError({"email": [str(EMAIL_TAKEN_MESSAGE)]})
     customer.email = change.new_email
-    customer_save(
+    _customer_write(
         customer=customer, actor=actor, reason="email changed, confirmed from the new address"
     )
     change.status = EmailChangeRequest.Status.CONFIRMED
