@@ -1,5 +1,6 @@
 """Every write to customers and their personal data (STYLE: one function per change)."""
 
+import logging
 import unicodedata
 from datetime import timedelta
 
@@ -30,6 +31,8 @@ from .models import (
     email_match,
 )
 from .validators import phone_to_e164
+
+logger = logging.getLogger(__name__)
 
 CUSTOMER_EDITABLE = ("first_name", "last_name", "phone", "email", "preferred_language")
 
@@ -530,6 +533,7 @@ def customer_email_change_request(
     if _email_taken(new_email, customer=customer):
         raise DomainError({"email": [str(EMAIL_TAKEN_MESSAGE)]})
     now = timezone.now()
+    _email_change_throttle(customer=customer, new_email=new_email, now=now)
     for earlier in EmailChangeRequest.objects.select_for_update().filter(
         customer=customer, status=EmailChangeRequest.Status.PENDING
     ):
@@ -541,6 +545,35 @@ def customer_email_change_request(
     save_tracked(change, actor=actor, reason="email change requested (5.1.2)")
     _email_change_emails(change)
     return change
+
+
+EMAIL_CHANGE_THROTTLED = gettext_lazy(
+    "Too many email change requests. Wait an hour (a day for the same new address) and ask again."
+)
+
+
+def _email_change_throttle(*, customer: Customer, new_email: str, now) -> None:
+    """Each request emails the new address: a limit per customer and per new address.
+
+    Counted from the requests themselves (attack review, finding 2). The forgotten-password
+    table of keyed hashes keeps an hour only, and these rows already hold what to count
+    without keeping anything more; the customer's row is locked, so two requests at once
+    count each other.
+    """
+    customer_since = now - timedelta(seconds=settings.EMAIL_CHANGE_CUSTOMER_WINDOW_SECONDS)
+    address_since = now - timedelta(seconds=settings.EMAIL_CHANGE_ADDRESS_WINDOW_SECONDS)
+    by_customer = EmailChangeRequest.objects.filter(
+        customer=customer, requested_at__gte=customer_since
+    ).count()
+    by_address = EmailChangeRequest.objects.filter(
+        new_email__iexact=new_email, requested_at__gte=address_since
+    ).count()
+    if (
+        by_customer >= settings.EMAIL_CHANGE_CUSTOMER_LIMIT
+        or by_address >= settings.EMAIL_CHANGE_ADDRESS_LIMIT
+    ):
+        logger.warning("email change request throttled: customer=%s", customer.pk)
+        raise DomainError({"email": [str(EMAIL_CHANGE_THROTTLED)]})
 
 
 def _email_change_emails(change: EmailChangeRequest) -> None:

@@ -421,6 +421,12 @@ AXES_VERBOSE = False
 PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=3)
 PASSWORD_RESET_IP_LIMIT = env.int("PASSWORD_RESET_IP_LIMIT", default=20)
 PASSWORD_RESET_WINDOW_SECONDS = 60 * 60
+# Email-change requests (each sends a confirmation email to the new address): at most 3
+# per customer per hour and 3 to one new address per day, counted from the requests.
+EMAIL_CHANGE_CUSTOMER_LIMIT = env.int("EMAIL_CHANGE_CUSTOMER_LIMIT", default=3)
+EMAIL_CHANGE_CUSTOMER_WINDOW_SECONDS = 60 * 60
+EMAIL_CHANGE_ADDRESS_LIMIT = env.int("EMAIL_CHANGE_ADDRESS_LIMIT", default=3)
+EMAIL_CHANGE_ADDRESS_WINDOW_SECONDS = 24 * 60 * 60
 # Staff two-factor sign-in (TOTP, with one-time backup codes). On unless switched off.
 STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=True)
 STAFF_OTP_BACKUP_CODES = 10
