@@ -104,6 +104,15 @@ class CustomerPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The lock page sends a locked-out customer here: once the new password is set,
+        # the old failures must not keep it locked (user review, finding 3).
+        signin_protection.sign_in_failures_forget(
+            user=form.user, reason="failures cleared by a completed password reset"
+        )
+        return response
+
 
 class CustomerPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
@@ -150,12 +159,15 @@ class CustomerFirstSignInView(FormView):
 
     def form_valid(self, form):
         try:
-            services.customer_first_sign_in(
+            user = services.customer_first_sign_in(
                 customer=self.customer, password=form.cleaned_data["new_password1"]
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
             return self.form_invalid(form)
+        signin_protection.sign_in_failures_forget(
+            user=user, reason="failures cleared by a completed first sign-in"
+        )
         self.request.session.pop(self.session_key, None)
         return redirect(self.success_url)
 

@@ -398,6 +398,11 @@ AXES_LOCKOUT_CALLABLE = "accounts.signin_protection.lockout_response"
 # A successful sign-in does not wipe the failures: an attacker cannot reset an address's
 # count by signing in to an account of their own now and then.
 AXES_RESET_ON_SUCCESS = False
+# An attempt while locked (even with the right password) is refused without being counted:
+# counting it restarted the 15 minutes, so a customer who kept trying was never let in.
+# The lock is lifted early only by the owner of the mailbox (a completed password reset
+# or first sign-in, accounts.signin_protection.sign_in_failures_forget) or by an officer.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # No log of every successful sign-in (e-mail, IP address, browser kept for ever); the
 # failed attempts are kept only until their cool-off ends.
 AXES_DISABLE_ACCESS_LOG = True
