@@ -633,18 +633,35 @@ EMAIL_CHANGE_LINK_INVALID = gettext_lazy(
 )
 
 
-@transaction.atomic
-def customer_email_change_confirm(*, token: str, actor: User | None) -> EmailChangeRequest:
-    """The new address confirmed: it becomes the customer's email and sign-in."""
+def email_change_for_token(*, token: str, lock: bool = False) -> EmailChangeRequest:
+    """The pending request a confirmation link names, checked as confirming it would be.
+
+    The confirmation page runs this on GET too (user review, finding 5), so a used,
+    replaced or expired link shows "no longer valid" instead of a Confirm button that
+    can only fail. Raises ``DomainError``.
+    """
     pk = email_change_token_read(token)
-    change = EmailChangeRequest.objects.select_for_update().filter(pk=pk).first() if pk else None
+    changes = EmailChangeRequest.objects.select_related("customer")
+    if lock:
+        changes = changes.select_for_update()
+    change = changes.filter(pk=pk).first() if pk else None
     if change is None or change.status != EmailChangeRequest.Status.PENDING:
         raise DomainError(str(EMAIL_CHANGE_LINK_INVALID))
-    customer = Customer.objects.select_for_update().get(pk=change.customer_id)
+    customer = Customer.objects.select_for_update().get(pk=change.customer_id) if lock else None
+    customer = customer or change.customer
     if customer.email.lower() != change.old_email.lower() or _email_taken(
         change.new_email, customer=customer
     ):
         raise DomainError({"email": [str(EMAIL_TAKEN_MESSAGE)]})
+    change.customer = customer
+    return change
+
+
+@transaction.atomic
+def customer_email_change_confirm(*, token: str, actor: User | None) -> EmailChangeRequest:
+    """The new address confirmed: it becomes the customer's email and sign-in."""
+    change = email_change_for_token(token=token, lock=True)
+    customer = change.customer
     customer.email = change.new_email
     _customer_write(
         customer=customer, actor=actor, reason="email changed, confirmed from the new address"

@@ -283,10 +283,14 @@ class EmailChangeConfirmView(View):
     template_name = "accounts/email_confirm.html"
 
     def get(self, request, token):
-        error = None
-        if services.email_change_token_read(token) is None:
-            error = str(services.EMAIL_CHANGE_LINK_INVALID)
-        return render(request, self.template_name, {"error": error}, status=400 if error else 200)
+        # The same checks as confirming (a used, replaced or expired link says so now).
+        try:
+            change = services.email_change_for_token(token=token)
+        except DomainError as exc:
+            return render(
+                request, self.template_name, {"error": " ".join(exc.messages)}, status=400
+            )
+        return render(request, self.template_name, {"new_email": change.new_email})
 
     def post(self, request, token):
         actor = request.user if request.user.is_authenticated else None

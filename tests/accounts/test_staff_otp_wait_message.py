@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -29,6 +29,9 @@ WRONG = "zzzz9999"
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+    # The pages in English and Kazakh leave that language active; later tests expect Russian.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _browser(user, language):
