@@ -12,6 +12,7 @@ import zipfile
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -130,7 +131,7 @@ class CustomerFirstSignInView(FormView):
 
     template_name = "accounts/first_sign_in.html"
     form_class = SetPasswordForm
-    success_url = reverse_lazy("accounts:password_reset_complete")
+    success_url = reverse_lazy("accounts:home")
     session_key = "_first_sign_in_token"
     url_token = "set-password"
 
@@ -169,6 +170,12 @@ class CustomerFirstSignInView(FormView):
             user=user, reason="failures cleared by a completed first sign-in"
         )
         self.request.session.pop(self.session_key, None)
+        # The account was just created by the owner of the mailbox: sign them in and say
+        # so, not "password changed" (user review, finding 6). login() cycles the session.
+        auth_login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            self.request, _("Your Homeshop.kz account is created and you are signed in.")
+        )
         return redirect(self.success_url)
 
 
