@@ -92,6 +92,10 @@ class DeviceInline(admin.TabularInline):
 
 
 RECENT_ORDERS = 10
+EMAIL_READ_ONLY_HELP = _(
+    "Only the customer changes this address, on their account page; it takes effect once "
+    "confirmed from the new address."
+)
 
 
 @admin.register(Customer)
@@ -120,6 +124,17 @@ class CustomerAdmin(PersonalDataAdminMixin, TrackedAdmin):
         (_("Sign-in account"), {"fields": ("user",)}),
         (_("Purchase history"), {"fields": ("recent_orders",)}),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Staff never move where a customer's mail and sign-in go (customer_save refuses
+        # it too): only the customer changes the address, confirmed from the new one.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj is None else (*fields, "email")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:
+            kwargs["help_texts"] = {"email": EMAIL_READ_ONLY_HELP}
+        return super().get_form(request, obj, **kwargs)
 
     @admin.display(description=_("latest orders"))
     def recent_orders(self, obj):

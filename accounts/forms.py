@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from . import services
-from .email_address import EMAIL_TAKEN_MESSAGE, EmailAddressFormField
+from .email_address import EmailAddressFormField
 from .models import Address, Customer, Language, User, email_match
 from .validators import phone_to_e164
 
@@ -21,15 +21,6 @@ class CustomerForm(forms.ModelForm):
 
     def clean_phone(self):
         return phone_to_e164(self.cleaned_data["phone"])
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        user_id = self.instance.user_id if self.instance.pk else None
-        # customer_save moves the linked sign-in to the new address: say here, next to
-        # the field, when another sign-in account holds it (the service would refuse).
-        if user_id and email_match(User.objects.all(), email).exclude(pk=user_id).exists():
-            raise forms.ValidationError(EMAIL_TAKEN_MESSAGE)
-        return email
 
 
 # Customer account pages (5.1.2, 5.2.1, 2.2) ----------------------------------------

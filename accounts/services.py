@@ -1,5 +1,6 @@
 """Every write to customers and their personal data (STYLE: one function per change)."""
 
+import logging
 import unicodedata
 from datetime import timedelta
 
@@ -30,6 +31,8 @@ from .models import (
     email_match,
 )
 from .validators import phone_to_e164
+
+logger = logging.getLogger(__name__)
 
 CUSTOMER_EDITABLE = ("first_name", "last_name", "phone", "email", "preferred_language")
 
@@ -238,14 +241,38 @@ def customer_update(
     return customer_save(customer=customer, actor=actor, reason=reason)
 
 
+STAFF_EMAIL_CHANGE_REFUSED = gettext_lazy(
+    "Staff cannot change a customer's email address: it is where their mail and sign-in "
+    "go. Only the customer changes it, on their account page, confirmed from the new "
+    "address."
+)
+
+
 @transaction.atomic
 def customer_save(*, customer: Customer, actor: User | None, reason: str) -> Customer:
     """Validate and save a customer edited as a whole (the admin form).
 
-    A customer who signs in does so with this email: when it is corrected (5.1.2), the
-    sign-in account follows, else the person could no longer sign in or reset a password
-    with the address their own page shows.
+    Staff never move a customer's email (attack review): it is where the customer's mail,
+    password resets and first-sign-in links go, so a support agent who could change it
+    could take the account over. Only the customer's own request, confirmed from the new
+    address (issue 9 §5, ``customer_email_change_confirm``), changes it.
     """
+    if actor is not None and (actor.is_staff or actor.is_superuser) and _email_changes(customer):
+        raise DomainError({"email": [str(STAFF_EMAIL_CHANGE_REFUSED)]})
+    return _customer_write(customer=customer, actor=actor, reason=reason)
+
+
+def _email_changes(customer: Customer) -> bool:
+    if not customer.pk:
+        return False
+    stored = Customer.objects.filter(pk=customer.pk).values_list("email", flat=True).first()
+    return stored is not None and stored != email_normalise(customer.email)
+
+
+def _customer_write(*, customer: Customer, actor: User | None, reason: str) -> Customer:
+    """Save a validated customer. A customer who signs in does so with this email: when
+    it changes (5.1.2), the sign-in account follows, else the person could no longer sign
+    in or reset a password with the address their own page shows."""
     _normalise_contact(customer)
     _refuse_taken_email(customer)
     validate(customer)
@@ -506,6 +533,7 @@ def customer_email_change_request(
     if _email_taken(new_email, customer=customer):
         raise DomainError({"email": [str(EMAIL_TAKEN_MESSAGE)]})
     now = timezone.now()
+    _email_change_throttle(customer=customer, new_email=new_email, now=now)
     for earlier in EmailChangeRequest.objects.select_for_update().filter(
         customer=customer, status=EmailChangeRequest.Status.PENDING
     ):
@@ -517,6 +545,35 @@ def customer_email_change_request(
     save_tracked(change, actor=actor, reason="email change requested (5.1.2)")
     _email_change_emails(change)
     return change
+
+
+EMAIL_CHANGE_THROTTLED = gettext_lazy(
+    "Too many email change requests. Wait an hour (a day for the same new address) and ask again."
+)
+
+
+def _email_change_throttle(*, customer: Customer, new_email: str, now) -> None:
+    """Each request emails the new address: a limit per customer and per new address.
+
+    Counted from the requests themselves (attack review, finding 2). The forgotten-password
+    table of keyed hashes keeps an hour only, and these rows already hold what to count
+    without keeping anything more; the customer's row is locked, so two requests at once
+    count each other.
+    """
+    customer_since = now - timedelta(seconds=settings.EMAIL_CHANGE_CUSTOMER_WINDOW_SECONDS)
+    address_since = now - timedelta(seconds=settings.EMAIL_CHANGE_ADDRESS_WINDOW_SECONDS)
+    by_customer = EmailChangeRequest.objects.filter(
+        customer=customer, requested_at__gte=customer_since
+    ).count()
+    by_address = EmailChangeRequest.objects.filter(
+        new_email__iexact=new_email, requested_at__gte=address_since
+    ).count()
+    if (
+        by_customer >= settings.EMAIL_CHANGE_CUSTOMER_LIMIT
+        or by_address >= settings.EMAIL_CHANGE_ADDRESS_LIMIT
+    ):
+        logger.warning("email change request throttled: customer=%s", customer.pk)
+        raise DomainError({"email": [str(EMAIL_CHANGE_THROTTLED)]})
 
 
 def _email_change_emails(change: EmailChangeRequest) -> None:
@@ -576,20 +633,37 @@ EMAIL_CHANGE_LINK_INVALID = gettext_lazy(
 )
 
 
-@transaction.atomic
-def customer_email_change_confirm(*, token: str, actor: User | None) -> EmailChangeRequest:
-    """The new address confirmed: it becomes the customer's email and sign-in."""
+def email_change_for_token(*, token: str, lock: bool = False) -> EmailChangeRequest:
+    """The pending request a confirmation link names, checked as confirming it would be.
+
+    The confirmation page runs this on GET too (user review, finding 5), so a used,
+    replaced or expired link shows "no longer valid" instead of a Confirm button that
+    can only fail. Raises ``DomainError``.
+    """
     pk = email_change_token_read(token)
-    change = EmailChangeRequest.objects.select_for_update().filter(pk=pk).first() if pk else None
+    changes = EmailChangeRequest.objects.select_related("customer")
+    if lock:
+        changes = changes.select_for_update()
+    change = changes.filter(pk=pk).first() if pk else None
     if change is None or change.status != EmailChangeRequest.Status.PENDING:
         raise DomainError(str(EMAIL_CHANGE_LINK_INVALID))
-    customer = Customer.objects.select_for_update().get(pk=change.customer_id)
+    customer = Customer.objects.select_for_update().get(pk=change.customer_id) if lock else None
+    customer = customer or change.customer
     if customer.email.lower() != change.old_email.lower() or _email_taken(
         change.new_email, customer=customer
     ):
         raise DomainError({"email": [str(EMAIL_TAKEN_MESSAGE)]})
+    change.customer = customer
+    return change
+
+
+@transaction.atomic
+def customer_email_change_confirm(*, token: str, actor: User | None) -> EmailChangeRequest:
+    """The new address confirmed: it becomes the customer's email and sign-in."""
+    change = email_change_for_token(token=token, lock=True)
+    customer = change.customer
     customer.email = change.new_email
-    customer_save(
+    _customer_write(
         customer=customer, actor=actor, reason="email changed, confirmed from the new address"
     )
     change.status = EmailChangeRequest.Status.CONFIRMED

@@ -108,6 +108,26 @@ def sign_in_lock_clear(*, attempts, actor: User) -> int:
     return len(groups)
 
 
+@transaction.atomic
+def sign_in_failures_forget(*, user: User, reason: str) -> int:
+    """The owner of the mailbox proved it (a completed password reset or first sign-in):
+    the account's failed sign-ins go, with an audit row (user review, finding 3).
+
+    Only the attempts that named this account: a lock on an IP address stays, since the
+    failures from it may have aimed at other accounts. Returns how many rows went.
+    """
+    from axes.utils import reset
+
+    username = attempt_username(None, {"username": user.email})
+    removed = reset(username=username) if username else 0
+    if removed:
+        SecurityEvent.objects.create(
+            kind=SecurityEvent.Kind.SIGN_IN_UNLOCKED, user=user, actor=user, detail=reason
+        )
+        logger.info("sign-in failures cleared: %s attempt rows, user=%s", removed, user.pk)
+    return removed
+
+
 # Forgotten-password requests ---------------------------------------------------------------
 
 

@@ -10,14 +10,17 @@ backup code and a reset each leave a ``SecurityEvent`` (1.5).
 """
 
 import logging
+import math
 from base64 import b32encode
 
 import segno
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -100,15 +103,19 @@ def staff_otp_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str
 def staff_otp_verify(*, user: User, token: str):
     """The device that accepts ``token`` (a backup code is used up), or ``None``.
 
-    django-otp throttles each device after failures, so guessing codes gets slower.
+    django-otp throttles each device after failures, so guessing codes gets slower. A code
+    typed during that wait is not even checked: a ``DomainError`` says how long to wait,
+    rather than letting a good backup code look spent (user review, finding 4).
     """
     token = (token or "").strip().replace(" ", "").lower()
     if not token:
         return None
     with transaction.atomic():
+        candidates = list(devices_for_user(user, confirmed=True))
+        wait = _throttle_wait_seconds(candidates)
         # An authenticator checks the code itself; backup codes are compared by digest.
         device = None
-        for candidate in devices_for_user(user, confirmed=True):
+        for candidate in candidates:
             typed = backup_code_digest(token) if isinstance(candidate, StaticDevice) else token
             if candidate.verify_token(typed):
                 device = candidate
@@ -121,7 +128,29 @@ def staff_otp_verify(*, user: User, token: str):
                 detail=f"static device #{device.pk}, {device.token_set.count()} codes left",
             )
             logger.info("two-factor backup code used: user=%s", user.pk)
+    if device is None and wait:
+        raise DomainError(
+            ngettext(
+                "Too many wrong codes: wait %(seconds)d second, then try again.",
+                "Too many wrong codes: wait %(seconds)d seconds, then try again.",
+                wait,
+            )
+            % {"seconds": wait}
+        )
     return device
+
+
+def _throttle_wait_seconds(devices) -> int:
+    """Whole seconds until every device django-otp holds back after failures takes codes
+    again (0 when none does). Devices are failed together, so their waits are alike."""
+    now = timezone.now()
+    wait = 0
+    for device in devices:
+        allowed, data = device.verify_is_allowed()
+        locked_until = (data or {}).get("locked_until")
+        if not allowed and locked_until is not None:
+            wait = max(wait, math.ceil((locked_until - now).total_seconds()))
+    return max(wait, 0)
 
 
 @transaction.atomic

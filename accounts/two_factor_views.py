@@ -64,9 +64,13 @@ class StaffOTPVerifyView(View):
     def post(self, request, site):
         form = OTPTokenForm(request.POST)
         if form.is_valid():
-            device = two_factor.staff_otp_verify(
-                user=request.user, token=form.cleaned_data["token"]
-            )
+            try:
+                device = two_factor.staff_otp_verify(
+                    user=request.user, token=form.cleaned_data["token"]
+                )
+            except DomainError as exc:  # django-otp's wait after wrong codes
+                form.add_error("token", exc.messages)
+                return render(request, self.template_name, _context(request, site, form=form))
             if device is not None:
                 # A session that gained a privilege gets a new key (no session fixation).
                 request.session.cycle_key()

@@ -12,6 +12,7 @@ import zipfile
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -104,6 +105,15 @@ class CustomerPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The lock page sends a locked-out customer here: once the new password is set,
+        # the old failures must not keep it locked (user review, finding 3).
+        signin_protection.sign_in_failures_forget(
+            user=form.user, reason="failures cleared by a completed password reset"
+        )
+        return response
+
 
 class CustomerPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
@@ -121,7 +131,7 @@ class CustomerFirstSignInView(FormView):
 
     template_name = "accounts/first_sign_in.html"
     form_class = SetPasswordForm
-    success_url = reverse_lazy("accounts:password_reset_complete")
+    success_url = reverse_lazy("accounts:home")
     session_key = "_first_sign_in_token"
     url_token = "set-password"
 
@@ -150,13 +160,22 @@ class CustomerFirstSignInView(FormView):
 
     def form_valid(self, form):
         try:
-            services.customer_first_sign_in(
+            user = services.customer_first_sign_in(
                 customer=self.customer, password=form.cleaned_data["new_password1"]
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
             return self.form_invalid(form)
+        signin_protection.sign_in_failures_forget(
+            user=user, reason="failures cleared by a completed first sign-in"
+        )
         self.request.session.pop(self.session_key, None)
+        # The account was just created by the owner of the mailbox: sign them in and say
+        # so, not "password changed" (user review, finding 6). login() cycles the session.
+        auth_login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            self.request, _("Your Homeshop.kz account is created and you are signed in.")
+        )
         return redirect(self.success_url)
 
 
@@ -271,10 +290,14 @@ class EmailChangeConfirmView(View):
     template_name = "accounts/email_confirm.html"
 
     def get(self, request, token):
-        error = None
-        if services.email_change_token_read(token) is None:
-            error = str(services.EMAIL_CHANGE_LINK_INVALID)
-        return render(request, self.template_name, {"error": error}, status=400 if error else 200)
+        # The same checks as confirming (a used, replaced or expired link says so now).
+        try:
+            change = services.email_change_for_token(token=token)
+        except DomainError as exc:
+            return render(
+                request, self.template_name, {"error": " ".join(exc.messages)}, status=400
+            )
+        return render(request, self.template_name, {"new_email": change.new_email})
 
     def post(self, request, token):
         actor = request.user if request.user.is_authenticated else None

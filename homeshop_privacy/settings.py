@@ -398,6 +398,11 @@ AXES_LOCKOUT_CALLABLE = "accounts.signin_protection.lockout_response"
 # A successful sign-in does not wipe the failures: an attacker cannot reset an address's
 # count by signing in to an account of their own now and then.
 AXES_RESET_ON_SUCCESS = False
+# An attempt while locked (even with the right password) is refused without being counted:
+# counting it restarted the 15 minutes, so a customer who kept trying was never let in.
+# The lock is lifted early only by the owner of the mailbox (a completed password reset
+# or first sign-in, accounts.signin_protection.sign_in_failures_forget) or by an officer.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # No log of every successful sign-in (e-mail, IP address, browser kept for ever); the
 # failed attempts are kept only until their cool-off ends.
 AXES_DISABLE_ACCESS_LOG = True
@@ -421,6 +426,12 @@ AXES_VERBOSE = False
 PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=3)
 PASSWORD_RESET_IP_LIMIT = env.int("PASSWORD_RESET_IP_LIMIT", default=20)
 PASSWORD_RESET_WINDOW_SECONDS = 60 * 60
+# Email-change requests (each sends a confirmation email to the new address): at most 3
+# per customer per hour and 3 to one new address per day, counted from the requests.
+EMAIL_CHANGE_CUSTOMER_LIMIT = env.int("EMAIL_CHANGE_CUSTOMER_LIMIT", default=3)
+EMAIL_CHANGE_CUSTOMER_WINDOW_SECONDS = 60 * 60
+EMAIL_CHANGE_ADDRESS_LIMIT = env.int("EMAIL_CHANGE_ADDRESS_LIMIT", default=3)
+EMAIL_CHANGE_ADDRESS_WINDOW_SECONDS = 24 * 60 * 60
 # Staff two-factor sign-in (TOTP, with one-time backup codes). On unless switched off.
 STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=True)
 STAFF_OTP_BACKUP_CODES = 10

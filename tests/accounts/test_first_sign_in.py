@@ -68,7 +68,10 @@ def test_the_link_creates_the_account_with_the_chosen_password_once(client, reco
 
     response = _choose_password(client, link)
     assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:password_reset_complete")
+    # Was the "password changed" page; the customer is now signed in on their account
+    # page (user review, finding 6; tests/accounts/test_first_sign_in_done.py).
+    assert response["Location"] == reverse("accounts:home")
+    client.logout()
     recorded.refresh_from_db()
     user = recorded.user
     assert user is not None

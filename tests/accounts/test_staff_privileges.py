@@ -255,13 +255,25 @@ def test_a_staff_sign_in_never_follows_a_customers_email(support_agent):
     customer = CustomerFactory(email="officer.x@homeshop.kz")
     customer.user = staff
     customer.save()
-    services.customer_update(customer=customer, actor=support_agent, email="mine@example.kz")
+    # Staff may no longer change a customer's email at all (finding 1 of the attack
+    # review): the customer's own confirmed change is the one way left to test.
+    change = services.customer_email_change_request(
+        customer=customer, new_email="mine@example.kz", actor=None
+    )
+    services.customer_email_change_confirm(token=services.email_change_token(change), actor=None)
+    customer.refresh_from_db()
+    assert customer.email == "mine@example.kz"
     staff.refresh_from_db()
     assert staff.email == "officer.x@homeshop.kz"
 
 
-def test_a_customers_own_sign_in_still_follows_the_corrected_email(support_agent):
+def test_a_customers_own_sign_in_still_follows_the_corrected_email():
+    # Was corrected by a support agent: that was the account-takeover hole (finding 1 of
+    # the attack review). The customer's own confirmed change moves the sign-in.
     customer = SignedUpCustomerFactory(email="old@example.kz")
-    services.customer_update(customer=customer, actor=support_agent, email="new@example.kz")
+    change = services.customer_email_change_request(
+        customer=customer, new_email="new@example.kz", actor=customer.user
+    )
+    services.customer_email_change_confirm(token=services.email_change_token(change), actor=None)
     customer.user.refresh_from_db()
     assert customer.user.email == "new@example.kz"
