@@ -153,8 +153,9 @@ def build_world() -> SimpleNamespace:
     w.other_claim = other_claim
     w.other_attachment = other_claim.attachments.get()
     answered = register(category=category, customer=me, received_at=received, order=my_order)
-    # Four eyes (issue 9 §3): the colleague approves what the officer wrote.
-    w.answer = approved_and_sent(answered, author=officer, approver=w.colleague)
+    # Four eyes (issue 9 §3): another officer approves what the officer wrote (not the
+    # colleague above, whose account must stay deletable).
+    w.answer = approved_and_sent(answered, author=officer)
     # An answer still in draft, for the letter preview of the admin.
     w.preview_claim = register(category=category, customer=target, received_at=received)
     claim_services.claim_answer_draft(claim=w.preview_claim, actor=officer)
