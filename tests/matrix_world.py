@@ -234,16 +234,22 @@ def build_world() -> SimpleNamespace:
     for role, user in w.users.items():
         client = staff_login(Client(), user)
         w.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    # Staff signed in with the password alone, the second factor still to come.
+    w.password_only_sessions = {}
+    for role in pm.STAFF_ROLES:
+        client = staff_login(Client(), w.users[role], otp=False)
+        w.password_only_sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
     w.form_cache = {}
     # Each test starts from this state (it rolls back to it), so one digest serves all.
     w.baseline = fingerprint()
     return w
 
 
-def client_for(world, role: str) -> Client:
+def client_for(world, role: str, *, password_only: bool = False) -> Client:
     client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
-    if role in world.sessions:
-        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    sessions = world.password_only_sessions if password_only else world.sessions
+    if role in sessions:
+        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[role]
     return client
 
 

@@ -336,6 +336,35 @@ def page_outcome(rule: PageRule, allowed: frozenset, role: str) -> str:
     return rule.anonymous if role == ANON else DENY
 
 
+# --- the second factor (issue 8 item 7) ---------------------------------------------------
+
+# A staff member signed in with the password alone (the code not entered yet) reaches the
+# second-factor pages and nothing else of the admin, whatever their role: (area, target,
+# what) -> allowed to every staff role, else refused to every one.
+PASSWORD_ONLY = "password only"
+SECOND_FACTOR_CELLS = {
+    ("site view", "two_factor_verify", "GET"): True,
+    ("site view", "two_factor_setup", "GET"): True,
+    ("site view", "index", "GET"): False,
+    ("site view", "password_change", "POST"): False,
+    ("model", "accounts.customer", CHANGELIST): False,
+    ("model", "accounts.customer", CHANGE_POST): False,
+    ("model", "claims.claim", ADD_POST): False,
+    ("action", "disclosures.breachincident", "start_notification"): False,
+    ("admin view", "auth_user_password_change", "POST"): False,
+    ("admin view", "disclosures_writtenpermission_scan", "GET"): False,
+}
+
+
+def _second_factor_effect(area: str, target: str, what: str) -> str:
+    if area == "model":
+        return _effect_of_kind(what)
+    if area == "action":
+        return ACTIONS[(target, what)][0]
+    views = ADMIN_VIEWS if area == "admin view" else SITE_VIEWS
+    return views[target][what][0]
+
+
 # --- the walker ---------------------------------------------------------------------------
 
 STANDARD_MODEL_URLS = {"changelist", "add", "history", "delete", "change", "simple_history"}
@@ -529,6 +558,11 @@ def expand(found: Found) -> list[Cell]:
                 else:
                     expected = LOGIN if role in (CUSTOMER, ANON) else DENY
                 cells.append(Cell("site view", name, method, role, expected, effect))
+    for (area, target, what), allowed in SECOND_FACTOR_CELLS.items():
+        effect = _second_factor_effect(area, target, what)
+        for role in STAFF_ROLES:
+            expected = ALLOW if allowed else DENY
+            cells.append(Cell(area, target, what, role, expected, effect, PASSWORD_ONLY))
     for route in sorted(found.pages):
         rule = PAGES.get(route)
         if rule is None:

@@ -160,7 +160,7 @@ def _describe(cell, response, changed, queued) -> str:
 def test_cell(cell, world, db):
     request = mw.request_for(world, cell)
     data = mw.post_data(world, request) if request.method == "POST" else None
-    client = mw.client_for(world, cell.role)
+    client = mw.client_for(world, cell.role, password_only=cell.variant == pm.PASSWORD_ONLY)
     if request.prime:
         client.get(request.prime)
     # Every test starts from the module's records (it rolls back to them), and reading the
