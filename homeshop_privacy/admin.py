@@ -1,7 +1,7 @@
 import json
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_permission_codename, get_user_model
 from django.db.models.functions import Lower
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -75,10 +75,22 @@ class OutboundMessageAdmin(PersonalDataAdminMixin, TrackedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # The page shows a message, it never edits one: saving it wrote a history row
+        # although nothing changed. Retrying is the one write (``retry_failed``).
+        return False
+
+    def has_retry_permission(self, request):
+        """Who may queue failed messages again: the holders of the change permission
+        (officers), checked here since the change view is closed to everyone (issue 8
+        item 4)."""
+        codename = get_permission_codename("change", self.opts)
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
     def get_search_results(self, request, queryset, search_term):
         return outbox_search(queryset, search_term), False
 
-    @admin.action(description=_("Retry sending the selected messages"), permissions=["change"])
+    @admin.action(description=_("Retry sending the selected messages"), permissions=["retry"])
     def retry_failed(self, request, queryset):
         retried = 0
         for message in queryset.exclude(status=OutboundMessage.Status.SENT):

@@ -46,7 +46,46 @@ class HomeshopAdminSite(admin.AdminSite):
                 self.admin_view_unverified(two_factor_views.StaffOTPSetupView.as_view()),
                 name="two_factor_setup",
             ),
-        ] + super().get_urls()
+        ] + [self._view_on_site_checked(pattern) for pattern in super().get_urls()]
+
+    def _view_on_site_checked(self, pattern):
+        """Django's "view on site" shortcut, behind the record's view permission."""
+        if getattr(pattern, "name", None) != "view_on_site":
+            return pattern
+        return path(str(pattern.pattern), self.admin_view(self.view_on_site), name="view_on_site")
+
+    def view_on_site(self, request, content_type_id, object_id):
+        """1.5: the redirect names the record (a claim's reference), so only staff who may
+        view it in the admin are sent there; others get 403, an unknown record 404."""
+        from django.contrib.admin.utils import unquote
+        from django.contrib.auth import get_permission_codename
+        from django.contrib.contenttypes.models import ContentType
+        from django.contrib.contenttypes.views import shortcut
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        content_type = ContentType.objects.filter(pk=content_type_id).first()
+        model = content_type.model_class() if content_type is not None else None
+        if model is None:
+            raise Http404
+        model_admin = self._registry.get(model)
+        if model_admin is None:
+            opts = model._meta
+            allowed = any(
+                request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+                for action in ("view", "change")
+            )
+            if not allowed:
+                raise PermissionDenied
+        else:
+            if not model_admin.has_view_permission(request):
+                raise PermissionDenied
+            obj = model_admin.get_object(request, unquote(object_id))
+            if obj is None:
+                raise Http404
+            if not model_admin.has_view_permission(request, obj):
+                raise PermissionDenied
+        return shortcut(request, content_type_id, object_id)
 
     def admin_view_unverified(self, view):
         """For the second-factor pages: staff signed in with the password, not yet verified."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
-from django.apps import apps
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -26,6 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts.models import SecurityEvent
+from accounts.sign_in_links import first_sign_in_token_make
 from claims import services as claim_services
 from consents import services as consent_services
 from consents.models import Purpose
@@ -38,7 +40,7 @@ from homeshop_privacy.history import save_tracked
 from homeshop_privacy.models import CalendarOverride, OutboundMessage, PersonalDataAccess
 from tests import permission_matrix as pm
 from tests.accounts.factories import SignedUpCustomerFactory
-from tests.claims.factories import ClaimCategoryFactory, register
+from tests.claims.factories import ClaimCategoryFactory, approved_and_sent, register
 from tests.consents.factories import PolicyVersionFactory, grant
 from tests.disclosures.factories import RecipientFactory
 from tests.factories import (
@@ -49,16 +51,23 @@ from tests.factories import (
     UserFactory,
     VisitEventFactory,
 )
+from tests.two_factor import staff_login
 
 PASSWORD = "correct-horse-battery"
 NEW_PASSWORD = "a-new-Passw0rd-for-the-matrix"
 PDF = b"%PDF-1.4\n% invented test document\n%%EOF\n"
 
 # Tables whose rows a read may write by design: sessions, the 1.5 access log, the admin's
-# own change log and sign-in throttling records. Every other table must be unchanged
-# after a refused write.
-NOT_DATA = ("django_session", "homeshop_privacy_personaldataaccess", "django_admin_log")
-NOT_DATA_PREFIXES = ("axes_",)
+# own change log and django-axes' logs of sign-ins (both switched off in settings). Every
+# other table must be unchanged after a refused write, the failed sign-in attempts
+# included: a lock lifted without the audited "unlock" is a write like any other.
+NOT_DATA = (
+    "django_session",
+    "homeshop_privacy_personaldataaccess",
+    "django_admin_log",
+    "axes_accesslog",
+    "axes_accessfailurelog",
+)
 
 
 # --- the records ----------------------------------------------------------------------------
@@ -150,8 +159,12 @@ def build_world() -> SimpleNamespace:
     w.other_claim = other_claim
     w.other_attachment = other_claim.attachments.get()
     answered = register(category=category, customer=me, received_at=received, order=my_order)
-    answer = claim_services.claim_answer_draft(claim=answered, actor=officer)
-    w.answer = claim_services.claim_answer_send(answer=answer, actor=officer)
+    # Four eyes (issue 9 §3): another officer approves what the officer wrote (not the
+    # colleague above, whose account must stay deletable).
+    w.answer = approved_and_sent(answered, author=officer)
+    # An answer still in draft, for the letter preview of the admin.
+    w.preview_claim = register(category=category, customer=target, received_at=received)
+    claim_services.claim_answer_draft(claim=w.preview_claim, actor=officer)
 
     failed = OutboundMessage.objects.create(
         reason="matrix.test",
@@ -174,6 +187,28 @@ def build_world() -> SimpleNamespace:
         path="/admin/",
     )
 
+    # Sign-in protection (issue 8 items 6 and 7): a locked address and an audit row.
+    attempt = AccessAttempt.objects.create(
+        username="locked.out@example.kz",
+        ip_address="203.0.113.9",
+        user_agent="Invented browser",
+        path_info="/account/login/",
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        failures_since_start=5,
+    )
+    security_event = SecurityEvent.objects.create(
+        kind=SecurityEvent.Kind.TWO_FACTOR_ENROLLED, user=officer, actor=officer, detail="admin"
+    )
+    # Links that are their own credential: a shop-created customer's first sign-in
+    # (issue 8 item 6) and the confirmation of a new email address (issue 9 §5).
+    w.first_sign_in_token = first_sign_in_token_make(CustomerFactory())
+    change = account_services.customer_email_change_request(
+        customer=me, new_email="aigerim.new@example.kz", actor=me.user
+    )
+    w.email_change_token = account_services.email_change_token(change)
+
     w.objects = {
         "auth.group": w.group,
         "accounts.user": w.colleague,
@@ -181,6 +216,8 @@ def build_world() -> SimpleNamespace:
         "accounts.order": OrderFactory(customer=target),
         "accounts.visitevent": VisitEventFactory(),
         "accounts.accountclosurerequest": closure,
+        "accounts.securityevent": security_event,
+        "axes.accessattempt": attempt,
         "consents.policyversion": draft,
         # The catalogue is seeded by a migration, without a version in its history.
         "consents.purpose": save_tracked(
@@ -201,36 +238,24 @@ def build_world() -> SimpleNamespace:
     w.action_objects = {("consents.policyversion", "notify_again"): published}
     w.sessions = {}
     for role, user in w.users.items():
-        client = Client()
-        client.force_login(user)
-        _verify_second_factor(client, user)
+        client = staff_login(Client(), user)
         w.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    # Staff signed in with the password alone, the second factor still to come.
+    w.password_only_sessions = {}
+    for role in pm.STAFF_ROLES:
+        client = staff_login(Client(), w.users[role], otp=False)
+        w.password_only_sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
     w.form_cache = {}
     # Each test starts from this state (it rolls back to it), so one digest serves all.
     w.baseline = fingerprint()
     return w
 
 
-def _verify_second_factor(client: Client, user) -> None:
-    """Staff sessions pass the second factor where django-otp is on (issue 8 item 7), as
-    after a real sign-in with the code: the matrix is about what a signed-in role may do."""
-    if not (user.is_staff and apps.is_installed("django_otp")):
-        return
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=user, name="matrix authenticator", defaults={"confirmed": True}
-    )
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-
-
-def client_for(world, role: str) -> Client:
+def client_for(world, role: str, *, password_only: bool = False) -> Client:
     client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
-    if role in world.sessions:
-        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    sessions = world.password_only_sessions if password_only else world.sessions
+    if role in sessions:
+        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[role]
     return client
 
 
@@ -238,11 +263,7 @@ def client_for(world, role: str) -> Client:
 
 
 def _data_tables() -> list[str]:
-    return sorted(
-        t
-        for t in connection.introspection.table_names()
-        if t not in NOT_DATA and not t.startswith(NOT_DATA_PREFIXES)
-    )
+    return sorted(t for t in connection.introspection.table_names() if t not in NOT_DATA)
 
 
 def fingerprint() -> dict[str, str]:
@@ -366,6 +387,9 @@ class Request:
     form_role: str = pm.SU
     marker: str | None = None
     overrides: dict = field(default_factory=dict)
+    # A page the same browser opened first (the emailed link that puts its token in the
+    # session before the form is posted).
+    prime: str = ""
 
 
 def _admin(name: str, *args) -> str:
@@ -384,6 +408,8 @@ CHANGE_EDITS = {
     "accounts.order": {"seller_name": "ТОО «Изменено»"},
     "accounts.visitevent": {"page_url": "https://homeshop.kz/changed/"},
     "accounts.accountclosurerequest": {"status": "refused", "decision_note": "Долг по заказу"},
+    "accounts.securityevent": {"detail": "changed by the matrix"},
+    "axes.accessattempt": {"failures_since_start": "0", "username": "changed@example.kz"},
     "consents.policyversion": {"change_summary_en": "Changed by the matrix."},
     "consents.purpose": {"title_en": "Changed by the matrix"},
     "consents.consentevent": {"note": "changed by the matrix", "action": "withdraw"},
@@ -432,6 +458,8 @@ def add_data(world, label: str) -> dict:
         },
         "accounts.visitevent": {"page_url": "https://homeshop.kz/", "cookie_id": "c-added"},
         "accounts.accountclosurerequest": {"customer": str(customer.pk)},
+        "accounts.securityevent": {"kind": "sign_in_unlocked", "detail": "added"},
+        "axes.accessattempt": {"username": "added@example.kz", "failures_since_start": "1"},
         "consents.policyversion": {
             "label": "matrix-added",
             "effective_from_0": day,
@@ -586,6 +614,8 @@ def admin_view_request(world, cell: pm.Cell) -> Request:
         return Request("GET", _admin(name, world.objects["disclosures.writtenpermission"].pk))
     if name == "disclosures_disclosure_export_csv":
         return Request("GET", _admin(name))
+    if name == "claims_claim_answer_preview":
+        return Request("GET", _admin(name, world.preview_claim.pk))
     if name == "claims_claim_step":
         url = _admin(name, world.objects["claims.claim"].pk, "review")
         if method == "GET":
@@ -625,6 +655,18 @@ def page_request(world, cell: pm.Cell) -> Request:
     address = world.other_address if other else world.my_address
     claim = world.other_claim if other else world.my_claim
     attachment = world.other_attachment if other else world.my_attachment
+    if route == "account/first-sign-in/<str:token>/":
+        token = "invalid-token" if other else world.first_sign_in_token
+        link = reverse("accounts:first_sign_in", args=[token])
+        if method == "GET":
+            return Request("GET", link)
+        # The link moves its token into the session; the form is posted without it.
+        form = reverse("accounts:first_sign_in", args=["set-password"])
+        data = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+        return Request("POST", form, data=data, prime=link)
+    if route == "account/email/confirm/<str:token>/":
+        token = "invalid-token" if other else world.email_change_token
+        return Request(method, reverse("accounts:email_confirm", args=[token]))
     urls = {
         "": "/",
         "i18n/setlang/": reverse("set_language"),

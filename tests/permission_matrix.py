@@ -112,6 +112,13 @@ MODELS: dict[str, ModelRule] = {
     "accounts.order": ModelRule(_SUPPORT_RW),
     "accounts.visitevent": ModelRule(_SUPPORT_R, never=ADD | {CHANGE_POST}),
     "accounts.accountclosurerequest": ModelRule(_SUPPORT_RW, never=ADD | DELETE),
+    # 1.5: the audit of second factors and lifted locks is read by officers and auditors;
+    # nobody writes it through the admin (it is written with the change it records).
+    "accounts.securityevent": ModelRule(never=NO_WRITES, why="issue 8 items 6, 7"),
+    # Failed sign-ins (django-axes, issue 8 item 6): officers see them and lift a lock by
+    # deleting the attempts (audited as a SecurityEvent), auditors only see them, support
+    # agents have no access; the attempts themselves are never edited or added by hand.
+    "axes.accessattempt": ModelRule(never=ADD | {CHANGE_POST}, why="issue 8 item 6"),
     "consents.policyversion": ModelRule(_SUPPORT_R),
     "consents.purpose": ModelRule(_SUPPORT_R, never=ADD | DELETE, why="4.2 catalogue"),
     # The ledger keeps no edit history (rows never change): no history version page.
@@ -175,6 +182,10 @@ ACTIONS: dict[tuple[str, str], tuple[str, frozenset]] = {
     # Officer-only, with permissions of their own (issue 8 item 4).
     ("disclosures.disclosure", "void_selected"): (WRITE, _OFFICERS),
     ("disclosures.breachincident", "start_notification"): (WRITE, _OFFICERS),
+    # Lifting a sign-in lock needs the delete permission (officers); Django's own "delete
+    # selected" is removed there, as it would skip the audit row (issue 8 item 6).
+    ("axes.accessattempt", "unlock"): (WRITE, _OFFICERS),
+    ("axes.accessattempt", "delete_selected"): (WRITE, frozenset()),
 }
 
 
@@ -190,6 +201,9 @@ def action_rule(label: str, name: str) -> tuple[str, frozenset] | None:
 
 PAGE = "page"  # allowed means: 200
 PAGE_OR_REDIRECT = "page or redirect"  # allowed means: 200 or 302 (not to a sign-in page)
+# allowed means: the health document (JSON naming checks and states, no personal data);
+# 200 when healthy and 500 when a check fails, by design (issue 9 §6).
+HEALTH = "health document"
 
 # url name -> {method: (effect, roles allowed)}
 ADMIN_VIEWS: dict[str, dict[str, tuple[str, frozenset]]] = {
@@ -198,6 +212,9 @@ ADMIN_VIEWS: dict[str, dict[str, tuple[str, frozenset]]] = {
     "disclosures_writtenpermission_scan": {"GET": (DOWNLOAD, _EXPORTERS)},
     # The register export: officers and auditors, not support (it lists everyone).
     "disclosures_disclosure_export_csv": {"GET": (DOWNLOAD, frozenset({SU, OFFICER, AUDITOR}))},
+    # The answer letter before it is sent: whoever may view the claim and its answer
+    # (view_claim and view_claimanswer); the view is in the access log (1.5).
+    "claims_claim_answer_preview": {"GET": (PAGE, frozenset({SU, OFFICER, SUPPORT, AUDITOR}))},
     "claims_claim_step": {
         "GET": (PAGE, frozenset({SU, OFFICER, SUPPORT})),
         "POST": (WRITE, frozenset({SU, OFFICER, SUPPORT})),
@@ -218,6 +235,10 @@ SITE_VIEWS: dict[str, dict[str, tuple[str, frozenset]]] = {
     "jsi18n": {"GET": (PAGE, _STAFF)},
     # The shortcut to a record's public page names the record: staff who may view it.
     "view_on_site": {"GET": (PAGE_OR_REDIRECT, frozenset({SU, OFFICER, SUPPORT, AUDITOR}))},
+    # The second factor (issue 8 item 7): any staff member signed in with the password
+    # enters a code or enrols a device there; anyone else is sent to the admin sign-in.
+    "two_factor_verify": {"GET": (PAGE_OR_REDIRECT, _STAFF)},
+    "two_factor_setup": {"GET": (PAGE_OR_REDIRECT, _STAFF)},
     "app_list": {},
     "catch_all": {"GET": (PAGE, frozenset())},  # an unknown admin URL: 404 to staff
 }
@@ -262,7 +283,17 @@ PAGES: dict[str, PageRule] = {
     "account/password/reset/sent/": PageRule({"GET": (PAGE, _PUBLIC)}),
     "account/password/reset/<uidb64>/<token>/": PageRule({"GET": (PAGE_OR_REDIRECT, _PUBLIC)}),
     "account/password/reset/complete/": PageRule({"GET": (PAGE, _PUBLIC)}),
+    # Issue 8 item 6: the emailed one-time link of a customer the shop recorded without a
+    # sign-in; the signed token is the credential, used once (it creates the sign-in).
+    "account/first-sign-in/<str:token>/": PageRule(
+        {"GET": (PAGE_OR_REDIRECT, _PUBLIC), "POST": (WRITE, _PUBLIC)}
+    ),
     "account/edit/": _customer_page(get=PAGE, post=WRITE),
+    # Issue 9 §5: the link sent to a new email address proves the mailbox; a GET shows a
+    # button, the POST confirms. No sign-in is needed.
+    "account/email/confirm/<str:token>/": PageRule(
+        {"GET": (PAGE, _PUBLIC), "POST": (WRITE, _PUBLIC)}
+    ),
     "account/addresses/add/": _customer_page(get=PAGE, post=WRITE),
     "account/addresses/<int:pk>/edit/": _customer_page(get=PAGE, post=WRITE),
     "account/addresses/<int:pk>/delete/": _customer_page(get=PAGE, post=WRITE),
@@ -281,6 +312,8 @@ PAGES: dict[str, PageRule] = {
         {"GET": (DOWNLOAD, _CLAIM_FILES)}, anonymous=LOGIN
     ),
     "claims/<str:reference>/": _customer_page(get=PAGE),
+    # Issue 9 §6: for the operator's monitoring, open to all; it names no personal data.
+    "health/": PageRule({"GET": (HEALTH, _PUBLIC)}),
 }
 
 # (route, method, variant) -> roles allowed: the same page on another customer's record.
@@ -291,6 +324,9 @@ PAGE_VARIANTS = {
     ("claims/attachments/<int:pk>/", "GET", "other customer's"): frozenset(
         {SU, OFFICER, SUPPORT, AUDITOR}
     ),
+    # A tampered or made-up link writes nothing, whoever posts it.
+    ("account/first-sign-in/<str:token>/", "POST", "invalid link"): frozenset(),
+    ("account/email/confirm/<str:token>/", "POST", "invalid link"): frozenset(),
 }
 
 
@@ -298,6 +334,35 @@ def page_outcome(rule: PageRule, allowed: frozenset, role: str) -> str:
     if role in allowed:
         return ALLOW
     return rule.anonymous if role == ANON else DENY
+
+
+# --- the second factor (issue 8 item 7) ---------------------------------------------------
+
+# A staff member signed in with the password alone (the code not entered yet) reaches the
+# second-factor pages and nothing else of the admin, whatever their role: (area, target,
+# what) -> allowed to every staff role, else refused to every one.
+PASSWORD_ONLY = "password only"
+SECOND_FACTOR_CELLS = {
+    ("site view", "two_factor_verify", "GET"): True,
+    ("site view", "two_factor_setup", "GET"): True,
+    ("site view", "index", "GET"): False,
+    ("site view", "password_change", "POST"): False,
+    ("model", "accounts.customer", CHANGELIST): False,
+    ("model", "accounts.customer", CHANGE_POST): False,
+    ("model", "claims.claim", ADD_POST): False,
+    ("action", "disclosures.breachincident", "start_notification"): False,
+    ("admin view", "auth_user_password_change", "POST"): False,
+    ("admin view", "disclosures_writtenpermission_scan", "GET"): False,
+}
+
+
+def _second_factor_effect(area: str, target: str, what: str) -> str:
+    if area == "model":
+        return _effect_of_kind(what)
+    if area == "action":
+        return ACTIONS[(target, what)][0]
+    views = ADMIN_VIEWS if area == "admin view" else SITE_VIEWS
+    return views[target][what][0]
 
 
 # --- the walker ---------------------------------------------------------------------------
@@ -493,6 +558,11 @@ def expand(found: Found) -> list[Cell]:
                 else:
                     expected = LOGIN if role in (CUSTOMER, ANON) else DENY
                 cells.append(Cell("site view", name, method, role, expected, effect))
+    for (area, target, what), allowed in SECOND_FACTOR_CELLS.items():
+        effect = _second_factor_effect(area, target, what)
+        for role in STAFF_ROLES:
+            expected = ALLOW if allowed else DENY
+            cells.append(Cell(area, target, what, role, expected, effect, PASSWORD_ONLY))
     for route in sorted(found.pages):
         rule = PAGES.get(route)
         if rule is None:

@@ -88,6 +88,26 @@ def test_officer_retries_a_failed_email(client, officer, failed_message):
     assert _message_state(failed_message) == ("retrying", 5)
 
 
+@pytest.mark.parametrize("role", ["admin_user", "officer"])
+def test_nobody_saves_the_read_only_outbox_page(client, request, role, failed_message):
+    """The outbox page shows a message; saving it wrote a history row although nothing
+    changed (found by the permission matrix). Only ``retry_failed`` acts on a message."""
+    client.force_login(request.getfixturevalue(role))
+    url = reverse("admin:homeshop_privacy_outboundmessage_change", args=[failed_message.pk])
+    versions = failed_message.history.count()
+    response = client.post(url, {"subject": "changed", "status": "pending", "_save": "Save"})
+    assert response.status_code == 403
+    assert failed_message.history.count() == versions
+    assert _message_state(failed_message) == ("failed", 5)
+    assert client.get(url).status_code == 200  # still readable
+
+
+def test_superuser_retries_a_failed_email(client, admin_user, failed_message):
+    client.force_login(admin_user)
+    _run(client, OutboundMessage, "retry_failed", [failed_message.pk])
+    assert _message_state(failed_message) == ("retrying", 5)
+
+
 # --- void register entries ---------------------------------------------------------------
 
 
