@@ -127,7 +127,8 @@ MODELS: dict[str, ModelRule] = {
     "disclosures.writtenpermission": ModelRule(_SUPPORT_R, never=DELETE),
     "disclosures.disclosure": ModelRule(_SUPPORT_R, never=APPEND_ONLY),
     "disclosures.breachincident": ModelRule(never=DELETE),
-    "claims.claimcategory": ModelRule(_SUPPORT_RW, never=DELETE),
+    # A category term sets every due date (6.2): support agents read it only.
+    "claims.claimcategory": ModelRule(_SUPPORT_R, never=DELETE),
     "claims.claim": ModelRule(_SUPPORT_RW, never=DELETE),
     "homeshop_privacy.outboundmessage": ModelRule(never=NO_WRITES),
     "homeshop_privacy.calendaroverride": ModelRule(),
