@@ -7,7 +7,6 @@ from claims.models import ClaimAnswer
 from homeshop_privacy import roles
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import OutboundMessage
-
 from tests.factories import StaffFactory
 
 from .factories import register
