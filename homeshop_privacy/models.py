@@ -145,13 +145,18 @@ class OutboundMessage(models.Model):
                 condition=models.Q(attempts_before_retry__lte=models.F("attempts")),
                 name="outbox_retry_base_below_attempts",
             ),
-            # A secret link is named (kind, object, template), never stored.
+            # A secret link is named (kind, object, and the template of the body or the
+            # place in the stored text where the sender puts it: outbox.LINK_PLACEHOLDER),
+            # never stored.
             models.CheckConstraint(
                 condition=models.Q(link_kind="", link_object_id__isnull=True)
                 | (
                     ~models.Q(link_kind="")
                     & models.Q(link_object_id__isnull=False)
-                    & ~models.Q(body_template="")
+                    & (
+                        ~models.Q(body_template="")
+                        | models.Q(body_text__contains="{one-time-link}")
+                    )
                 ),
                 name="outbox_link_named_in_full",
             ),
