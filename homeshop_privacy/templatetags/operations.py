@@ -4,6 +4,7 @@ from django import template
 
 from ..admin_site import staff_access_verified
 from ..heartbeat import operations_check
+from ..timestamps import display_datetime
 
 register = template.Library()
 
@@ -16,4 +17,7 @@ def operations_banner(context):
     if user is None or not staff_access_verified(request):
         return {"problems": []}
     problems, alerted_at = operations_check()
-    return {"problems": [problem.text() for problem in problems], "alerted_at": alerted_at}
+    return {
+        "problems": [problem.text() for problem in problems],
+        "alerted_at": display_datetime(alerted_at),
+    }
