@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from consents.models import ConsentEvent
 from consents.selectors import consent_is_granted
@@ -110,3 +111,51 @@ def test_no_email_goes_out_when_the_customer_changed_address(
     outbox.message_send(message_id=message.pk)
 
     assert mail.outbox == []
+
+
+def test_rows_written_before_the_fix_lose_their_links_and_still_send_a_working_one(
+    client, customer
+):
+    import importlib
+
+    from django.apps import apps
+
+    from consents.services import unsubscribe_url
+
+    migration = importlib.import_module(
+        "homeshop_privacy.migrations.0015_outbox_unsubscribe_links_out_of_stored_rows"
+    )
+    grant(customer)
+    url = unsubscribe_url(customer=customer)
+    old = {
+        "reason": "consents.promotion",
+        "recipient": customer.email,
+        "subject": "Акция",
+        "body_text": f"Скидки.\n\nОтписаться / Unsubscribe: {url}\n",
+        "body_html": f'<p>Скидки.</p><a href="{url}">Unsubscribe</a>',
+        "headers": {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "x"},
+    }
+    waiting = OutboundMessage.objects.create(
+        object_key="campaign:old", message_id="<old1@homeshop.kz>", **old
+    )
+    sent = OutboundMessage.objects.create(
+        object_key="campaign:older",
+        message_id="<old2@homeshop.kz>",
+        status="sent",
+        attempts=1,
+        sent_at=timezone.now(),
+        **old,
+    )
+    assert "/unsubscribe/" in _every_stored_value()
+
+    migration.unsubscribe_links_out(apps, None)
+
+    assert "/unsubscribe/" not in _every_stored_value()
+    sent.refresh_from_db()
+    assert migration.MASK in sent.body_text  # as the reset-link migration (0008) masks
+    outbox.message_send(message_id=waiting.pk)
+    (email,) = mail.outbox
+    link = LINK.search(email.extra_headers["List-Unsubscribe"]).group(0)
+    assert LINK.search(email.body).group(0) == link
+    client.post(urlsplit(link).path, {"List-Unsubscribe": "One-Click"})
+    assert _withdrawals(customer) == 1
