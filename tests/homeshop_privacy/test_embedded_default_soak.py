@@ -132,7 +132,8 @@ def _web_is_up(port: int) -> bool:
     return True
 
 
-UNSUBSCRIBE_HEADER = re.compile(rb"^List-Unsubscribe: *<([^>\r\n]+)>", re.MULTILINE)
+# The header is folded: the link starts on the next line.
+UNSUBSCRIBE_HEADER = re.compile(rb"^List-Unsubscribe:\s*<([^>\s]+)>", re.MULTILINE)
 
 
 def _unsubscriber(mail_dir: Path, port: int, stop: threading.Event, done: dict) -> None:
@@ -141,7 +142,7 @@ def _unsubscriber(mail_dir: Path, port: int, stop: threading.Event, done: dict) 
     rng = random.Random(2026)
     while not stop.is_set():
         try:
-            files = sorted(mail_dir.iterdir())[-20:] if mail_dir.is_dir() else []
+            files = sorted(mail_dir.iterdir())[-200:] if mail_dir.is_dir() else []
             links = [
                 link.decode()
                 for path in files
