@@ -26,7 +26,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from claims import services as claim_services
 from consents import services as consent_services
 from consents.models import Purpose
 from consents.tokens import unsubscribe_token_make
@@ -38,7 +37,7 @@ from homeshop_privacy.history import save_tracked
 from homeshop_privacy.models import CalendarOverride, OutboundMessage, PersonalDataAccess
 from tests import permission_matrix as pm
 from tests.accounts.factories import SignedUpCustomerFactory
-from tests.claims.factories import ClaimCategoryFactory, register
+from tests.claims.factories import ClaimCategoryFactory, approved_and_sent, register
 from tests.consents.factories import PolicyVersionFactory, grant
 from tests.disclosures.factories import RecipientFactory
 from tests.factories import (
@@ -150,8 +149,8 @@ def build_world() -> SimpleNamespace:
     w.other_claim = other_claim
     w.other_attachment = other_claim.attachments.get()
     answered = register(category=category, customer=me, received_at=received, order=my_order)
-    answer = claim_services.claim_answer_draft(claim=answered, actor=officer)
-    w.answer = claim_services.claim_answer_send(answer=answer, actor=officer)
+    # Four eyes: another compliance officer approves before the author sends.
+    w.answer = approved_and_sent(answered, author=officer)
 
     failed = OutboundMessage.objects.create(
         reason="matrix.test",
