@@ -427,6 +427,7 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "id": C.TECHNICAL,
         "kind": C.TECHNICAL,
         "seen_at": C.TECHNICAL,
+        "missing_since": C.TECHNICAL,
     },
     "homeshop_privacy.operationsoutage": {
         "id": C.TECHNICAL,

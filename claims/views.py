@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from homeshop_privacy.access_log import access_record
+from homeshop_privacy.admin_site import staff_access_verified
 from homeshop_privacy.models import PersonalDataAccess
 from homeshop_privacy.private_files import TYPES, download_name, private_file_response
 
@@ -19,11 +20,13 @@ from .models import Claim, ClaimAnswer, ClaimAttachment
 customer_login_required = login_required(login_url="accounts:login")
 
 
-def _may_see(user, claim: Claim, permission: str) -> bool:
+def _may_see(request, claim: Claim, permission: str) -> bool:
+    user = request.user
     customer = getattr(user, "customer", None)
     if customer is not None and claim.customer_id == customer.pk:
         return True
-    return user.is_staff and user.has_perm(permission)
+    # A staff session with the password alone is not staff yet: the code comes first.
+    return staff_access_verified(request) and user.has_perm(permission)
 
 
 def _log_staff_download(request, claim: Claim) -> None:
@@ -41,7 +44,7 @@ def _log_staff_download(request, claim: Claim) -> None:
 @login_required
 def attachment_download(request, pk: int):
     attachment = get_object_or_404(ClaimAttachment.objects.select_related("claim"), pk=pk)
-    if not _may_see(request.user, attachment.claim, "claims.view_claimattachment"):
+    if not _may_see(request, attachment.claim, "claims.view_claimattachment"):
         raise Http404  # not 403: whether the file exists is not for others to learn
     _log_staff_download(request, attachment.claim)
     # Named by us (the claim's reference, the file's number, the type checked at upload),
@@ -61,7 +64,7 @@ def answer_pdf(request, pk: int):
     if (
         not answer.pdf
         or answer.status != ClaimAnswer.Status.SENT
-        or not _may_see(request.user, answer.claim, "claims.view_claimanswer")
+        or not _may_see(request, answer.claim, "claims.view_claimanswer")
     ):
         raise Http404
     _log_staff_download(request, answer.claim)

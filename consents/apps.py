@@ -24,8 +24,10 @@ class ConsentsConfig(AppConfig):
 
     def ready(self):
         from .account_section import register
+        from .services import unsubscribe_link_register
 
         register()
+        unsubscribe_link_register()
         post_migrate.connect(
             reference_data_ensure, sender=self, dispatch_uid="consents_reference_data"
         )

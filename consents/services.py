@@ -311,9 +311,31 @@ def policy_change_notify_customers(*, version: PolicyVersion, customer_ids: list
 # --- promotional email and unsubscribe (4.2.6, 4.3) --------------------------------------
 
 
+#: The outbox's kind of link for the unsubscribe link of a promotional email.
+UNSUBSCRIBE_LINK = "consents.unsubscribe"
+
+
 def unsubscribe_url(*, customer: Customer) -> str:
     token = unsubscribe_token_make(customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL)
     return settings.SITE_URL + reverse("consents:unsubscribe", args=[token])
+
+
+def unsubscribe_link_context(message) -> dict | None:
+    """4.3: the unsubscribe link of a promotional email, made by the sender; ``None`` (not
+    sent) when the customer is gone or no longer has the address it was written to."""
+    customer = Customer.objects.filter(pk=message.link_object_id).first()
+    if customer is None or (customer.email or "").strip().lower() != message.recipient.lower():
+        return None
+    return {"link": unsubscribe_url(customer=customer)}
+
+
+def unsubscribe_link_register() -> None:
+    outbox.secret_link_register(
+        kind=UNSUBSCRIBE_LINK,
+        build=unsubscribe_link_context,
+        url_name="consents:unsubscribe",
+        url_kwargs=("token",),
+    )
 
 
 @transaction.atomic
@@ -339,7 +361,9 @@ def promotion_email_enqueue(
         raise DomainError(
             _("This customer has not consented to promotional email (4.2.6); nothing was sent.")
         )
-    url = unsubscribe_url(customer=customer)
+    # The unsubscribe link never enters the outbox: whoever may read it (an auditor) could
+    # otherwise withdraw the customer's consent (4.3). The sender puts it in its place.
+    url = outbox.LINK_PLACEHOLDER
     language = customer.preferred_language
     with translation.override(language):
         context = {"unsubscribe_url": url, "language": language}
@@ -363,6 +387,8 @@ def promotion_email_enqueue(
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
         language=language,
+        link_kind=UNSUBSCRIBE_LINK,
+        link_object_id=customer.pk,
     )
     return message
 

@@ -13,6 +13,8 @@
   can be added and viewed, never edited or deleted.
 """
 
+import re
+
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
@@ -74,6 +76,10 @@ class TrackedAdmin(SimpleHistoryAdmin):
         if request.method not in HISTORY_VERSION_METHODS:
             return HttpResponseNotAllowed(HISTORY_VERSION_METHODS)
         if not has_history(self.model):
+            raise Http404
+        # History ids are integers: anything else (a word, a sign, other digits) is no
+        # version, not a ValueError deep in the query (a 500).
+        if not re.fullmatch(r"[0-9]{1,18}", str(version_id)):
             raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
 

@@ -21,6 +21,17 @@ def staff_otp_pending(request) -> bool:
     return not (is_verified and is_verified())
 
 
+def staff_access_verified(request) -> bool:
+    """Staff whose session may use what being staff grants, on any page, admin or not.
+
+    Every check that lets someone in *because* they are staff (``is_staff``, ``has_perm``)
+    outside the admin goes through here, so the second factor guards the whole site, not
+    only the admin's URLs (issue 8 item 7).
+    """
+    user = request.user
+    return bool(user.is_active and user.is_staff) and not staff_otp_pending(request)
+
+
 class HomeshopAdminSite(admin.AdminSite):
     def has_permission(self, request):
         return super().has_permission(request) and not staff_otp_pending(request)

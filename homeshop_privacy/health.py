@@ -1,6 +1,7 @@
 """The health endpoint for the operator's monitoring (issue 9 §6): ``GET /health/``.
 
-JSON, HTTP 200 when every check passes and 500 otherwise (django-health-check 4.8):
+JSON, HTTP 200 when every check passes and 503 (Service Unavailable) otherwise
+(django-health-check 4.8; its 500 would read as a crash of this page):
 the database, the Celery broker, the private files directory, the heartbeats of beat
 and the workers (homeshop_privacy.heartbeat) and the outbox. It names checks and states
 only: no URL, host name, password, address or count of anything personal. Opening it also
@@ -9,8 +10,8 @@ enough to get the email when the admin is not opened.
 """
 
 import dataclasses
+import logging
 import uuid
-from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -23,6 +24,8 @@ from health_check.views import HealthCheckView
 
 from . import heartbeat
 from .models import Heartbeat, OutboundMessage
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -56,18 +59,21 @@ class PrivateFiles(Storage):
 
 @dataclasses.dataclass
 class HeartbeatCheck(HealthCheck):
-    """Beat or a worker reported within HEARTBEAT_MAX_AGE."""
+    """Beat or a worker reported within HEARTBEAT_MAX_AGE (or is still in its start-up
+    grace period: see ``heartbeat.heartbeats_overdue``)."""
 
     kind: str = Heartbeat.Kind.WORKER
 
     async def run(self):
         # Same thread as the request: the test suite's transaction (and a request's
         # connection) see the same rows.
-        age = (await sync_to_async(heartbeat.heartbeat_ages)())[self.kind]
+        overdue = await sync_to_async(heartbeat.heartbeats_overdue)()
+        if self.kind not in overdue:
+            return
+        age = overdue[self.kind]
         if age is None:
             raise ServiceUnavailable("no heartbeat yet")
-        if age > timedelta(seconds=settings.HEARTBEAT_MAX_AGE):
-            raise ServiceUnavailable(f"last heartbeat {int(age.total_seconds())} s ago")
+        raise ServiceUnavailable(f"last heartbeat {int(age.total_seconds())} s ago")
 
 
 @dataclasses.dataclass
@@ -92,7 +98,17 @@ class HealthView(HealthCheckView):
 
     async def get(self, request, *args, **kwargs):
         await sync_to_async(heartbeat.operations_check)()
-        return await super().get(request, *args, **kwargs)
+        response = await super().get(request, *args, **kwargs)
+        if any(result.error is not None for result in self.results):
+            # Unhealthy is not a crash: 503, and one line in the log per poll instead of
+            # Django's "Internal Server Error" (the checks' tracebacks are off in LOGGING).
+            response.status_code = 503  # for every format the package renders
+            response._has_been_logged = True  # django.utils.log.log_response skips it
+            logger.warning(
+                "health.unhealthy checks=%s",
+                ",".join(_name(r.check) for r in self.results if r.error is not None),
+            )
+        return response
 
     def render_to_response(self, context, **response_kwargs):
         # JSON for every client: the package's HTML page has inline style, which the
@@ -105,7 +121,8 @@ class HealthView(HealthCheckView):
             for result in self.results
         }
         return JsonResponse(
-            {"status": "ok" if status == 200 else "unhealthy", "checks": checks}, status=status
+            {"status": "ok" if status == 200 else "unhealthy", "checks": checks},
+            status=503 if status == 500 else status,
         )
 
 

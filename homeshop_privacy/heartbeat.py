@@ -6,7 +6,9 @@
   ``homeshop_privacy.worker_heartbeat``, which beat schedules every
   ``HEARTBEAT_INTERVAL`` seconds: a worker is consuming what beat schedules.
 - ``operations_problems`` names what needs attention: a heartbeat older than
-  ``HEARTBEAT_MAX_AGE`` (or none at all), outbox messages that failed for good.
+  ``HEARTBEAT_MAX_AGE``, outbox messages that failed for good, and a heartbeat that never
+  came, once ``HEARTBEAT_MAX_AGE`` has passed since the monitor first found it missing (a
+  grace period: beat and the workers start after the web server, no alarm for that).
 - ``operations_check`` runs in the *web* process (the admin index, the health endpoint),
   so it works when beat, the workers or the broker are the part that stopped. It opens an
   ``OperationsOutage`` and emails the officers directly with ``django.core.mail`` (not
@@ -32,6 +34,7 @@ from django.utils.translation import ngettext
 
 from . import roles
 from .models import Heartbeat, OperationsOutage, OutboundMessage
+from .timestamps import display_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +49,38 @@ def heartbeat_record(*, kind: str, at: datetime | None = None) -> None:
 def heartbeat_ages(*, now: datetime | None = None) -> dict[str, timedelta | None]:
     """Age of each kind's last heartbeat; None when it never reported."""
     now = now or timezone.now()
-    seen = dict(Heartbeat.objects.values_list("kind", "seen_at"))
+    seen = dict(Heartbeat.objects.filter(seen_at__isnull=False).values_list("kind", "seen_at"))
     return {kind: (now - seen[kind]) if kind in seen else None for kind in Heartbeat.Kind.values}
+
+
+def _missing_since(*, kinds: list[str], now: datetime) -> dict[str, datetime]:
+    """When the monitor first found each of ``kinds`` (never reported) missing; recorded
+    the first time it looks, in the database, so every web process counts from then."""
+    for kind in kinds:
+        try:
+            with transaction.atomic():
+                Heartbeat.objects.get_or_create(kind=kind, defaults={"missing_since": now})
+        except IntegrityError:
+            pass  # another process recorded it (or the process itself reported) just now
+    rows = Heartbeat.objects.filter(kind__in=kinds, seen_at__isnull=True)
+    return dict(rows.values_list("kind", "missing_since"))
+
+
+def heartbeats_overdue(*, now: datetime | None = None) -> dict[str, timedelta | None]:
+    """The kinds that need attention, with the age of their last heartbeat (None: it never
+    reported, and ``HEARTBEAT_MAX_AGE`` has passed since it was first found missing)."""
+    now = now or timezone.now()
+    max_age = timedelta(seconds=settings.HEARTBEAT_MAX_AGE)
+    ages = heartbeat_ages(now=now)
+    never = [kind for kind, age in ages.items() if age is None]
+    missing_since = _missing_since(kinds=never, now=now) if never else {}
+    overdue: dict[str, timedelta | None] = {}
+    for kind, age in ages.items():
+        if age is not None and age > max_age:
+            overdue[kind] = age
+        elif age is None and now - missing_since.get(kind, now) > max_age:
+            overdue[kind] = None
+    return overdue
 
 
 class HeartbeatScheduler(PersistentScheduler):
@@ -95,6 +128,14 @@ class Problem:
     count: int = 0
 
     def text(self) -> str:
+        what = self._what()
+        if self.code == Heartbeat.Kind.BEAT:
+            return f"{what} " + _("Ask the operator to start the Celery scheduler (beat).")
+        if self.code == Heartbeat.Kind.WORKER:
+            return f"{what} " + _("Ask the operator to start a Celery worker.")
+        return what
+
+    def _what(self) -> str:
         if self.code == Heartbeat.Kind.BEAT:
             if self.minutes is None:
                 return _(
@@ -127,12 +168,11 @@ class Problem:
 
 def operations_problems(*, now: datetime | None = None) -> list[Problem]:
     now = now or timezone.now()
-    max_age = timedelta(seconds=settings.HEARTBEAT_MAX_AGE)
     problems = []
-    for kind, age in heartbeat_ages(now=now).items():
+    for kind, age in heartbeats_overdue(now=now).items():
         if age is None:
             problems.append(Problem(code=kind))
-        elif age > max_age:
+        else:
             problems.append(Problem(code=kind, minutes=int(age.total_seconds() // 60)))
     failed = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED).count()
     if failed:
@@ -156,10 +196,9 @@ def _alert_send(*, problems: list[Problem], now: datetime) -> bool:
         logger.warning("operations.alert_no_officers")
         return False
     with translation.override(settings.LANGUAGE_CODE):
-        local = timezone.localtime(now)
         lines = [
             _("The privacy back office found a problem at %(time)s (Asia/Almaty):")
-            % {"time": local.strftime("%d.%m.%Y %H:%M")},
+            % {"time": display_datetime(now)},
             "",
             *(f"- {problem.text()}" for problem in problems),
             "",

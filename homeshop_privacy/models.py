@@ -145,13 +145,18 @@ class OutboundMessage(models.Model):
                 condition=models.Q(attempts_before_retry__lte=models.F("attempts")),
                 name="outbox_retry_base_below_attempts",
             ),
-            # A secret link is named (kind, object, template), never stored.
+            # A secret link is named (kind, object, and the template of the body or the
+            # place in the stored text where the sender puts it: outbox.LINK_PLACEHOLDER),
+            # never stored.
             models.CheckConstraint(
                 condition=models.Q(link_kind="", link_object_id__isnull=True)
                 | (
                     ~models.Q(link_kind="")
                     & models.Q(link_object_id__isnull=False)
-                    & ~models.Q(body_template="")
+                    & (
+                        ~models.Q(body_template="")
+                        | models.Q(body_text__contains="{one-time-link}")
+                    )
                 ),
                 name="outbox_link_named_in_full",
             ),
@@ -276,7 +281,10 @@ class Heartbeat(models.Model):
         WORKER = "worker", _("Celery worker")
 
     kind = models.CharField(_("process"), max_length=16, choices=Kind.choices, unique=True)
-    seen_at = models.DateTimeField(_("last seen at"))
+    # None: never reported; then ``missing_since`` is when the monitor first looked for it
+    # (the start-up grace period is counted from there, the same for every process).
+    seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    missing_since = models.DateTimeField(_("missing since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("heartbeat")
@@ -285,10 +293,14 @@ class Heartbeat(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind__in=["beat", "worker"]), name="heartbeat_kind_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(seen_at__isnull=False) | models.Q(missing_since__isnull=False),
+                name="heartbeat_seen_or_missing_since",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.seen_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.kind} {self.seen_at or '-'}"
 
 
 class OperationsOutage(models.Model):

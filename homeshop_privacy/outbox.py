@@ -22,6 +22,10 @@ names a ``link_kind``, the object it is for and the template of the body; the ap
 owns the kind registers a builder (``secret_link_register``) and ``message_send`` builds
 the link and renders the body when it sends. ``body_text`` keeps the text with the link
 masked; ``message_enqueue`` refuses any text that holds such a link.
+
+A message whose text is not one of our templates (a promotion written by marketing) puts
+``LINK_PLACEHOLDER`` where the link goes, in the text, the HTML or a header (RFC 8058's
+``List-Unsubscribe``), and no ``body_template``: the sender puts the link in its place.
 """
 
 import contextlib
@@ -38,6 +42,7 @@ from django.db import connection, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
@@ -111,6 +116,10 @@ class SecretLink:
     url_kwargs: tuple[str, ...]
 
 
+#: Where a stored text, HTML body or header of a message with a ``link_kind`` and no
+#: ``body_template`` gets its link when sent. Nothing in it is escaped in HTML or headers.
+LINK_PLACEHOLDER = "{one-time-link}"
+
 _secret_links: dict[str, SecretLink] = {}
 _secret_patterns: list[re.Pattern] | None = None
 
@@ -147,7 +156,7 @@ def secrets_masked(text: str) -> str:
     """``text`` with every one-time link (of any registered kind) replaced by the mask."""
     for pattern in _patterns():
         text = pattern.sub(secret_link_mask(), text)
-    return text
+    return text.replace(LINK_PLACEHOLDER, secret_link_mask())
 
 
 def _holds_secret(*texts: str) -> bool:
@@ -186,8 +195,10 @@ def message_enqueue(
         raise DomainError("A message needs a recipient address.")
     if link_kind and (link_kind not in _secret_links or link_object_id is None):
         raise DomainError(f"Unknown secret link {link_kind!r} or no object named for it.")
-    if link_kind and not body_template:
-        raise DomainError("A message with a secret link names the template of its body.")
+    if link_kind and not (body_template or LINK_PLACEHOLDER in body_text):
+        raise DomainError(
+            "A message with a secret link names the template of its body or marks the link."
+        )
     if _holds_secret(key, subject, body_text, body_html, *(headers or {}).values()):
         # issue 8 item 3: staff who may read the outbox must not be able to use the link.
         raise DomainError("A one-time link cannot be stored in the outbox; name it instead.")
@@ -271,24 +282,32 @@ def _abandoned(message: OutboundMessage, now: datetime) -> bool:
 
 def _email(message: OutboundMessage) -> EmailMultiAlternatives | None:
     """The email to send; ``None`` when its secret link can no longer be made."""
-    body_text = message.body_text
+    body_text, body_html, headers = message.body_text, message.body_html, message.headers
     if message.link_kind:
         link = _secret_links.get(message.link_kind)
         context = link.build(message) if link is not None else None
         if context is None:
             return None
-        with translation.override(message.language):
-            body_text = render_to_string(message.body_template, context)
+        if message.body_template:
+            with translation.override(message.language):
+                body_text = render_to_string(message.body_template, context)
+        else:
+            body_text = body_text.replace(LINK_PLACEHOLDER, context["link"])
+        body_html = body_html.replace(LINK_PLACEHOLDER, escape(context["link"]))
+        headers = {
+            name: value.replace(LINK_PLACEHOLDER, context["link"])
+            for name, value in headers.items()
+        }
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.recipient],
-        headers={**message.headers, "Message-ID": message.message_id},
+        headers={**headers, "Message-ID": message.message_id},
         connection=get_connection(fail_silently=False),
     )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
+    if body_html:
+        email.attach_alternative(body_html, "text/html")
     return email
 
 

@@ -449,4 +449,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # A failing health check is the answer of /health/ (a 503 and one line from
+    # homeshop_privacy.health), not a traceback per poll; unexpected errors still log.
+    "loggers": {"health_check": {"level": "ERROR"}},
 }

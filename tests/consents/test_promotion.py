@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
-from consents.services import promotion_email_enqueue
+from consents.services import promotion_email_enqueue, unsubscribe_url
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import OutboundMessage
 from homeshop_privacy.outbox import message_send
@@ -62,7 +62,9 @@ def test_promotional_email_ends_with_the_unsubscribe_link_and_one_click_headers(
 
 def test_the_link_in_the_email_unsubscribes(client, customer):
     grant(customer)
-    link = _send(customer=customer).headers["List-Unsubscribe"].strip("<>")
+    # The link is in the delivered email only, never in the outbox row (issue 8 item 3).
+    message_send(message_id=_send(customer=customer).pk)
+    link = mail.outbox[0].extra_headers["List-Unsubscribe"].strip("<>")
 
     client.post(urlsplit(link).path, {"List-Unsubscribe": "One-Click"})
 
@@ -75,8 +77,9 @@ def test_footer_is_in_the_customers_language():
     grant(customer)
 
     message = _send(customer=customer, subject="Black Friday", body_text="Up to 50% off.")
+    message_send(message_id=message.pk)
 
-    assert message.body_text.rstrip().splitlines()[-1].startswith("Unsubscribe: http")
+    assert mail.outbox[0].body.rstrip().splitlines()[-1].startswith("Unsubscribe: http")
     assert message.language == "en"
 
 
@@ -98,7 +101,7 @@ def test_a_promotion_waiting_in_the_outbox_is_not_sent_after_unsubscribing(clien
     other = CustomerFactory()
     grant(other)
     others = _send(customer=other)
-    path = urlsplit(waiting.headers["List-Unsubscribe"].strip("<>")).path
+    path = urlsplit(unsubscribe_url(customer=customer)).path  # the earlier email's link
 
     client.post(path, {"List-Unsubscribe": "One-Click"})
     message_send(message_id=waiting.pk)

@@ -3,9 +3,11 @@ the admin index, the officers are emailed once per outage through a path that ne
 worker, and /health/ reports each part for monitoring without leaking anything."""
 
 import json
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,7 @@ from django.utils import timezone
 from homeshop_privacy import heartbeat
 from homeshop_privacy.models import Heartbeat, OperationsOutage, OutboundMessage
 from homeshop_privacy.tasks import worker_heartbeat
+from homeshop_privacy.timestamps import ALMATY
 
 pytestmark = pytest.mark.django_db
 
@@ -182,14 +185,15 @@ def test_health_is_200_with_every_check_named_when_all_is_well(client, settings,
     assert list(tmp_path.iterdir()) == []  # the private-files probe cleaned up after itself
 
 
-def test_health_is_500_naming_a_stopped_worker_and_failed_emails(client, settings, tmp_path):
+def test_health_is_503_naming_a_stopped_worker_and_failed_emails(client, settings, tmp_path):
+    # Was 500 (the package's default); unhealthy is "Service Unavailable", not a crash.
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     _beats(beat_age=30, worker_age=20 * 60)
     _failed_message()
 
     response, body = _health(client)
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert body["status"] == "unhealthy"
     assert body["checks"]["heartbeat:beat"] == "OK"
     assert body["checks"]["heartbeat:worker"].startswith("Unavailable: last heartbeat 1")
@@ -208,7 +212,7 @@ def test_health_reports_a_broker_that_is_down_without_naming_it(client, settings
     finally:
         app.conf.broker_write_url = old
 
-    assert response.status_code == 500
+    assert response.status_code == 503  # was 500, see above
     assert body["checks"]["broker"] == "Unavailable: broker unreachable"
     assert "s3cret" not in response.content.decode()
 
@@ -255,3 +259,121 @@ def test_the_banner_and_the_email_speak_russian_and_kazakh(client, officer):
     assert mail.outbox[0].subject == (
         "Homeshop, персональные данные: фоновая обработка требует внимания"
     )
+
+
+def test_an_unhealthy_poll_logs_one_line_and_no_traceback(client, settings, tmp_path, caplog):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    _beats(beat_age=30, worker_age=20 * 60)
+
+    response, _ = _health(client)
+
+    assert response.status_code == 503
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and not r.name.startswith("homeshop_privacy.heartbeat")
+    ]
+    assert warnings == ["health.unhealthy checks=heartbeat:worker"]
+    assert all(r.exc_info is None for r in caplog.records)
+
+
+# --- start-up: beat and the workers come up after the web server (user review) ------------
+
+
+def test_a_heartbeat_that_never_came_is_no_alarm_within_the_grace_period(client, officer):
+    start = timezone.now()
+    heartbeat.operations_check(now=start)  # the web server's first look: nothing yet
+
+    problems, _ = heartbeat.operations_check(now=start + timedelta(seconds=299))
+    page = _index(client, officer)
+
+    assert problems == []
+    assert "operations-banner" not in page
+    assert mail.outbox == []
+    assert not OperationsOutage.objects.exists()
+
+
+def test_a_heartbeat_that_never_came_alarms_once_the_grace_period_is_over(officer):
+    start = timezone.now()
+    heartbeat.operations_check(now=start)
+    heartbeat.heartbeat_record(kind="worker", at=start + timedelta(seconds=30))  # it came
+
+    problems, alerted_at = heartbeat.operations_check(now=start + timedelta(seconds=301))
+
+    assert [p.code for p in problems] == ["beat"]
+    assert alerted_at is not None
+    assert len(mail.outbox) == 1
+    assert "Celery beat ещё ни разу не отметился" in mail.outbox[0].body
+    assert OperationsOutage.objects.get().problems == "beat"
+
+
+def test_the_grace_period_counts_from_the_first_look_of_any_process(officer):
+    start = timezone.now()
+    heartbeat.heartbeat_ages(now=start)  # reading ages records nothing
+    heartbeat.operations_check(now=start)
+    # A second web process (or a restart) looks later: it counts from the first look.
+    heartbeat.operations_check(now=start + timedelta(seconds=200))
+
+    problems, _ = heartbeat.operations_check(now=start + timedelta(seconds=301))
+
+    assert {p.code for p in problems} == {"beat", "worker"}
+    assert Heartbeat.objects.filter(seen_at__isnull=True, missing_since=start).count() == 2
+
+
+def test_health_waits_out_the_grace_period_then_reports_a_missing_worker(
+    client, settings, tmp_path
+):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    heartbeat.heartbeat_record(kind="beat")
+
+    response, body = _health(client)
+    assert response.status_code == 200, body
+
+    Heartbeat.objects.filter(kind="worker").update(
+        missing_since=timezone.now() - timedelta(seconds=301)
+    )
+    response, body = _health(client)
+    assert response.status_code == 503
+    assert body["checks"]["heartbeat:worker"] == "Unavailable: no heartbeat yet"
+
+
+@pytest.mark.parametrize(
+    ("language", "beat", "worker"),
+    [
+        (
+            "en",
+            "Ask the operator to start the Celery scheduler (beat).",
+            "Ask the operator to start a Celery worker.",
+        ),
+        (
+            "ru",
+            "Попросите администратора сервера запустить планировщик Celery (beat).",
+            "Попросите администратора сервера запустить обработчик Celery (worker).",
+        ),
+        (
+            "kk",
+            "Сервер әкімшісінен Celery жоспарлаушысын (beat) іске қосуды сұраңыз.",
+            "Сервер әкімшісінен Celery өңдеушісін (worker) іске қосуды сұраңыз.",
+        ),
+    ],
+)
+def test_the_banner_says_what_to_do(client, officer, language, beat, worker):
+    _beats(beat_age=30 * 60, worker_age=30 * 60)
+    client.force_login(officer)
+
+    page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert beat in page
+    assert worker in page
+    assert beat in mail.outbox[0].body or language != "ru"
+
+
+@pytest.mark.parametrize(("language", "when"), [("en", "1:30 p.m."), ("ru", "30 ноября 2026")])
+def test_the_banner_date_is_in_the_readers_language(client, officer, language, when):
+    alerted = timezone.make_aware(datetime(2026, 11, 30, 13, 30), ALMATY)
+    with time_machine.travel(alerted, tick=False):
+        _beats(beat_age=30 * 60, worker_age=30)
+        client.force_login(officer)
+        page = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language)
+
+    assert when in page.content.decode()
