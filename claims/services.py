@@ -520,10 +520,18 @@ def claims_deadlines_recompute(*, around: date, actor: User | None, reason: str)
         due_on__gte=around - timedelta(days=60),
     )
     changed = 0
+    today = _today()
     for claim in candidates.order_by("pk"):
         before = claim.due_on
         _apply_term(claim)
         if claim.due_on == before:
+            continue
+        if claim.paused_on is None and today > before and claim.due_on > before:
+            # 6.2: as for a pause, an extension or a category change, a claim overdue
+            # today stays overdue: days off entered afterwards must not turn its late
+            # answer into one "on time".
+            claim.due_on = before
+            logger.info("claims.recompute_kept_overdue claim=%s", claim.pk)
             continue
         claim.due_on = before
         _record_change(

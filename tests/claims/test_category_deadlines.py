@@ -117,3 +117,35 @@ def test_category_change_of_a_claim_not_yet_due_still_moves_its_term(officer, ti
     )
     claim.refresh_from_db()
     assert (claim.status, claim.due_on) == (Claim.Status.RECEIVED, date(2026, 12, 2))
+
+
+def test_a_calendar_change_cannot_move_an_overdue_claims_due_date_later(officer):
+    # Re-attack review: days off entered after the due date moved an overdue claim's date
+    # past today, and its late answer was then recorded as on time.
+    import time_machine
+
+    from homeshop_privacy.models import CalendarOverride
+
+    claim = register(received_at=almaty(2026, 11, 2, 10, 0))  # due Wed 2 Dec 2026
+    with time_machine.travel(almaty(2026, 12, 7, 10, 0), tick=False):
+        for day in (2, 3, 4):
+            CalendarOverride.objects.create(
+                day=date(2026, 12, day), kind=CalendarOverride.Kind.DAY_OFF, note="decree"
+            )
+        claim.refresh_from_db()
+        assert claim.due_on == date(2026, 12, 2)
+        assert not ClaimDeadlineChange.objects.filter(claim=claim).exists()
+
+
+def test_a_calendar_change_still_moves_a_claim_not_yet_due(officer):
+    import time_machine
+
+    from homeshop_privacy.models import CalendarOverride
+
+    claim = register(received_at=almaty(2026, 11, 2, 10, 0))  # due Wed 2 Dec 2026
+    with time_machine.travel(almaty(2026, 12, 1, 10, 0), tick=False):
+        CalendarOverride.objects.create(
+            day=date(2026, 12, 2), kind=CalendarOverride.Kind.DAY_OFF, note="decree"
+        )
+    claim.refresh_from_db()
+    assert claim.due_on == date(2026, 12, 3)

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+import time_machine
 
 from claims import services
 from claims.models import ClaimDeadlineChange
@@ -61,6 +62,8 @@ def test_extension_without_a_reason_is_refused(officer):
 
 
 @pytest.mark.django_db
+# Before the due date: an overdue claim keeps its date whatever the calendar says.
+@time_machine.travel("2026-11-20T06:00:00+00:00", tick=False)
 def test_a_day_off_added_by_an_officer_moves_open_claims(officer):
     claim = register(received_at=almaty(2026, 11, 2, 10, 0))  # due Wed 2 Dec 2026
     CalendarOverride.objects.create(
@@ -72,6 +75,8 @@ def test_a_day_off_added_by_an_officer_moves_open_claims(officer):
 
 
 @pytest.mark.django_db
+# Before the due date: an overdue claim keeps its date whatever the calendar says.
+@time_machine.travel("2026-11-20T06:00:00+00:00", tick=False)
 def test_officer_adding_a_day_off_in_the_admin_is_named_on_the_moved_claims(client, officer):
     claim = register(received_at=almaty(2026, 11, 2, 10, 0))  # due Wed 2 Dec 2026
     client.force_login(officer)
@@ -86,6 +91,8 @@ def test_officer_adding_a_day_off_in_the_admin_is_named_on_the_moved_claims(clie
 
 
 @pytest.mark.django_db
+# Before the due date: an overdue claim keeps its date whatever the calendar says.
+@time_machine.travel("2026-11-20T06:00:00+00:00", tick=False)
 def test_a_day_off_moved_to_another_date_gives_the_first_date_back(officer):
     # Entered on 2 Dec by mistake, then corrected to 4 Dec: the claim due on 2 Dec
     # (moved to 3 Dec by the mistake) is due on 2 Dec again.
