@@ -48,6 +48,11 @@ def email_normalise(value: str | None) -> str:
     return f"{local}@{domain.lower()}"
 
 
+def same_address(a: str | None, b: str | None) -> bool:
+    """One mailbox: equal after NFKC and case folding (as Django's reset form compares)."""
+    return email_normalise(a).casefold() == email_normalise(b).casefold()
+
+
 def _script(char: str) -> str | None:
     if not char.isalpha():
         return None  # digits, dots, hyphens belong to every script

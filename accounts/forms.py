@@ -1,5 +1,3 @@
-import unicodedata
-
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
@@ -7,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from . import services
-from .email_address import EmailAddressFormField
+from .email_address import EmailAddressFormField, same_address
 from .models import Address, Customer, Language, User, email_match
 from .validators import phone_to_e164
 
@@ -63,7 +61,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
             is_active=True, customer__isnull=False
         )
         # As Django's own form does: never match an address that only folds to this one.
-        return (user for user in users if _same_address(email, user.email))
+        return (user for user in users if same_address(email, user.email))
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -85,12 +83,6 @@ class OutboxPasswordResetForm(PasswordResetForm):
         services.password_reset_link_send(
             user=context["user"], language=translation.get_language() or "ru"
         )
-
-
-def _same_address(a: str, b: str) -> bool:
-    return (
-        unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
-    )
 
 
 class CustomerDataForm(forms.Form):

@@ -1,7 +1,6 @@
 """Every write to customers and their personal data (STYLE: one function per change)."""
 
 import logging
-import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,7 +18,12 @@ from homeshop_privacy import outbox
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 
-from .email_address import EMAIL_TAKEN_MESSAGE, email_normalise, validate_email_address
+from .email_address import (
+    EMAIL_TAKEN_MESSAGE,
+    email_normalise,
+    same_address,
+    validate_email_address,
+)
 from .models import (
     AccountClosureRequest,
     Address,
@@ -185,7 +189,7 @@ def first_sign_in_link_send(*, email: str, language: str):
     from .sign_in_links import FIRST_SIGN_IN, link_hours
 
     customer = email_match(Customer.objects.all(), email).filter(user__isnull=True).first()
-    if customer is None or not _same_address(email, customer.email):
+    if customer is None or not same_address(email, customer.email):
         return None
     if email_match(User.objects.all(), customer.email).exists():
         return None  # a staff account, say: no second sign-in for the address
@@ -218,13 +222,6 @@ def customer_first_sign_in(*, customer: Customer, password: str) -> User:
     customer.user = user
     save_tracked(customer, actor=user, reason="sign-in created from the emailed link (5.2.1)")
     return user
-
-
-def _same_address(a: str, b: str) -> bool:
-    """Exactly this address, not one that only folds to it (as Django's reset form)."""
-    return (
-        unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
-    )
 
 
 @transaction.atomic
@@ -619,7 +616,7 @@ def email_change_confirm_context(message) -> dict | None:
         .filter(pk=message.link_object_id, status=EmailChangeRequest.Status.PENDING)
         .first()
     )
-    if change is None or change.new_email.lower() != (message.recipient or "").lower():
+    if change is None or not same_address(change.new_email, message.recipient):
         return None
     link = settings.SITE_URL + reverse(
         "accounts:email_confirm", kwargs={"token": email_change_token(change)}

@@ -22,6 +22,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .email_address import same_address
 from .models import Customer, User, email_match
 
 PASSWORD_RESET = "accounts.password_reset"
@@ -29,16 +30,12 @@ FIRST_SIGN_IN = "accounts.first_sign_in"
 FIRST_SIGN_IN_SALT = "accounts.first-sign-in"
 
 
-def _same_address(a: str, b: str) -> bool:
-    return (a or "").strip().lower() == (b or "").strip().lower()
-
-
 def password_reset_context(message) -> dict | None:
     """The reset link for the user the row names, if it may still be sent to them."""
     user = User.objects.filter(
         pk=message.link_object_id, is_active=True, customer__isnull=False
     ).first()
-    if user is None or not _same_address(user.email, message.recipient):
+    if user is None or not same_address(user.email, message.recipient):
         return None  # closed, or the address changed since the request
     path = reverse(
         "accounts:password_reset_confirm",
@@ -91,7 +88,7 @@ def link_hours() -> int:
 def first_sign_in_context(message) -> dict | None:
     """The first-sign-in link for the customer the row names, if still without a sign-in."""
     customer = Customer.objects.filter(pk=message.link_object_id, user__isnull=True).first()
-    if customer is None or not _same_address(customer.email, message.recipient):
+    if customer is None or not same_address(customer.email, message.recipient):
         return None
     if email_match(User.objects.all(), customer.email).exists():
         return None

@@ -48,7 +48,13 @@ if DEBUG and not DEVELOPMENT:
 if DEVELOPMENT:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key")
 else:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # raises ImproperlyConfigured when unset
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+    if not SECRET_KEY:
+        # The production profile is the default: say both ways out, not just the variable.
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY (production), or DJANGO_ENV=development DJANGO_DEBUG=true "
+            "on a development machine (the make targets and pytest do this for you)."
+        )
 # Key rotation: the previous keys still verify what they signed (unsubscribe links in emails
 # already sent, 4.3; password-reset links; sessions) while everything new is signed with
 # DJANGO_SECRET_KEY. Drop an old key once its links no longer matter.
