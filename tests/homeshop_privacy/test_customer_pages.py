@@ -56,17 +56,23 @@ def test_without_the_panel_the_page_has_neither(client, officer, customer):
     assert "Test panel devices" not in page
 
 
-def test_consents_adds_its_inline_and_exports_through_the_registry():
+def test_consents_and_disclosures_add_their_panels_through_the_registry():
     customer_admin = admin.site.get_model_admin(Customer)
     inlines = customer_admin.get_inlines(None, None)
-    assert [i.__name__ for i in inlines[:2]] == ["AddressInline", "DeviceInline"]
-    assert "ConsentStateInline" in {i.__name__ for i in inlines}
+    # accounts' own first, then the apps' panels in their order (as the page always had them)
+    assert [i.__name__ for i in inlines] == [
+        "AddressInline",
+        "DeviceInline",
+        "ConsentStateInline",
+        "CustomerDisclosureInline",
+    ]
     assert {a.__name__ for a in customer_admin.actions} >= {
         "export_proof_json",
         "export_proof_csv",
     }
-    # Nothing was written onto the class itself.
+    # Nothing was written onto the class or the registered instance.
     assert CustomerAdmin.inlines == [i for i in inlines[:2]]
+    assert "inlines" not in vars(customer_admin) and "actions" not in vars(customer_admin)
 
 
 def _assignments_to_customer_admin(path: Path) -> list[str]:
@@ -75,15 +81,19 @@ def _assignments_to_customer_admin(path: Path) -> list[str]:
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else []
         for target in targets:
-            if isinstance(target, ast.Attribute) and "CustomerAdmin" in ast.unparse(target.value):
+            # CustomerAdmin.inlines = ..., or the registered instance's .inlines/.actions
+            if isinstance(target, ast.Attribute) and (
+                "CustomerAdmin" in ast.unparse(target.value)
+                or (target.attr in ("inlines", "actions") and ast.unparse(target.value) != "self")
+            ):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 
-def test_no_app_assigns_to_the_customer_admin_class():
+def test_no_app_assigns_to_the_customer_admin():
     offenders = [
         hit
-        for app in ("consents", "claims")
+        for app in ("consents", "disclosures", "claims")
         for path in (ROOT / app).rglob("*.py")
         for hit in _assignments_to_customer_admin(path)
     ]
