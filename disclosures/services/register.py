@@ -15,7 +15,7 @@ from accounts.models import Customer, Order, User
 from consents.models import Purpose
 from consents.selectors import consent_is_granted, customer_ids_with_consent_at
 from homeshop_privacy.errors import DomainError, validate
-from homeshop_privacy.history import bulk_create_tracked, save_tracked
+from homeshop_privacy.history import save_tracked
 from homeshop_privacy.ledger import chain_link
 from homeshop_privacy.timestamps import display_datetime
 
@@ -46,7 +46,7 @@ FULFILMENT_KINDS = frozenset({Kind.SELLER, Kind.COURIER, Kind.POSTAL, Kind.TELEC
 # the order and the sale contract (4.2.2), delivery (4.2.3) and support with it (4.2.4).
 # Advertising or credit to a seller is not fulfilment, whatever the recipient's kind.
 FULFILMENT_PURPOSES = frozenset({"4.2.1", "4.2.2", "4.2.3", "4.2.4"})
-# Lines go in one INSERT (plus one for their history) however many there are: PostgreSQL
+# Lines go in one INSERT however many there are (append-only: no history rows): PostgreSQL
 # gets them as one array per column (UNNEST), so no parameter limit applies; SQLite's
 # backend splits them by its own limit.
 LINE_CHUNK = None
@@ -426,13 +426,7 @@ def disclosure_record(
     ]
     # The entry was just written and its recipient is locked: its lines chain from it.
     chain_link(lines, prev=disclosure.chain_hash)
-    bulk_create_tracked(
-        DisclosureLine,
-        lines,
-        actor=actor,
-        reason=reason,
-        batch_size=LINE_CHUNK,
-    )
+    DisclosureLine.objects.bulk_create(lines, batch_size=LINE_CHUNK)
     return disclosure
 
 
