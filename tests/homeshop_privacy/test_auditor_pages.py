@@ -14,6 +14,7 @@ from django.urls import reverse
 from accounts.models import SecurityEvent, VisitEvent
 from claims.models import Claim
 from consents.models import ConsentEvent
+from disclosures.models import Disclosure
 from homeshop_privacy.models import PersonalDataAccess
 from tests.admin_samples import one_of_each
 
@@ -25,6 +26,7 @@ AUDITOR_REFUSED = {Group}
 WITHOUT_VERSIONS = {
     Group,
     ConsentEvent,
+    Disclosure,
     PersonalDataAccess,
     VisitEvent,
     SecurityEvent,
