@@ -138,6 +138,13 @@ MODELS: dict[str, ModelRule] = {
     "homeshop_privacy.outboundmessage": ModelRule(never=NO_WRITES),
     "homeshop_privacy.calendaroverride": ModelRule(),
     "homeshop_privacy.personaldataaccess": ModelRule(never=NO_WRITES),
+    # Issue 12: officers make API keys and webhook endpoints, auditors read them, support
+    # agents have no access. A key is revoked (an action), an endpoint deactivated, never
+    # deleted: history, the access log and the deliveries name them. Deliveries are a
+    # record of what was sent: read, and retried by an officer (an action).
+    "homeshop_privacy.apikey": ModelRule(never=DELETE, why="issue 12"),
+    "homeshop_privacy.webhookendpoint": ModelRule(never=DELETE, why="issue 12"),
+    "homeshop_privacy.webhookdelivery": ModelRule(never=NO_WRITES, why="issue 12"),
 }
 
 
@@ -192,6 +199,8 @@ ACTIONS: dict[tuple[str, str], tuple[str, frozenset]] = {
     # selected" is removed there, as it would skip the audit row (issue 8 item 6).
     ("axes.accessattempt", "unlock"): (WRITE, _OFFICERS),
     ("axes.accessattempt", "delete_selected"): (WRITE, frozenset()),
+    ("homeshop_privacy.apikey", "revoke_selected"): (WRITE, _OFFICERS),
+    ("homeshop_privacy.webhookdelivery", "retry_deliveries"): (WRITE, _OFFICERS),
 }
 
 
