@@ -348,6 +348,7 @@ API_ENDPOINTS: dict[str, dict[str, str]] = {
     "api/v1/promotions/send/": {"POST": "promotions:send"},
     "api/v1/visit-events/": {"POST": "visits:write"},
     "api/v1/claims/": {"POST": "claims:write"},
+    "api/v1/courier-manifests/": {"POST": "manifests:write"},
 }
 
 # (route, method, variant) -> roles allowed: the same page on another customer's record.

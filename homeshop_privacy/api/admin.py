@@ -108,6 +108,7 @@ class ApiKeyAdmin(_ShownOnceMixin, TrackedAdmin):
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         label=_("events"), choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
     )

@@ -28,6 +28,7 @@ def _titles() -> dict[int, tuple[str, str]]:
         409: ("conflict", _("Conflict.")),
         413: ("too-large", _("The request is too large.")),
         415: ("unsupported-media-type", _("Unsupported media type.")),
+        422: ("lines-refused", _("Some lines were refused; nothing was recorded.")),
         429: ("throttled", _("Too many requests.")),
     }
 

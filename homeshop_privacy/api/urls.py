@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from accounts import api as accounts_api
 from claims import api as claims_api
 from consents import api as consents_api
+from disclosures import api as disclosures_api
 
 app_name = "api"
 
@@ -49,4 +50,5 @@ urlpatterns = [
     path("promotions/send/", consents_api.PromotionSendView.as_view(), name="promotions_send"),
     path("visit-events/", accounts_api.VisitEventIngestView.as_view(), name="visit_events"),
     path("claims/", claims_api.ClaimRegisterView.as_view(), name="claims"),
+    path("courier-manifests/", disclosures_api.ManifestView.as_view(), name="courier_manifests"),
 ]
