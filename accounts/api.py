@@ -179,6 +179,17 @@ _FIELD_LIMITS = {"user_agent": 512, "cookie_id": 64, "referrer": 2000}
 _url = URLValidator()
 
 
+def _storable(value, limit: int) -> bool:
+    """Text PostgreSQL can store: no NUL, no lone surrogate (not UTF-8), within ``limit``."""
+    if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _event_errors(item) -> tuple[dict | None, dict]:
     """Check one event the way ``VisitEventInput`` would, without its per-item cost
     (10,000 serializers take longer than the write itself)."""
@@ -189,7 +200,10 @@ def _event_errors(item) -> tuple[dict | None, dict]:
     for name in sorted(unknown):
         errors[name] = [_("Unknown field: only non-personal visit data is accepted (1.4).")]
     when = item.get("occurred_at")
-    parsed = parse_datetime(when) if isinstance(when, str) else None
+    try:
+        parsed = parse_datetime(when) if isinstance(when, str) else None
+    except ValueError:  # well formed, but no such moment (minute 99)
+        parsed = None
     if parsed is None or timezone.is_naive(parsed):
         errors["occurred_at"] = [_("A date and time with its time zone is required.")]
     elif parsed > timezone.now() + timedelta(minutes=5):
@@ -200,7 +214,7 @@ def _event_errors(item) -> tuple[dict | None, dict]:
         if value == "" and name == "referrer":
             row[name] = ""
             continue
-        if not isinstance(value, str) or len(value) > 2000 or "\x00" in value:
+        if not _storable(value, 2000):
             errors[name] = [_("Enter a valid URL.")]
             continue
         try:
@@ -210,7 +224,7 @@ def _event_errors(item) -> tuple[dict | None, dict]:
         row[name] = value
     for name in ("user_agent", "cookie_id"):
         value = item.get(name, "")
-        if not isinstance(value, str) or len(value) > _FIELD_LIMITS[name] or "\x00" in value:
+        if not _storable(value, _FIELD_LIMITS[name]):
             errors[name] = [_("At most %(max)s characters of text.") % {"max": _FIELD_LIMITS[name]}]
         row[name] = value
     ip = item.get("ip_address")

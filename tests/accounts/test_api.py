@@ -1,5 +1,6 @@
 """The shop's API for customers, orders and visit events (issue 12; 1.4, 3.2, 3.4)."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -137,4 +138,19 @@ def test_more_than_10000_events_are_refused(shop):
     events = [_event(1)] * 10_001
     response = api.post("/api/v1/visit-events/", {"events": events}, format="json")
     assert response.status_code == 400
+    assert not VisitEvent.objects.exists()
+
+
+def test_an_impossible_moment_or_a_lone_surrogate_is_a_400_not_a_500(shop):
+    """Found by schemathesis: minute 99 raised in the date parser, and a lone surrogate
+    (not UTF-8) reached COPY; both were server errors."""
+    _key, api = shop
+    events = [_event(1), _event(2)]
+    events[0]["occurred_at"] = "2024-01-01T12:99:00Z"
+    events[1]["user_agent"] = "Mozilla \ud89b"
+    body = json.dumps({"events": events})  # ASCII-escaped, as a client may send it
+    response = api.post("/api/v1/visit-events/", body, content_type="application/json")
+    assert response.status_code == 400
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"events.0.occurred_at", "events.1.user_agent"}
     assert not VisitEvent.objects.exists()

@@ -95,6 +95,25 @@ def test_last_use_is_recorded():
     assert key.last_used_at is not None
 
 
+def test_field_errors_come_in_the_requested_language():
+    _key, raw = key_with("customers:write")
+    body = {**CUSTOMER, "email": "not-an-address"}
+    answers = {}
+    for language in ("en", "ru", "kk"):
+        response = client_for(raw, language=language).post(
+            "/api/v1/customers/", body, format="json"
+        )
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["errors"][0]["field"] == "email"
+        answers[language] = (problem["title"], problem["errors"][0]["message"])
+    assert answers["en"][1] == "Enter a valid email address."
+    assert answers["ru"][1] != answers["en"][1] and answers["kk"][1] != answers["en"][1]
+    assert len({answers[language][0] for language in answers}) == 3
+    assert not Customer.objects.exists()
+
+
 def test_a_service_refusal_is_a_problem_with_the_field_and_writes_nothing():
     _key, raw = key_with("customers:write")
     response = client_for(raw).post(
