@@ -187,3 +187,22 @@ def test_the_secret_is_kept_encrypted_and_readable_after_a_key_rotation(settings
     settings.SECRET_KEY = "a-new-secret-key-for-the-rotation-test"
     settings.SECRET_KEY_FALLBACKS = [old]
     assert webhooks.endpoint_secret(WebhookEndpoint.objects.get(pk=endpoint.pk)) == secret
+
+
+def test_a_claim_answered_is_an_event_without_the_answer_text():
+    from tests.claims.factories import approved_and_sent, register
+
+    _endpoint("http://127.0.0.1:9/x", events=["claim.answered"])
+    customer = CustomerFactory(shop_customer_id="SHOP-CLAIM")
+    claim = register(customer=customer)
+    approved_and_sent(claim, author=StaffFactory(role="Compliance officer"))
+    event = WebhookEvent.objects.get(type="claim.answered")
+    assert event.payload["claim_reference"] == claim.reference
+    assert event.payload["shop_customer_id"] == "SHOP-CLAIM"
+    assert set(event.payload) == {
+        "claim_reference",
+        "customer_id",
+        "shop_customer_id",
+        "answered_at",
+    }
+    assert WebhookDelivery.objects.filter(event=event).count() == 1
