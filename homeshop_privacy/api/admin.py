@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy.admin_base import TrackedAdmin
+from homeshop_privacy.admin_services import ServiceAdmin
 from homeshop_privacy.errors import DomainError
 
 from . import keys, webhooks
@@ -60,7 +61,7 @@ class _ShownOnceMixin:
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(_ShownOnceMixin, TrackedAdmin):
+class ApiKeyAdmin(ServiceAdmin, _ShownOnceMixin, TrackedAdmin):
     form = ApiKeyForm
     list_display = ("name", "prefix", "scope_list", "expires_at", "revoked_at", "last_used_at")
     list_filter = ("revoked_at",)
@@ -86,17 +87,14 @@ class ApiKeyAdmin(_ShownOnceMixin, TrackedAdmin):
             f"{self.opts.app_label}.{get_permission_codename('change', self.opts)}"
         )
 
-    def save_model(self, request, obj, form, change):
-        # The form has checked what the services check (name, scopes, expiry).
+    def service_save(self, request, obj, form, change):
         if change:
-            keys.api_key_update(key=obj, actor=request.user)
-            return
+            return keys.api_key_update(key=obj, actor=request.user)
         key, raw = keys.api_key_create(
             name=obj.name, scopes=obj.scopes, expires_at=obj.expires_at, actor=request.user
         )
-        obj.pk, obj.prefix, obj.user_id = key.pk, key.prefix, key.user_id
-        obj._state.adding = False
         request._shown_once = raw
+        return key
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["revoke"])
     def revoke_selected(self, request, queryset):
@@ -131,7 +129,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(_ShownOnceMixin, TrackedAdmin):
+class WebhookEndpointAdmin(ServiceAdmin, _ShownOnceMixin, TrackedAdmin):
     form = WebhookEndpointForm
     list_display = ("name", "url", "event_list", "is_active", "created_at")
     list_filter = ("is_active",)
@@ -149,10 +147,11 @@ class WebhookEndpointAdmin(_ShownOnceMixin, TrackedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # its deliveries are the record of what was sent: deactivate it
 
-    def save_model(self, request, obj, form, change):
-        _endpoint, secret = webhooks.webhook_endpoint_save(endpoint=obj, actor=request.user)
+    def service_save(self, request, obj, form, change):
+        endpoint, secret = webhooks.webhook_endpoint_save(endpoint=obj, actor=request.user)
         if secret:
             request._shown_once = secret
+        return endpoint
 
 
 @admin.register(WebhookDelivery)
