@@ -131,6 +131,10 @@ class Customer(models.Model):
         blank=True,
         related_name="customer",
     )
+    # Issue 12: the shop's own id of the customer, by which its API calls name them.
+    shop_customer_id = models.CharField(
+        _("shop customer id"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
     phone = models.CharField(

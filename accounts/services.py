@@ -1,5 +1,6 @@
 """Every write to customers and their personal data (STYLE: one function per change)."""
 
+import io
 import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -7,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,9 +16,10 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
 from homeshop_privacy import outbox
+from homeshop_privacy.api.webhooks import webhook_event_emit
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
-from homeshop_privacy.models import OutboundMessage
+from homeshop_privacy.models import OutboundMessage, WebhookEventType
 
 from .email_address import (
     EMAIL_TAKEN_MESSAGE,
@@ -370,6 +372,162 @@ def order_record(
     return save_tracked(order, actor=actor, reason="order recorded")
 
 
+@transaction.atomic
+def customer_upsert_from_shop(
+    *,
+    shop_customer_id: str,
+    actor: User | None,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    email: str,
+    preferred_language: str = "ru",
+    addresses=(),
+) -> tuple[Customer, bool]:
+    """Issue 12: the shop's back end creates a customer at checkout (no password) or
+    corrects one, named by its own customer id; returns the customer and whether it is new.
+
+    The shop is where the customer edits name, phone and email on its side (5.1.2), so
+    its service user may change them; the sign-in email follows as on the account page.
+    ``addresses`` (dicts of city, street, apartment, postal_code, is_default) are added
+    unless the customer already has one at the same place.
+    """
+    customer = (
+        Customer.objects.select_for_update().filter(shop_customer_id=shop_customer_id).first()
+    )
+    created = customer is None
+    if created:
+        customer = customer_create(
+            actor=actor,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            email=email,
+            preferred_language=preferred_language,
+            reason="customer recorded by the shop (3.2)",
+        )
+        customer.shop_customer_id = shop_customer_id
+        save_tracked(customer, actor=actor, reason="shop customer id recorded")
+    else:
+        changes = {
+            "first_name": first_name,
+            "last_name": last_name,
+            "phone": phone,
+            "email": email,
+            "preferred_language": preferred_language,
+        }
+        if any(getattr(customer, name) != value for name, value in changes.items()):
+            for name, value in changes.items():
+                setattr(customer, name, value)
+            _customer_write(customer=customer, actor=actor, reason="data corrected by the shop")
+    known = {
+        (a.city.casefold(), a.street.casefold(), a.apartment.casefold())
+        for a in customer.addresses.all()
+    }
+    for data in addresses:
+        place = (
+            data["city"].strip().casefold(),
+            data["street"].strip().casefold(),
+            data.get("apartment", "").strip().casefold(),
+        )
+        if place in known:
+            continue
+        known.add(place)
+        address_save(
+            address=Address(
+                customer=customer,
+                city=data["city"].strip(),
+                street=data["street"].strip(),
+                apartment=data.get("apartment", "").strip(),
+                postal_code=data.get("postal_code", "").strip(),
+                is_default=bool(data.get("is_default")),
+            ),
+            actor=actor,
+            reason="address recorded by the shop",
+        )
+    return customer, created
+
+
+@transaction.atomic
+def order_status_update(*, order: Order, status: str, actor: User | None) -> Order:
+    """3.4: the shop reports an order's new status; the history keeps every step."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if status not in Order.Status.values:
+        raise DomainError({"status": [_("Unknown order status.")]})
+    if order.status == status:
+        return order
+    order.status = status
+    validate(order)
+    return save_tracked(order, actor=actor, reason=f"status {status} reported by the shop")
+
+
+#: Issue 12: the most visit events one call may bring.
+VISIT_EVENTS_MAX_BATCH = 10_000
+VISIT_EVENT_COLUMNS = (
+    "occurred_at",
+    "page_url",
+    "ip_address",
+    "user_agent",
+    "referrer",
+    "cookie_id",
+)
+
+
+def visit_events_ingest(*, rows: list[dict]) -> int:
+    """1.4: write a batch of validated visit events in one statement (set-based).
+
+    On PostgreSQL the rows stream through ``COPY`` (the fastest way in); elsewhere one
+    multi-row ``bulk_create``. Visit events carry no history: nobody edits them.
+    """
+    if len(rows) > VISIT_EVENTS_MAX_BATCH:
+        raise DomainError(_("At most %(max)s events per call.") % {"max": VISIT_EVENTS_MAX_BATCH})
+    if not rows:
+        return 0
+    if connection.vendor == "postgresql":
+        # CSV: text quoted (a quoted "" is an empty text), an absent IP address unquoted
+        # empty (NULL). The serializer refused NUL bytes and checked each address.
+        lines = "".join(
+            ",".join(
+                (
+                    row["occurred_at"].isoformat(),
+                    _csv_text(row["page_url"]),
+                    row.get("ip_address") or "",
+                    _csv_text(row.get("user_agent", "")),
+                    _csv_text(row.get("referrer", "")),
+                    _csv_text(row.get("cookie_id", "")),
+                )
+            )
+            + "\n"
+            for row in rows
+        )
+        table = VisitEvent._meta.db_table
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.cursor.copy_expert(
+                f"COPY {table} ({', '.join(VISIT_EVENT_COLUMNS)}) FROM STDIN WITH (FORMAT csv)",
+                io.StringIO(lines),
+            )
+        return len(rows)
+    VisitEvent.objects.bulk_create(
+        (
+            VisitEvent(
+                occurred_at=row["occurred_at"],
+                page_url=row["page_url"],
+                ip_address=row.get("ip_address") or None,
+                user_agent=row.get("user_agent", ""),
+                referrer=row.get("referrer", ""),
+                cookie_id=row.get("cookie_id", ""),
+            )
+            for row in rows
+        ),
+        batch_size=1000,
+    )
+    return len(rows)
+
+
+def _csv_text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 def visit_events_purge(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
     """4.1: delete non-personal visit events older than the retention period.
 
@@ -413,6 +571,9 @@ def account_closure_request(
     validate(closure)
     save_tracked(closure, actor=actor, reason="closure requested (2.2)")
     _closure_email(closure, event="received")
+    account_closure_event_emit(
+        customer=customer, type=WebhookEventType.ACCOUNT_CLOSURE_REQUESTED, closure=closure
+    )
     return closure, True
 
 
@@ -448,8 +609,27 @@ def account_closure_decide(
     if status == AccountClosureRequest.Status.DONE and user is not None and user.is_active:
         user.is_active = False
         save_tracked(user, actor=actor, reason="account closed at the customer's request (2.2)")
+    if status == AccountClosureRequest.Status.DONE:
+        account_closure_event_emit(
+            customer=closure.customer, type=WebhookEventType.ACCOUNT_CLOSED, closure=closure
+        )
     _closure_email(closure, event=status)
     return closure
+
+
+def account_closure_event_emit(
+    *, customer: Customer, type: str, closure: AccountClosureRequest | None = None
+) -> None:
+    """Issue 12: tell the shop's systems (webhooks) that a closure was requested or carried
+    out (2.2), in the caller's transaction. Every closure flow calls this one emitter."""
+    webhook_event_emit(
+        type=type,
+        payload={
+            "customer_id": customer.pk,
+            "shop_customer_id": customer.shop_customer_id,
+            "closure_request_id": closure.pk if closure is not None else None,
+        },
+    )
 
 
 def _closure_email(closure: AccountClosureRequest, *, event: str) -> None:

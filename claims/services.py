@@ -26,10 +26,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer, Order, User, customer_lock
 from homeshop_privacy import roles
+from homeshop_privacy.api.webhooks import webhook_event_emit
 from homeshop_privacy.calendar import local_date, term_deadline
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.ledger import chain_seal
+from homeshop_privacy.models import WebhookEventType
 from homeshop_privacy.outbox import OutboxAttachment, object_key, template_message_enqueue
 from homeshop_privacy.private_files import (
     CheckedFile,
@@ -754,6 +756,16 @@ def claim_answer_send(
     # 6.2: frozen now; a later extension or calendar change does not rewrite it.
     claim.answered_on_time = local_date(now) <= claim.due_on
     save_tracked(claim, actor=actor, reason="answered")
+    # Issue 12: the shop's CRM hears that the claim was answered (no answer text in it).
+    webhook_event_emit(
+        type=WebhookEventType.CLAIM_ANSWERED,
+        payload={
+            "claim_reference": claim.reference,
+            "customer_id": claim.customer_id,
+            "shop_customer_id": claim.customer.shop_customer_id if claim.customer_id else None,
+            "answered_at": now.isoformat(),
+        },
+    )
     logger.info("claims.answered claim=%s on_time=%s", claim.pk, claim.answered_on_time)
     return answer
 

@@ -247,6 +247,7 @@ class ConsentEvent(ChainedRecord):
         EMAIL_LINK = "email_link", _("Email link")
         COOKIE_BANNER = "cookie_banner", _("Cookie banner")
         STAFF = "staff", _("Staff, on the customer's behalf")
+        API = "api", _("The shop's API")
 
     customer = models.ForeignKey(
         Customer,
@@ -308,6 +309,7 @@ class ConsentEvent(ChainedRecord):
                         "email_link",
                         "cookie_banner",
                         "staff",
+                        "api",
                     ]
                 ),
                 name="consents_consentevent_channel_valid",

@@ -182,6 +182,43 @@ def customer_ids_with_consent_at(*, purpose_code: str, at: datetime) -> QuerySet
     )
 
 
+def promotable_among(
+    *, shop_customer_ids: list[str] | None = None, emails: list[str] | None = None
+) -> dict[str, list[str]]:
+    """Issue 12, 4.2.6, 4.3: which of these customers may receive promotions now.
+
+    Two queries whatever the number asked (the purpose, then one pass over the customers
+    with their current 4.2.6 state): ``{"may": [...], "may_not": [...], "unknown": [...]}``
+    in the identifiers given. Emails match whatever their case (one mailbox, 3.2).
+    """
+    from django.db.models import Exists
+    from django.db.models.functions import Lower
+
+    purpose = purpose_by_code(code=PROMOTIONS_EMAIL)
+    granted = ConsentState.objects.filter(
+        customer_id=OuterRef("pk"), purpose_id=purpose.pk, is_granted=True
+    )
+    customers = Customer.objects.order_by().annotate(may=Exists(granted))
+    if shop_customer_ids is not None:
+        asked = list(dict.fromkeys(shop_customer_ids))
+        rows = customers.filter(shop_customer_id__in=asked).values_list("shop_customer_id", "may")
+        found = dict(rows)
+    else:
+        asked = list(dict.fromkeys(emails or []))
+        lowered = {email.lower(): email for email in asked}
+        rows = (
+            customers.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=list(lowered))
+            .values_list("email_lower", "may")
+        )
+        found = {lowered[email]: may for email, may in rows}
+    return {
+        "may": [value for value in asked if found.get(value) is True],
+        "may_not": [value for value in asked if found.get(value) is False],
+        "unknown": [value for value in asked if value not in found],
+    }
+
+
 def unsubscribe_url(*, customer: Customer) -> str:
     """4.3: the link of a promotional email that withdraws consent to 4.2.6 at once."""
     token = unsubscribe_token_make(customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL)

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from accounts.email_address import same_address
 from accounts.models import Customer, User, customer_lock
 from homeshop_privacy import outbox
+from homeshop_privacy.api.webhooks import webhook_event_emit
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
-from homeshop_privacy.models import OutboundMessage
+from homeshop_privacy.models import OutboundMessage, WebhookEventType
 from homeshop_privacy.outbox import message_enqueue, object_key
 from homeshop_privacy.timestamps import display_datetime
 
@@ -161,6 +162,21 @@ def consent_record(
     validate(event)
     event.save()
     _state_apply(event=event)
+    # Issue 12: the shop's mailing and CRM systems hear of it in the same transaction.
+    webhook_event_emit(
+        type=(
+            WebhookEventType.CONSENT_GRANTED
+            if action == ConsentEvent.Action.GRANT
+            else WebhookEventType.CONSENT_WITHDRAWN
+        ),
+        payload={
+            "customer_id": customer.pk,
+            "shop_customer_id": customer.shop_customer_id,
+            "purpose": purpose.code,
+            "occurred_at": occurred_at.isoformat(),
+            "channel": channel,
+        },
+    )
     if purpose.code == PROMOTIONS_EMAIL and action == ConsentEvent.Action.WITHDRAW:
         _promotions_cancel_pending(customer=customer)
     logger.info(

@@ -104,6 +104,7 @@ class OutboundMessageAdmin(PersonalDataAdminMixin, TrackedAdmin):
 
 
 from . import calendar_admin  # noqa: E402,F401  (calendar overrides, issue #5)
+from .api import admin as api_admin  # noqa: E402,F401  (API keys and webhooks, issue 12)
 
 
 @admin.register(PersonalDataAccess)

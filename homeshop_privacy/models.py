@@ -377,3 +377,16 @@ class LedgerErasure(models.Model):
 
     def __str__(self):
         return f"{self.table_name}:{self.row_id} {self.columns}"
+
+
+# The API's records (issue 12) live in their own module; importing them here makes them
+# models of this app.
+from .api.models import (  # noqa: E402, F401
+    ApiKey,
+    ApiScope,
+    IdempotentReply,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+)

@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "csp",  # ops: Content-Security-Policy (issue 8 item 9)
+    # The shop's API (issue 12): DRF, its OpenAPI schema and the offline docs page.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "homeshop_privacy",
     "accounts",
     "consents",
@@ -283,6 +287,45 @@ CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
     "options": {"expires": float(HEARTBEAT_INTERVAL)},
 }
 # --- end ops: heartbeats -------------------------------------------------------------------
+
+# --- the shop's API (issue 12; homeshop_privacy.api) ---------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["homeshop_privacy.api.keys.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["homeshop_privacy.api.keys.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["homeshop_privacy.api.keys.KeyRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "homeshop_privacy.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Homeshop.kz privacy API",
+    "DESCRIPTION": "The shop's systems feed customers, orders, consents, visit events, courier "
+    "manifests and claims, and ask who may receive promotions. Errors are RFC 9457 "
+    "problem details.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # offline: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "accounts.models.Language"},
+}
+#: Requests per API key (DRF rate syntax); the counts live in the cache (CACHE_URL).
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")
+# The throttle counts must be shared by every web process: Redis in production.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+#: Webhook deliveries: seconds before a receiver must answer, attempts before giving up.
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=12)
+CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
+    "task": "homeshop_privacy.webhook_sweep",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["idempotent-replies-purge"] = {
+    "task": "homeshop_privacy.idempotent_replies_purge",
+    "schedule": 60 * 60.0,
+}
+# --- end the shop's API -------------------------------------------------------------------
 
 # 6.2: a written answer is approved by a compliance officer other than its author (four
 # eyes); false only for a one-person team, and the approve page then says so.

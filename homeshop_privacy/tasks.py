@@ -44,3 +44,37 @@ def ledger_verify_daily() -> str:
 
     result, publication = ledger_check_and_publish()
     return f"{'ok' if result.ok else 'BROKEN'} {publication.digest}"
+
+
+# --- the shop's API (issue 12) -------------------------------------------------------------
+
+
+@shared_task(name="homeshop_privacy.webhook_deliver", bind=True, max_retries=None)
+def webhook_deliver(self, delivery_id: int) -> str:
+    from .api import webhooks
+    from .models import WebhookDelivery
+
+    outcome = webhooks.webhook_deliver(delivery_id=delivery_id)
+    if outcome == WebhookDelivery.Status.RETRYING:
+        attempts = WebhookDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True)
+        delay = webhooks.retry_delay(attempts.first() or 1)
+        raise self.retry(countdown=int(delay.total_seconds()))
+    return outcome
+
+
+@shared_task(name="homeshop_privacy.webhook_sweep")
+def webhook_sweep() -> int:
+    """Hand every due delivery to a task: a lost task, a retry, a sender that died."""
+    from .api import webhooks
+
+    ids = webhooks.webhook_deliveries_due()
+    for delivery_id in ids:
+        webhook_deliver.delay(delivery_id)
+    return len(ids)
+
+
+@shared_task(name="homeshop_privacy.idempotent_replies_purge")
+def idempotent_replies_purge() -> int:
+    from .api.idempotency import idempotent_replies_purge as purge
+
+    return purge()

@@ -21,4 +21,6 @@ urlpatterns = [
     path("claims/", include("claims.urls")),
     # ops (issue 9 §6): for the operator's monitoring; JSON, 500 when unhealthy.
     path("health/", HealthView.as_view(), name="health"),
+    # Issue 12: the shop's API, its schema and docs.
+    path("api/v1/", include("homeshop_privacy.api.urls")),
 ]

@@ -24,8 +24,18 @@ from disclosures.models import BreachIncident, Disclosure, Recipient, WrittenPer
 from disclosures.services import LineInput
 from homeshop_privacy import outbox, roles
 from homeshop_privacy.access_log import access_record
+from homeshop_privacy.api import webhooks
+from homeshop_privacy.api.keys import api_key_create
 from homeshop_privacy.history import save_tracked
-from homeshop_privacy.models import CalendarOverride, OutboundMessage, PersonalDataAccess
+from homeshop_privacy.models import (
+    ApiKey,
+    CalendarOverride,
+    OutboundMessage,
+    PersonalDataAccess,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+)
 from tests.accounts.factories import SignedUpCustomerFactory
 from tests.claims.factories import ClaimCategoryFactory, register
 from tests.consents.factories import PolicyVersionFactory, grant
@@ -71,6 +81,18 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
         notice_ru="Курьер утерял бумажный список доставок с вашими данными.",
     )
     category = ClaimCategoryFactory()
+    # Issue 12: an endpoint first, so that the consent granted below is delivered to it.
+    endpoint, _secret = webhooks.webhook_endpoint_save(
+        endpoint=WebhookEndpoint(
+            name="Sample CRM",
+            url="https://crm.example.kz/hooks/privacy",
+            events=list(WebhookEventType.values),
+        ),
+        actor=actor,
+    )
+    api_key, _raw = api_key_create(
+        name="Sample shop back end", scopes=["orders:write"], actor=actor
+    )
     two_factor.staff_otp_reset(user=actor, actor=actor, channel="sample")
     samples = {
         SecurityEvent: SecurityEvent.objects.filter(user=actor).latest("pk"),
@@ -112,6 +134,9 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
         ClaimCategory: category,
         Claim: register(actor=actor, category=category, customer=customer, order=order),
     }
+    samples[ApiKey] = api_key
+    samples[WebhookEndpoint] = endpoint
+    samples[WebhookDelivery] = WebhookDelivery.objects.filter(endpoint=endpoint).latest("pk")
     missing = set(admin.site._registry) - set(samples)
     assert not missing, f"add a sample of {sorted(m._meta.label for m in missing)}"
     return samples

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 REQUIRE_SERVICES = os.environ.get("HOMESHOP_REQUIRE_SERVICES") == "1"
 
@@ -72,6 +73,14 @@ def pytest_report_header(config):
         f"broker: {settings.CELERY_BROKER_URL.split('://', 1)[0]}",
         f"require services: {REQUIRE_SERVICES}",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request with ``Accept-Language`` (the API tests send en and kk) leaves its
+    language active in the thread; the next test starts from the default (ru) again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -36,8 +36,17 @@ from disclosures import services as disclosure_services
 from disclosures.models import Disclosure
 from disclosures.services import LineInput
 from homeshop_privacy import roles
+from homeshop_privacy.api.keys import api_key_create
+from homeshop_privacy.api.webhooks import webhook_endpoint_save
 from homeshop_privacy.history import save_tracked
-from homeshop_privacy.models import CalendarOverride, OutboundMessage, PersonalDataAccess
+from homeshop_privacy.models import (
+    CalendarOverride,
+    OutboundMessage,
+    PersonalDataAccess,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from tests import permission_matrix as pm
 from tests.accounts.factories import SignedUpCustomerFactory
 from tests.claims.factories import ClaimCategoryFactory, approved_and_sent, register
@@ -209,6 +218,23 @@ def build_world() -> SimpleNamespace:
     )
     w.email_change_token = account_services.email_change_token(change)
 
+    # Issue 12: a key (revoked by an officer's action) and an endpoint with a delivery
+    # that failed for good (retried by an officer's action).
+    api_key, _raw = api_key_create(name="Matrix shop", scopes=["orders:write"], actor=officer)
+    endpoint, _secret = webhook_endpoint_save(
+        endpoint=WebhookEndpoint(
+            name="Matrix CRM", url="https://crm.example.kz/hooks", events=["consent.withdrawn"]
+        ),
+        actor=officer,
+    )
+    delivery = WebhookDelivery.objects.create(
+        event=WebhookEvent.objects.create(type="consent.withdrawn", payload={"customer_id": 1}),
+        endpoint=endpoint,
+        status=WebhookDelivery.Status.FAILED,
+        attempts=12,
+        last_error="HTTP 500",
+    )
+
     w.objects = {
         "auth.group": w.group,
         "accounts.user": w.colleague,
@@ -233,6 +259,9 @@ def build_world() -> SimpleNamespace:
         "homeshop_privacy.outboundmessage": failed,
         "homeshop_privacy.calendaroverride": override,
         "homeshop_privacy.personaldataaccess": access,
+        "homeshop_privacy.apikey": api_key,
+        "homeshop_privacy.webhookendpoint": endpoint,
+        "homeshop_privacy.webhookdelivery": delivery,
     }
     # Objects an action works on, when not the model's target above.
     w.action_objects = {("consents.policyversion", "notify_again"): published}
@@ -422,6 +451,9 @@ CHANGE_EDITS = {
     "homeshop_privacy.outboundmessage": {"subject": "changed", "status": "pending"},
     "homeshop_privacy.calendaroverride": {"note": "Changed by the matrix"},
     "homeshop_privacy.personaldataaccess": {"path": "/changed/"},
+    "homeshop_privacy.apikey": {"name": "Renamed by the matrix"},
+    "homeshop_privacy.webhookendpoint": {"name": "Renamed by the matrix"},
+    "homeshop_privacy.webhookdelivery": {"status": "delivered"},
 }
 
 
@@ -540,6 +572,14 @@ def add_data(world, label: str) -> dict:
             "note": "Added by the matrix",
         },
         "homeshop_privacy.personaldataaccess": {"path": "/added/"},
+        "homeshop_privacy.apikey": {"name": "Matrix key", "scopes": ["customers:write"]},
+        "homeshop_privacy.webhookendpoint": {
+            "name": "Matrix CRM",
+            "url": "https://crm.example.kz/matrix",
+            "events": ["consent.withdrawn"],
+            "is_active": "on",
+        },
+        "homeshop_privacy.webhookdelivery": {"status": "delivered"},
     }[label]
 
 

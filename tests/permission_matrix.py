@@ -8,8 +8,13 @@ customer-facing URL of the root resolver. ``unnamed()`` reports what the walker 
 that the table does not name, so a new model, action or URL fails the matrix test until
 someone writes down who may use it.
 
-To add a column later (e.g. API-key scopes), add a role to ``ROLES`` and its rules
-below; every rule that does not name the new role refuses it.
+To add a column later, add a role to ``ROLES`` and its rules below; every rule that does
+not name the new role refuses it.
+
+The shop's API (issue 12, ``/api/v1/``) has its own roles: the scopes of API keys.
+``API_ENDPOINTS`` names the one scope each API URL and method needs; its cells (every
+scope, no key, a signed-in session) are checked by ``test_api_matrix.py``, and an API
+URL the table does not name fails the guard like any other.
 """
 
 from __future__ import annotations
@@ -134,6 +139,13 @@ MODELS: dict[str, ModelRule] = {
     "homeshop_privacy.outboundmessage": ModelRule(never=NO_WRITES),
     "homeshop_privacy.calendaroverride": ModelRule(),
     "homeshop_privacy.personaldataaccess": ModelRule(never=NO_WRITES),
+    # Issue 12: officers make API keys and webhook endpoints, auditors read them, support
+    # agents have no access. A key is revoked (an action), an endpoint deactivated, never
+    # deleted: history, the access log and the deliveries name them. Deliveries are a
+    # record of what was sent: read, and retried by an officer (an action).
+    "homeshop_privacy.apikey": ModelRule(never=DELETE, why="issue 12"),
+    "homeshop_privacy.webhookendpoint": ModelRule(never=DELETE, why="issue 12"),
+    "homeshop_privacy.webhookdelivery": ModelRule(never=NO_WRITES, why="issue 12"),
 }
 
 
@@ -188,6 +200,8 @@ ACTIONS: dict[tuple[str, str], tuple[str, frozenset]] = {
     # selected" is removed there, as it would skip the audit row (issue 8 item 6).
     ("axes.accessattempt", "unlock"): (WRITE, _OFFICERS),
     ("axes.accessattempt", "delete_selected"): (WRITE, frozenset()),
+    ("homeshop_privacy.apikey", "revoke_selected"): (WRITE, _OFFICERS),
+    ("homeshop_privacy.webhookdelivery", "retry_deliveries"): (WRITE, _OFFICERS),
 }
 
 
@@ -316,6 +330,26 @@ PAGES: dict[str, PageRule] = {
     "claims/<str:reference>/": _customer_page(get=PAGE),
     # Issue 9 §6: for the operator's monitoring, open to all; it names no personal data.
     "health/": PageRule({"GET": (HEALTH, _PUBLIC)}),
+    # Issue 12: the API's schema and its docs page name endpoints and fields, never data.
+    "api/v1/schema/": PageRule({"GET": (PAGE, _PUBLIC)}),
+    "api/v1/docs/": PageRule({"GET": (PAGE, _PUBLIC)}),
+}
+
+# --- the shop's API (issue 12): route -> {method: the API-key scope it needs} --------------
+
+API_PREFIX = "api/v1/"
+API_ENDPOINTS: dict[str, dict[str, str]] = {
+    "api/v1/customers/": {"POST": "customers:write"},
+    "api/v1/customers/<str:shop_customer_id>/consents/": {"GET": "consents:read"},
+    "api/v1/orders/": {"POST": "orders:write"},
+    "api/v1/orders/<str:number>/status/": {"POST": "orders:write"},
+    "api/v1/checkout/consents/": {"POST": "consents:write"},
+    "api/v1/consents/withdraw/": {"POST": "consents:write"},
+    "api/v1/promotions/check/": {"POST": "promotions:check"},
+    "api/v1/promotions/send/": {"POST": "promotions:send"},
+    "api/v1/visit-events/": {"POST": "visits:write"},
+    "api/v1/claims/": {"POST": "claims:write"},
+    "api/v1/courier-manifests/": {"POST": "manifests:write"},
 }
 
 # (route, method, variant) -> roles allowed: the same page on another customer's record.
@@ -472,7 +506,11 @@ def unnamed(found: Found) -> list[str]:
         for name in sorted(found.site_views)
         if name.split(":")[0] not in SITE_VIEWS
     ]
-    missing += [f"URL /{route}" for route in sorted(found.pages) if route not in PAGES]
+    missing += [
+        f"URL /{route}"
+        for route in sorted(found.pages)
+        if route not in PAGES and route not in API_ENDPOINTS
+    ]
     return missing
 
 
@@ -482,6 +520,7 @@ def stale(found: Found) -> list[str]:
     gone += [f"admin action {label}.{name}" for label, name in sorted(set(ACTIONS) - found.actions)]
     gone += [f"admin view {name}" for name in sorted(set(ADMIN_VIEWS) - found.admin_views)]
     gone += [f"URL /{route}" for route in sorted(set(PAGES) - set(found.pages))]
+    gone += [f"API URL /{route}" for route in sorted(set(API_ENDPOINTS) - set(found.pages))]
     return gone
 
 

@@ -35,6 +35,7 @@ def test_every_category_is_a_known_category():
 
 def test_customer_3_2_data_is_personal_and_visit_events_are_not():
     assert classification.personal_fields(Customer) == [
+        "shop_customer_id",  # issue 12: the shop's id of the person links its records
         "first_name",
         "last_name",
         "phone",

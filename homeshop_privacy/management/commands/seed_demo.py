@@ -40,6 +40,11 @@ class Command(BaseCommand):
             "Role users, same password: "
             + ", ".join(f"{email} ({role})" for email, _, role in DEMO_STAFF[1:])
         )
+        # Issue 12: the shop's API, its docs and where its keys are made.
+        self.stdout.write(
+            f"The shop's API: docs at {settings.SITE_URL}/api/v1/docs/ (schema "
+            f"{settings.SITE_URL}/api/v1/schema/); make a key in the admin under API keys."
+        )
         # Issue 8 item 7: say plainly whether staff need a second factor in this run.
         if settings.STAFF_OTP_REQUIRED:
             self.stdout.write(
