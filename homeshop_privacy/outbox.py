@@ -224,6 +224,70 @@ def message_enqueue(
     return message, created
 
 
+@dataclasses.dataclass(frozen=True)
+class MessageDraft:
+    """One message of ``messages_enqueue_many`` (a plain text message, no secret link)."""
+
+    reason: str
+    key: str
+    recipient: str
+    subject: str
+    body_text: str
+    language: str = "ru"
+
+
+def messages_enqueue_many(drafts: Sequence[MessageDraft]) -> int:
+    """``message_enqueue`` for many plain messages at once (issue 14): a constant number of
+    queries whatever their number. Returns how many were new.
+
+    The same rules: a recipient, no secret link in the text, one row per (reason, key,
+    recipient) - those already written are skipped. Each new row gets its history row and
+    is handed to the sender once the caller's transaction commits. Call it inside a
+    transaction; two writers racing on the same key make the later one fail on the unique
+    constraint (its transaction rolls back, nothing half written).
+    """
+    from simple_history.utils import bulk_create_with_history
+
+    for draft in drafts:
+        if not draft.recipient:
+            raise DomainError("A message needs a recipient address.")
+        if _holds_secret(draft.key, draft.subject, draft.body_text):
+            raise DomainError("A one-time link cannot be stored in the outbox; name it instead.")
+    wanted = {(d.reason, d.key, d.recipient): d for d in drafts}
+    if not wanted:
+        return 0
+    existing = set(
+        OutboundMessage.objects.filter(
+            reason__in={d.reason for d in drafts}, object_key__in={d.key for d in drafts}
+        ).values_list("reason", "object_key", "recipient")
+    )
+    rows = [
+        OutboundMessage(
+            reason=d.reason,
+            object_key=d.key,
+            recipient=d.recipient,
+            subject=d.subject[:255],
+            body_text=d.body_text,
+            language=d.language,
+            message_id=make_msgid(idstring="outbox", domain="homeshop.kz"),
+        )
+        for triple, d in wanted.items()
+        if triple not in existing
+    ]
+    if not rows:
+        return 0
+    created = bulk_create_with_history(rows, OutboundMessage, batch_size=1000)
+    ids = [row.pk for row in created]
+    from .tasks import outbox_send
+
+    def dispatch():
+        for message_id in ids:
+            outbox_send.delay(message_id)
+
+    transaction.on_commit(dispatch, robust=True)
+    return len(rows)
+
+
 def message_dispatch_on_commit(message_id: int) -> None:
     from .tasks import outbox_send
 
