@@ -938,9 +938,7 @@ def claims_reminders_sweep(*, today: date | None = None) -> int:
     while True:
         batch = claims_needing_reminders(today=today).select_related("assignee")
         if after is not None:
-            batch = batch.filter(
-                Q(due_on__gt=after[0]) | Q(due_on=after[0], pk__gt=after[1])
-            )
+            batch = batch.filter(Q(due_on__gt=after[0]) | Q(due_on=after[0], pk__gt=after[1]))
         claims = list(batch[:SWEEP_BATCH])
         if not claims:
             break

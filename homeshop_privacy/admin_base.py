@@ -1,7 +1,7 @@
 """Admin building blocks shared by every app.
 
-- ``EstimatedCountPaginator``: an unfiltered list of millions of rows does not run
-  ``COUNT(*)`` on PostgreSQL; it uses the planner's estimate instead.
+- ``EstimatedCountPaginator``: a list of millions of rows, filtered or not, never counts
+  more than ``ESTIMATE_ABOVE`` rows on PostgreSQL; beyond, the planner's estimate.
 - ``TrackedAdmin``: history visible and read-only for everyone (a version page answers
   GET only: simple-history's version page would save a POST, whatever
   ``SIMPLE_HISTORY_REVERT_DISABLED`` hides), and list pages that never count the whole
@@ -13,6 +13,7 @@
   can be added and viewed, never edited or deleted.
 """
 
+import json
 import re
 
 from django.contrib import admin
@@ -30,10 +31,20 @@ ESTIMATE_ABOVE = 100_000
 
 
 class EstimatedCountPaginator(Paginator):
+    """Counts at most ``ESTIMATE_ABOVE`` rows (issue 14): beyond that, the planner's estimate.
+
+    Unfiltered, the table's row estimate (``pg_class.reltuples``) when it is above the
+    bound; filtered, the rows are counted up to the bound and, when there are more, the
+    planner's estimate of the filtered query is shown instead. No page view counts more
+    than ``ESTIMATE_ABOVE`` rows exactly. Elsewhere than PostgreSQL, an exact count.
+    """
+
     @cached_property
     def count(self):
         query = getattr(self.object_list, "query", None)
-        if connection.vendor == "postgresql" and query is not None and not query.where:
+        if connection.vendor != "postgresql" or query is None:
+            return super().count
+        if not query.where:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
@@ -42,7 +53,20 @@ class EstimatedCountPaginator(Paginator):
                 row = cursor.fetchone()
             if row and row[0] > ESTIMATE_ABOVE:
                 return int(row[0])
-        return super().count
+        bounded = self.object_list.order_by()[: ESTIMATE_ABOVE + 1].count()
+        if bounded <= ESTIMATE_ABOVE:
+            return bounded
+        return max(_planner_rows(self.object_list), bounded)
+
+
+def _planner_rows(queryset) -> int:
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def has_history(model) -> bool:

@@ -151,7 +151,6 @@ def _far_page(url: str, model):
 
 def _busiest_customer() -> int:
     rows = raw_sql(
-        "SELECT customer_id FROM accounts_order GROUP BY customer_id ORDER BY count(*) DESC "
-        "LIMIT 1"
+        "SELECT customer_id FROM accounts_order GROUP BY customer_id ORDER BY count(*) DESC LIMIT 1"
     )
     return rows[0][0]
