@@ -1,19 +1,8 @@
-"""The shape of a benchmark for ``manage.py bench`` (see that command)."""
+"""The shapes of ``manage.py bench``'s figures (see that command)."""
 
 import dataclasses
 from collections.abc import Callable
 from typing import Any
-
-
-@dataclasses.dataclass
-class Benchmark:
-    name: str
-    small: int
-    #: Called with a size; makes the table that big (adding rows) and returns a state.
-    setup: Callable[[int], Any]
-    #: The measured operation, called with the state.
-    run: Callable[[Any], Any]
-
 
 _clients: dict = {}
 
@@ -82,6 +71,9 @@ class Measure:
     raw: Callable[[Any], Any] | None = None
     #: Called after each run, outside the timing (e.g. undo what a sweep wrote).
     after: Callable[[Any], Any] | None = None
+    #: What is compared with ``raw``: the SQL time of ``run`` (a page renders too) or its
+    #: whole time (``"time"``: ``raw`` does the same work another way).
+    ratio_of: str = "sql"
 
 
 def raw_sql(sql: str, params=None) -> list:
@@ -89,4 +81,4 @@ def raw_sql(sql: str, params=None) -> list:
 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return cursor.fetchall() if cursor.description else []
