@@ -41,6 +41,19 @@ def sizes(scale: float) -> dict[str, int]:
     return out
 
 
+#: The table whose row 1 shows that a step is done (a failed generation resumes).
+STEP_TABLES = {
+    "customers": "accounts_customer",
+    "orders": "accounts_order",
+    "visits": "accounts_visitevent",
+    "consent events": "consents_consentevent",
+    "disclosures": "disclosures_disclosure",
+    "claims": "claims_claim",
+    "outbox": "homeshop_privacy_outboundmessage",
+    "access log": "homeshop_privacy_personaldataaccess",
+}
+
+
 def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
     c = n["customers"]
     # customer of the i-th row of a per-customer table: one row in 1,000 goes to customer 1
@@ -174,8 +187,8 @@ def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
             FROM (
                 SELECT i,
                     -- 7% open: received 0..29 days ago; the rest answered or closed
-                    CASE WHEN i % 100 < 7 THEN now() - make_interval(days => i % 30)
-                         ELSE now() - make_interval(days => 30 + i % 900) END AS rec,
+                    CASE WHEN i % 100 < 7 THEN now() - make_interval(days => (i % 30)::int)
+                         ELSE now() - make_interval(days => (30 + i % 900)::int) END AS rec,
                     CASE WHEN i % 100 < 4 THEN 'received'
                          WHEN i % 100 < 7 THEN 'in_review'
                          WHEN i % 100 < 40 THEN 'answered' ELSE 'closed' END AS st
@@ -241,6 +254,11 @@ def generate(*, scale: float, log=print) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
         for name, sql in _steps(n):
+            if name in STEP_TABLES:
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {STEP_TABLES[name]} WHERE id = 1)")
+                if cursor.fetchone()[0]:
+                    log(f"  {name}: already there")
+                    continue
             start = time.perf_counter()
             cursor.execute(sql)
             log(f"  {name}: {time.perf_counter() - start:.1f}s")
