@@ -177,6 +177,9 @@ STORAGES = {
 # A page asking for a file collectstatic did not hash gets its plain name, not a 500
 # (`deploy_probe` renders pages before any collectstatic).
 WHITENOISE_MANIFEST_STRICT = False
+# Development (and the tests) serve the apps' static folders as they change, without a
+# collectstatic: WhiteNoise's development mode, never used in production.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 MEDIA_ROOT = VAR_DIR / "media"
 # Uploaded evidence (claim attachments, permission scans) is never served publicly.
 PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
