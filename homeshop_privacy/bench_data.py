@@ -173,7 +173,9 @@ def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
                 related_disclosure, related_breach, status, outcome, term_days, extra_days,
                 due_on, due_moved_because, answered_at, answered_on_time, closed_at,
                 created_at, assignee_id, customer_id, category_id)
-            SELECT i, 'CL-' || lpad(i::text, 8, '0'), 'person', 'Заявитель ' || i,
+            SELECT i,
+                'PR-' || (2020 + i / 1048576) || '-' || upper(lpad(to_hex(i % 1048576), 5, '0')),
+                'person', 'Заявитель ' || i,
                 'claimant' || i || '@example.kz', '+770' || lpad(i::text, 8, '0'), '', 'ru',
                 rec, rec::date, (ARRAY['web', 'email', 'post'])[1 + i % 3],
                 'Тема обращения ' || (i % 1000), 'Текст обращения ' || i, '', '', '',

@@ -114,3 +114,47 @@ def test_account_page_runs_as_many_queries_with_more_rows(client, django_assert_
         response = client.get(url)
     assert response.status_code == 200
     assert customer.orders.count() == MORE + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_filtered_list_never_counts_beyond_the_bound(monkeypatch):
+    """Filtered or not, a list counts at most ESTIMATE_ABOVE rows exactly; beyond that the
+    planner's estimate stands in (issue 14)."""
+    from accounts.models import Order
+    from homeshop_privacy import admin_base
+
+    for _ in range(5):
+        OrderFactory(status="paid")
+    OrderFactory(status="placed")
+    monkeypatch.setattr(admin_base, "ESTIMATE_ABOVE", 3)
+    paid = Order.objects.filter(status="paid")
+    with CaptureQueriesContext(connection) as ctx:
+        count = admin_base.EstimatedCountPaginator(paid, 50).count
+    assert count >= 4  # more than the bound: not the exact 5 necessarily, never fewer
+    counting = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counting and all("LIMIT 4" in sql for sql in counting)
+    placed = Order.objects.filter(status="placed")
+    assert admin_base.EstimatedCountPaginator(placed, 50).count == 1  # within it: exact
+
+
+@pytest.mark.django_db
+def test_a_far_page_shows_the_same_rows_in_the_same_order(monkeypatch):
+    """Far pages read their ids first, then the rows (a deferred join): same rows, same
+    order as the plain slice, with the joins still selected."""
+    from accounts.models import Order
+    from homeshop_privacy import admin_base
+
+    for _ in range(7):
+        OrderFactory()
+    monkeypatch.setattr(admin_base, "DEFERRED_FROM", 2)
+    orders = Order.objects.select_related("customer").order_by("-placed_at", "-id")
+    paginator = admin_base.EstimatedCountPaginator(orders, 3)
+    for number in (1, 2, 3):
+        page = paginator.page(number)
+        expected = list(orders[(number - 1) * 3 : number * 3])
+        assert [o.pk for o in page.object_list] == [o.pk for o in expected]
+    with CaptureQueriesContext(connection) as ctx:
+        names = [o.customer.last_name for o in paginator.page(2).object_list]
+    assert len(names) == 3
+    assert len(ctx.captured_queries) == 2  # the ids, then the rows with their customers
