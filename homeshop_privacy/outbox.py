@@ -260,8 +260,9 @@ def messages_enqueue_many(drafts: Sequence[MessageDraft]) -> int:
     queries whatever their number. Returns how many were new.
 
     The same rules: a recipient, no secret link in the text, one row per (reason, key,
-    recipient) - those already written are skipped. Each new row gets its history row and
-    is handed to the sender once the caller's transaction commits. Call it inside a
+    recipient) - those already written are skipped. Each new row gets its history row; the
+    new rows are handed to the sender together (one task) once the caller's transaction
+    commits. Call it inside a
     transaction; two writers racing on the same key make the later one fail on the unique
     constraint (its transaction rolls back, nothing half written).
     """
@@ -297,13 +298,10 @@ def messages_enqueue_many(drafts: Sequence[MessageDraft]) -> int:
         return 0
     created = bulk_create_with_history(rows, OutboundMessage, batch_size=1000)
     ids = [row.pk for row in created]
-    from .tasks import outbox_send
+    from .tasks import outbox_send_many
 
-    def dispatch():
-        for message_id in ids:
-            outbox_send.delay(message_id)
-
-    transaction.on_commit(dispatch, robust=True)
+    # One broker message per batch; a lost one is picked up by outbox_sweep, as ever.
+    transaction.on_commit(lambda: outbox_send_many.delay(ids), robust=True)
     return len(rows)
 
 

@@ -250,9 +250,10 @@ class Command(BaseCommand):
         settings.DEBUG = False
         logging.disable(logging.INFO)  # sign-in and sweep log lines would drown the table
         # Messages written by a sweep are handed to an in-memory broker, not to a worker.
+        # (Celery reads CELERY_BROKER_URL from the environment before its configuration.)
         from homeshop_privacy.celery import app
 
-        app.conf.broker_url = "memory://"
+        os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = "memory://"
         base = settings.DATABASES["default"]["NAME"]
         started = timezone.now()
         small = {}
