@@ -29,6 +29,7 @@ from homeshop_privacy.calendar import local_date, term_deadline
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.ledger import chain_seal
+from homeshop_privacy.models import OutboundMessage
 from homeshop_privacy.outbox import (
     MessageDraft,
     OutboxAttachment,
@@ -858,36 +859,45 @@ def _staff_draft(*, claim: Claim, user: User, kind: str, today: date, reason: st
     )
 
 
-def _reminder_drafts(*, claim: Claim, today: date, officers: list[User]) -> list[MessageDraft]:
-    """What is due today for one open, running claim (its assignee selected)."""
+def _reminders_due(*, claim: Claim, today: date, officers: list[User]) -> list[tuple]:
+    """(recipient, kind, reason) of what is due today for one open, running claim."""
     days_left = (claim.due_on - today).days
-    drafts = []
+    due = []
     if claim.assignee is None or not claim.assignee.is_active:
         # Nobody (or someone who has left) would be reminded: the officers are, daily.
-        drafts += [
-            _staff_draft(
-                claim=claim, user=officer, kind="unassigned", today=today, reason=REASON_REMINDER
-            )
-            for officer in officers
-        ]
+        due += [(officer, "unassigned", REASON_REMINDER) for officer in officers]
     elif days_left in REMINDER_DAYS:
-        drafts.append(
-            _staff_draft(
-                claim=claim,
-                user=claim.assignee,
-                kind=f"due-{days_left}",
-                today=today,
-                reason=REASON_REMINDER,
-            )
-        )
+        due.append((claim.assignee, f"due-{days_left}", REASON_REMINDER))
     if days_left < 0:
-        drafts += [
-            _staff_draft(
-                claim=claim, user=officer, kind="overdue", today=today, reason=REASON_ESCALATION
-            )
-            for officer in officers
-        ]
-    return drafts
+        due += [(officer, "overdue", REASON_ESCALATION) for officer in officers]
+    return due
+
+
+def _reminder_drafts(
+    *, claim: Claim, today: date, officers: list[User], written: set | None = None
+) -> list[MessageDraft]:
+    """The messages due today for one claim, leaving out those already ``written``
+    ((reason, key, recipient) triples): only new ones are worded."""
+    written = written or set()
+    return [
+        _staff_draft(claim=claim, user=user, kind=kind, today=today, reason=reason)
+        for user, kind, reason in _reminders_due(claim=claim, today=today, officers=officers)
+        if (reason, object_key(claim, kind, today.isoformat()), user.email) not in written
+    ]
+
+
+def _written_reminders(*, claims: list[Claim], today: date) -> set:
+    """The reminder triples already in the outbox for these claims today (one query)."""
+    keys = [
+        object_key(claim, kind, today.isoformat())
+        for claim in claims
+        for kind in ("unassigned", "overdue", *(f"due-{days}" for days in REMINDER_DAYS))
+    ]
+    return set(
+        OutboundMessage.objects.filter(
+            reason__in=(REASON_REMINDER, REASON_ESCALATION), object_key__in=keys
+        ).values_list("reason", "object_key", "recipient")
+    )
 
 
 @transaction.atomic
@@ -924,8 +934,9 @@ def claims_reminders_sweep(*, today: date | None = None) -> int:
     """The daily sweep: every claim with something due today, a batch per transaction.
 
     Set-based (issue 14): per batch of ``SWEEP_BATCH`` claims, one read of the claims with
-    their assignees, one of the outbox keys already written, and the bulk insert of the new
-    messages with their history - a constant number of queries per batch, not per claim.
+    their assignees, one of the reminders already written today (those are not worded
+    again), and the bulk insert of the new messages with their history - a constant number
+    of queries per batch, not per claim.
     The officers are read once. A batch that fails is retried claim by claim, each in its
     own transaction, so one bad row does not stop the others.
     """
@@ -945,13 +956,16 @@ def claims_reminders_sweep(*, today: date | None = None) -> int:
         after = (claims[-1].due_on, claims[-1].pk)
         try:
             with transaction.atomic():
-                sent += messages_enqueue_many(
-                    [
-                        draft
-                        for claim in claims
-                        for draft in _reminder_drafts(claim=claim, today=today, officers=staff)
-                    ]
-                )
+                # What was written by an earlier run today is not worded again.
+                written = _written_reminders(claims=claims, today=today)
+                drafts = [
+                    draft
+                    for claim in claims
+                    for draft in _reminder_drafts(
+                        claim=claim, today=today, officers=staff, written=written
+                    )
+                ]
+                sent += messages_enqueue_many(drafts) if drafts else 0
         except Exception:  # noqa: BLE001 - one bad row must not stop the others
             logger.warning("claims.sweep_batch_failed claims=%s; one by one", len(claims))
             for claim in claims:
