@@ -29,7 +29,7 @@ SEARCHES: dict[str, list[tuple[str, str]]] = {
     "claims.claim": [
         ("reference", "SELECT reference FROM claims_claim ORDER BY id LIMIT 1 OFFSET 3"),
         ("claimant email", "SELECT claimant_email FROM claims_claim ORDER BY id LIMIT 1"),
-        ("a word", "SELECT 'обращения'"),
+        ("part of a name", "SELECT 'Заявитель 4242'"),
     ],
     "consents.consentevent": [
         ("customer email", "SELECT email FROM accounts_customer ORDER BY id LIMIT 1 OFFSET 2"),
