@@ -22,8 +22,8 @@ def _account_client():
         user = User.objects.filter(email=customer.email).first() or User.objects.create_user(
             customer.email, "bench-password-not-secret"
         )
-        Customer.objects.filter(pk=customer.pk).update(user=user)
-        customer.refresh_from_db()
+        customer.user = user
+        customer.save(update_fields=["user"])  # with its history row
     client = Client()
     client.force_login(customer.user)
     return {"client": client, "customer": customer}

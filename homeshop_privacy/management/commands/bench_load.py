@@ -59,7 +59,8 @@ def _accounts(customers: int, officers: int) -> dict:
             user.set_password(password)
             user.save(update_fields=["password"])
             if customer.user_id != user.pk:
-                Customer.objects.filter(pk=customer.pk).update(user=user)
+                customer.user = user
+                customer.save(update_fields=["user"])  # with its history row
             out["customers"].append({"email": customer.email, "password": password})
         staff = User.objects.filter(
             is_active=True, is_staff=True, groups__name=roles.COMPLIANCE_OFFICER
