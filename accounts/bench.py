@@ -1,80 +1,69 @@
-"""Benchmarks of the customer list pages (see ``manage.py bench``)."""
+"""Measures of the customer side at scale (see ``manage.py bench``, issue 14)."""
 
-from datetime import timedelta
+from django.test import Client
 
-from django.utils import timezone
+from homeshop_privacy.benchmarks import Measure, raw_sql
 
-from homeshop_privacy.benchmarks import Benchmark, admin_client
+from . import services
+from .models import Customer, User
 
-from .models import Customer, VisitEvent
 
-
-def _customers(n: int):
-    have = Customer.objects.count()
-    Customer.objects.bulk_create(
-        (
-            Customer(
-                first_name="Бенч",
-                last_name=f"Клиент{i}",
-                phone=f"+7701{i:07d}",
-                email=f"bench{i}@example.kz",
-            )
-            for i in range(have, n)
-        ),
-        batch_size=5000,
+def _busiest_customer() -> Customer:
+    rows = raw_sql(
+        "SELECT customer_id FROM accounts_order GROUP BY customer_id ORDER BY count(*) DESC LIMIT 1"
     )
-    with_sql_stats()
-    return {"client": admin_client(), "email": f"bench{n // 2}@example.kz"}
+    return Customer.objects.get(pk=rows[0][0])
 
 
-def _visits(n: int):
-    have = VisitEvent.objects.count()
-    now = timezone.now()
-    VisitEvent.objects.bulk_create(
-        (
-            VisitEvent(
-                occurred_at=now - timedelta(seconds=i),
-                page_url="https://homeshop.kz/catalog/",
-                cookie_id=f"b{i}",
-            )
-            for i in range(have, n)
-        ),
-        batch_size=5000,
-    )
-    with_sql_stats()
-    return {"client": admin_client()}
+def _account_client():
+    """The customer with the most rows, signed in to their account page."""
+    customer = _busiest_customer()
+    if customer.user_id is None:
+        user = User.objects.filter(email=customer.email).first() or User.objects.create_user(
+            customer.email, "bench-password-not-secret"
+        )
+        customer.user = user
+        customer.save(update_fields=["user"])  # with its history row
+    client = Client()
+    client.force_login(customer.user)
+    return {"client": client, "customer": customer}
 
 
-def with_sql_stats():
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
-def _get(state, url):
-    response = state["client"].get(url)
+def _account_page(state):
+    response = state["client"].get("/account/")
     assert response.status_code == 200, response.status_code
 
 
-BENCHMARKS = [
-    Benchmark(
-        "admin: customer list, first page",
-        small=2_000,
-        setup=_customers,
-        run=lambda s: _get(s, "/admin/accounts/customer/"),
+def _save_state():
+    customer = Customer.objects.order_by("pk")[3]
+    return {"customer": customer, "n": 0}
+
+
+def _service_save(state):
+    customer = state["customer"]
+    state["n"] += 1
+    customer.last_name = f"Фамилия{state['n'] % 2}"
+    services.customer_save(customer=customer, actor=None, reason="bench")
+
+
+def _plain_save(state):
+    customer = state["customer"]
+    state["n"] += 1
+    customer.last_name = f"Фамилия{state['n'] % 2}"
+    customer.save()  # with its history row, as the service's save
+
+
+MEASURES = [
+    Measure(
+        "account page of the customer with most rows",
+        setup=_account_client,
+        run=_account_page,
     ),
-    Benchmark(
-        "admin: customer search by exact email",
-        small=2_000,
-        setup=_customers,
-        run=lambda s: _get(s, f"/admin/accounts/customer/?q={s['email']}"),
-    ),
-    Benchmark(
-        "admin: visit events list, first page",
-        small=2_000,
-        setup=_visits,
-        run=lambda s: _get(s, "/admin/accounts/visitevent/"),
+    Measure(
+        "customer save through the service (raw: a plain save)",
+        setup=_save_state,
+        run=_service_save,
+        raw=_plain_save,
+        ratio_of="time",
     ),
 ]

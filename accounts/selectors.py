@@ -55,8 +55,10 @@ def orders_search(*, term: str, queryset: QuerySet[Order] | None = None) -> Quer
     term = term.strip()
     if not term:
         return queryset
-    by_number = Order.objects.filter(number=term).values("pk")
-    by_customer = customers_search(term=term).values("pk")
+    # Both lookups first, each through its index; the list then filters by their ids. As
+    # subqueries OR-ed together the planner scanned every order (issue 14).
+    by_number = list(Order.objects.filter(number=term).values_list("pk", flat=True))
+    by_customer = list(customers_search(term=term).values_list("pk", flat=True))
     return queryset.filter(Q(pk__in=by_number) | Q(customer_id__in=by_customer))
 
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -31,8 +31,16 @@ from homeshop_privacy.calendar import local_date, term_deadline
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.ledger import chain_seal
-from homeshop_privacy.models import WebhookEventType
-from homeshop_privacy.outbox import OutboxAttachment, object_key, template_message_enqueue
+from homeshop_privacy.models import OutboundMessage, WebhookEventType
+from homeshop_privacy.outbox import (
+    MessageDraft,
+    OutboxAttachment,
+    message_draft_from_template,
+    message_enqueue,
+    messages_enqueue_many,
+    object_key,
+    template_message_enqueue,
+)
 from homeshop_privacy.private_files import (
     CheckedFile,
     download_name,
@@ -790,7 +798,7 @@ def claim_close(*, claim: Claim, actor: User | None, outcome: str, note: str = "
 # --- reminders and escalation -------------------------------------------------------------
 
 
-def _staff_message(*, claim: Claim, user: User, kind: str, today: date, reason: str) -> bool:
+def _staff_draft(*, claim: Claim, user: User, kind: str, today: date, reason: str) -> MessageDraft:
     """One reminder per (claim, kind, day, recipient): the outbox's unique key holds it."""
     with translation.override(user.language):
         days_left = (claim.due_on - today).days
@@ -804,7 +812,7 @@ def _staff_message(*, claim: Claim, user: User, kind: str, today: date, reason: 
             "link": claim_admin_url(claim=claim),
             "assignee": claim.assignee.get_full_name() if claim.assignee else "—",
         }
-    _row, created = template_message_enqueue(
+    return message_draft_from_template(
         reason=reason,
         key=object_key(claim, kind, today.isoformat()),
         recipient=user.email,
@@ -812,7 +820,47 @@ def _staff_message(*, claim: Claim, user: User, kind: str, today: date, reason: 
         template="claims/email/reminder",
         context=context,
     )
-    return created
+
+
+def _reminders_due(*, claim: Claim, today: date, officers: list[User]) -> list[tuple]:
+    """(recipient, kind, reason) of what is due today for one open, running claim."""
+    days_left = (claim.due_on - today).days
+    due = []
+    if claim.assignee is None or not claim.assignee.is_active:
+        # Nobody (or someone who has left) would be reminded: the officers are, daily.
+        due += [(officer, "unassigned", REASON_REMINDER) for officer in officers]
+    elif days_left in REMINDER_DAYS:
+        due.append((claim.assignee, f"due-{days_left}", REASON_REMINDER))
+    if days_left < 0:
+        due += [(officer, "overdue", REASON_ESCALATION) for officer in officers]
+    return due
+
+
+def _reminder_drafts(
+    *, claim: Claim, today: date, officers: list[User], written: set | None = None
+) -> list[MessageDraft]:
+    """The messages due today for one claim, leaving out those already ``written``
+    ((reason, key, recipient) triples): only new ones are worded."""
+    written = written or set()
+    return [
+        _staff_draft(claim=claim, user=user, kind=kind, today=today, reason=reason)
+        for user, kind, reason in _reminders_due(claim=claim, today=today, officers=officers)
+        if (reason, object_key(claim, kind, today.isoformat()), user.email) not in written
+    ]
+
+
+def _written_reminders(*, claims: list[Claim], today: date) -> set:
+    """The reminder triples already in the outbox for these claims today (one query)."""
+    keys = [
+        object_key(claim, kind, today.isoformat())
+        for claim in claims
+        for kind in ("unassigned", "overdue", *(f"due-{days}" for days in REMINDER_DAYS))
+    ]
+    return set(
+        OutboundMessage.objects.filter(
+            reason__in=(REASON_REMINDER, REASON_ESCALATION), object_key__in=keys
+        ).values_list("reason", "object_key", "recipient")
+    )
 
 
 @transaction.atomic
@@ -827,40 +875,66 @@ def claim_reminders_send(*, claim_id: int, today: date | None = None) -> int:
     claim = Claim.objects.select_related("assignee").filter(pk=claim_id).first()
     if claim is None or not claim.is_open or claim.paused_on is not None:
         return 0
-    days_left = (claim.due_on - today).days
     sent = 0
-    if claim.assignee is None or not claim.assignee.is_active:
-        # Nobody (or someone who has left) would be reminded: the officers are, daily.
-        for officer in roles.officers():
-            sent += _staff_message(
-                claim=claim, user=officer, kind="unassigned", today=today, reason=REASON_REMINDER
-            )
-    elif days_left in REMINDER_DAYS:
-        sent += _staff_message(
-            claim=claim,
-            user=claim.assignee,
-            kind=f"due-{days_left}",
-            today=today,
-            reason=REASON_REMINDER,
+    for draft in _reminder_drafts(claim=claim, today=today, officers=roles.officers()):
+        _row, created = message_enqueue(
+            reason=draft.reason,
+            key=draft.key,
+            recipient=draft.recipient,
+            subject=draft.subject,
+            body_text=draft.body_text,
+            language=draft.language,
         )
-    if days_left < 0:
-        for officer in roles.officers():
-            sent += _staff_message(
-                claim=claim, user=officer, kind="overdue", today=today, reason=REASON_ESCALATION
-            )
+        sent += created
     return sent
 
 
+#: Claims read, and their reminders written, per transaction of the daily sweep.
+SWEEP_BATCH = 500
+
+
 def claims_reminders_sweep(*, today: date | None = None) -> int:
-    """The daily sweep: every claim with something due today, each in its own transaction."""
+    """The daily sweep: every claim with something due today, a batch per transaction.
+
+    Set-based (issue 14): per batch of ``SWEEP_BATCH`` claims, one read of the claims with
+    their assignees, one of the reminders already written today (those are not worded
+    again), and the bulk insert of the new messages with their history - a constant number
+    of queries per batch, not per claim.
+    The officers are read once. A batch that fails is retried claim by claim, each in its
+    own transaction, so one bad row does not stop the others.
+    """
     from .selectors import claims_needing_reminders
 
     today = today or _today()
+    staff = roles.officers()
     sent = 0
-    for claim_id in claims_needing_reminders(today=today).values_list("pk", flat=True):
+    after = None
+    while True:
+        batch = claims_needing_reminders(today=today).select_related("assignee")
+        if after is not None:
+            batch = batch.filter(Q(due_on__gt=after[0]) | Q(due_on=after[0], pk__gt=after[1]))
+        claims = list(batch[:SWEEP_BATCH])
+        if not claims:
+            break
+        after = (claims[-1].due_on, claims[-1].pk)
         try:
-            sent += claim_reminders_send(claim_id=claim_id, today=today)
+            with transaction.atomic():
+                # What was written by an earlier run today is not worded again.
+                written = _written_reminders(claims=claims, today=today)
+                drafts = [
+                    draft
+                    for claim in claims
+                    for draft in _reminder_drafts(
+                        claim=claim, today=today, officers=staff, written=written
+                    )
+                ]
+                sent += messages_enqueue_many(drafts) if drafts else 0
         except Exception:  # noqa: BLE001 - one bad row must not stop the others
-            logger.exception("claims.reminder_failed claim=%s", claim_id)
+            logger.warning("claims.sweep_batch_failed claims=%s; one by one", len(claims))
+            for claim in claims:
+                try:
+                    sent += claim_reminders_send(claim_id=claim.pk, today=today)
+                except Exception:  # noqa: BLE001
+                    logger.exception("claims.reminder_failed claim=%s", claim.pk)
     logger.info("claims.sweep day=%s new_messages=%s", today, sent)
     return sent

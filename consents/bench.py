@@ -6,10 +6,15 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import Customer
-from homeshop_privacy.benchmarks import Benchmark, Comparison, admin_client
+from homeshop_privacy.benchmarks import Comparison, Measure, raw_sql
 
 from .models import ConsentEvent, PolicyVersion, Purpose
-from .selectors import consent_is_granted, customers_promotable
+from .selectors import (
+    PROMOTIONS_EMAIL,
+    customer_ids_with_consent_at,
+    customers_promotable,
+    customers_promotable_count,
+)
 from .services import consent_states_rebuild
 
 CODES = ("4.2.6", "4.2.7", "cookies.analytics")
@@ -56,64 +61,60 @@ def _ledger(n: int):
         batch_size=5000,
     )
     consent_states_rebuild()
-    from accounts.bench import with_sql_stats
+    raw_sql("ANALYZE")
+    return {}
 
-    with_sql_stats()
-    middle = customer_ids[len(customer_ids) // 2]
+
+def _selector_state():
+    from datetime import timedelta
+
     return {
-        "client": admin_client(),
-        "customer_id": middle,
-        "email": f"consent-bench{len(customer_ids) // 2}@example.kz",
+        "at": timezone.now() - timedelta(days=1),
+        "purpose_id": Purpose.objects.get(code=PROMOTIONS_EMAIL).pk,
     }
 
 
-def _get(state, url):
-    response = state["client"].get(url)
-    assert response.status_code == 200, response.status_code
+def _ids_at(state):
+    return list(customer_ids_with_consent_at(purpose_code=PROMOTIONS_EMAIL, at=state["at"]))
 
 
-BENCHMARKS = [
-    Benchmark(
-        "consents: is granted now, one customer",
-        small=2_000,
-        setup=_ledger,
-        run=lambda s: consent_is_granted(customer_id=s["customer_id"], purpose_code="4.2.6"),
+def _ids_at_raw(state):
+    return raw_sql(
+        "SELECT customer_id FROM (SELECT DISTINCT ON (customer_id) customer_id, action "
+        "FROM consents_consentevent WHERE purpose_id = %s AND occurred_at <= %s "
+        "ORDER BY customer_id, occurred_at DESC, id DESC) latest WHERE action = 'grant'",
+        [state["purpose_id"], state["at"]],
+    )
+
+
+def _promotable_raw(state):
+    return raw_sql(
+        "SELECT count(*) FROM consents_consentstate WHERE purpose_id = %s AND is_granted",
+        [state["purpose_id"]],
+    )
+
+
+MEASURES = [
+    Measure(
+        "consents: customer_ids_with_consent_at, yesterday (raw: DISTINCT ON)",
+        setup=_selector_state,
+        run=_ids_at,
+        raw=_ids_at_raw,
+        ratio_of="time",
     ),
-    Benchmark(
-        "consents: is granted at a past moment",
-        small=2_000,
-        setup=_ledger,
-        run=lambda s: consent_is_granted(
-            customer_id=s["customer_id"],
-            purpose_code="4.2.6",
-            at=timezone.now() - timedelta(days=1),
-        ),
+    Measure(
+        "consents: promotable count (raw: count of granted states)",
+        setup=_selector_state,
+        run=lambda s: customers_promotable_count(),
+        raw=_promotable_raw,
+        ratio_of="time",
     ),
-    Benchmark(
-        "consents: promotable segment, first 1000 ids",
-        small=2_000,
-        setup=_ledger,
+    Measure(
+        "consents: promotable segment, first 1,000 ids",
+        setup=_selector_state,
         run=lambda s: list(
             customers_promotable().order_by("pk").values_list("pk", flat=True)[:1000]
         ),
-    ),
-    Benchmark(
-        "admin: consent ledger, first page",
-        small=2_000,
-        setup=_ledger,
-        run=lambda s: _get(s, "/admin/consents/consentevent/"),
-    ),
-    Benchmark(
-        "admin: consent ledger, search by email",
-        small=2_000,
-        setup=_ledger,
-        run=lambda s: _get(s, f"/admin/consents/consentevent/?q={s['email']}"),
-    ),
-    Benchmark(
-        "admin: customer page with consents inline",
-        small=2_000,
-        setup=_ledger,
-        run=lambda s: _get(s, f"/admin/accounts/customer/{s['customer_id']}/change/"),
     ),
 ]
 

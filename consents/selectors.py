@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Window
+from django.db.models.functions import FirstValue, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -133,6 +133,14 @@ def customers_promotable() -> QuerySet[Customer]:
     return customers_with_consent(purpose_code=PROMOTIONS_EMAIL)
 
 
+def customers_promotable_count() -> int:
+    """How many customers may receive promotions now: the granted rows of the state table
+    (one per customer and purpose, a customer's row goes with the customer), counted from
+    its partial index without reading the customers (issue 14)."""
+    purpose = purpose_by_code(code=PROMOTIONS_EMAIL)
+    return ConsentState.objects.filter(purpose=purpose, is_granted=True).count()
+
+
 def customer_consent_events(*, customer: Customer) -> QuerySet[ConsentEvent]:
     """The customer's whole ledger, oldest first, with everything the proof shows."""
     return (
@@ -150,35 +158,26 @@ def customers_emailable() -> QuerySet[Customer]:
 def customer_ids_with_consent_at(*, purpose_code: str, at: datetime) -> QuerySet:
     """Ids of the customers whose latest event for the purpose at ``at`` is a grant.
 
-    Read from the ledger itself, for any past moment (audits). On PostgreSQL the latest
-    event per customer is one ``DISTINCT ON`` pass; elsewhere a correlated subquery over
-    the (customer, purpose, occurred_at, id) index. For "now" use
+    Read from the ledger itself, for any past moment (audits): one pass over the events
+    of the purpose up to ``at``, numbered per customer from the latest (a window), keeping
+    each customer's latest when it is a grant. Issue 14: the former ``DISTINCT ON`` then
+    ``pk IN`` looked every latest event up again, a million index lookups. For "now" use
     ``customers_with_consent``, which reads the maintained current-state table.
     """
     purpose = purpose_by_code(code=purpose_code)
-    events = ConsentEvent.objects.filter(purpose=purpose, occurred_at__lte=at)
-    if connection.vendor == "postgresql":
-        latest = events.order_by("customer_id", "-occurred_at", "-id").distinct("customer_id")
-        return (
-            ConsentEvent.objects.filter(
-                pk__in=latest.values("pk"), action=ConsentEvent.Action.GRANT
-            )
-            .order_by()
-            .values_list("customer_id", flat=True)
-        )
-    latest_action = (
-        ConsentEvent.objects.filter(
-            customer_id=OuterRef("customer_id"), purpose=purpose, occurred_at__lte=at
-        )
-        .order_by("-occurred_at", "-id")
-        .values("action")[:1]
-    )
+    latest_first = {
+        "partition_by": [F("customer_id")],
+        "order_by": [F("occurred_at").desc(), F("id").desc()],
+    }
     return (
-        events.order_by()
-        .annotate(latest_action=Subquery(latest_action))
-        .filter(latest_action=ConsentEvent.Action.GRANT)
+        ConsentEvent.objects.filter(purpose=purpose, occurred_at__lte=at)
+        .annotate(
+            position=Window(RowNumber(), **latest_first),
+            latest_action=Window(FirstValue("action"), **latest_first),
+        )
+        .filter(position=1, latest_action=ConsentEvent.Action.GRANT)
+        .order_by()
         .values_list("customer_id", flat=True)
-        .distinct()
     )
 
 

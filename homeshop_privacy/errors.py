@@ -53,13 +53,17 @@ def nul_errors(obj, *, exclude=()) -> dict[str, list[str]]:
     return errors
 
 
-def validate(obj, *, exclude=None) -> None:
-    """``full_clean()`` the object; a refusal becomes a ``DomainError`` with the same messages."""
+def validate(obj, *, exclude=None, constraints: bool = True) -> None:
+    """``full_clean()`` the object; a refusal becomes a ``DomainError`` with the same messages.
+
+    ``constraints=False`` skips the model's constraint checks (a query each): for a caller
+    that checks each of them itself before, e.g. ``customer_save`` (issue 14).
+    """
     # Before full_clean: its constraint checks send the values to the database.
     nul = nul_errors(obj, exclude=exclude or ())
     if nul:
         raise DomainError(nul)
     try:
-        obj.full_clean(exclude=exclude)
+        obj.full_clean(exclude=exclude, validate_constraints=constraints)
     except ValidationError as exc:
         raise DomainError.from_validation_error(exc) from exc

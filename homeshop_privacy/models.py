@@ -175,6 +175,9 @@ class OutboundMessage(models.Model):
             models.Index(fields=["object_key"], name="outbox_object_idx"),
             # "Was this customer told?": the admin finds a recipient in any case.
             models.Index(Lower("recipient"), name="outbox_recipient_lower_idx"),
+            # The admin list's ordering, and its status filter in that order (issue 14).
+            models.Index(fields=["-created_at", "-id"], name="outbox_created_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="outbox_status_created_idx"),
         ]
 
     def __str__(self):

@@ -86,6 +86,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Issue 14: static files served by the application itself (gunicorn in production),
+    # compressed and, in production, with hashed names cached for a year (WhiteNoise).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # ops (issue 8 item 9): Content-Security-Policy and Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",
     "homeshop_privacy.security_headers.PermissionsPolicyMiddleware",
@@ -165,6 +168,22 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Production serves what `collectstatic` wrote, under hashed names (README, "Serve it for
+# real"); development and the tests read the apps' static folders as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEVELOPMENT
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# A page asking for a file collectstatic did not hash gets its plain name, not a 500
+# (`deploy_probe` renders pages before any collectstatic).
+WHITENOISE_MANIFEST_STRICT = False
+# Development (and the tests) serve the apps' static folders as they change, without a
+# collectstatic: WhiteNoise's development mode, never used in production.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 MEDIA_ROOT = VAR_DIR / "media"
 # Uploaded evidence (claim attachments, permission scans) is never served publicly.
 PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
@@ -241,6 +260,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Issue 14: large mailings (a policy change, breach notices) on a queue of their own, so a
+# mailing of a million customers never delays a password reset or a claim's reminder:
+# production runs a worker on each queue (Procfile.production). `make run`'s single worker
+# reads both.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "consents.policy_change_notify*": {"queue": "mailings"},
+    "disclosures.breach_notify*": {"queue": "mailings"},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 OUTBOX_MAX_RETRY_DELAY = 60 * 60
 CELERY_BEAT_SCHEDULE = {

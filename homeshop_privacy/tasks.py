@@ -16,6 +16,20 @@ def outbox_send(self, message_id: int) -> str:
     return outcome.status
 
 
+@shared_task(name="homeshop_privacy.outbox_send_many")
+def outbox_send_many(message_ids: list[int]) -> int:
+    """Send a batch of messages written together (``outbox.messages_enqueue_many``): one
+    broker message for the batch, not one per email (issue 14). A message that must wait
+    before its next attempt gets a task of its own for then, as ``outbox_send`` retries."""
+    sent = 0
+    for message_id in message_ids:
+        outcome = outbox.message_send(message_id=message_id)
+        if outcome.retry_in is not None:
+            outbox_send.apply_async((message_id,), countdown=int(outcome.retry_in.total_seconds()))
+        sent += outcome.status == "sent"
+    return sent
+
+
 @shared_task(name="homeshop_privacy.outbox_sweep")
 def outbox_sweep() -> int:
     """Hand every due message to a send task (one task per message): never sent,

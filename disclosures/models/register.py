@@ -131,6 +131,8 @@ class Disclosure(ChainedRecord):
                 fields=["recipient", "-disclosed_at"], name="disclosures_disc_recipient_idx"
             ),
             models.Index(fields=["recipient", "-id"], name="disclosures_disc_chain_idx"),
+            # The register's search by manifest or document number (issue 14).
+            models.Index(fields=["reference"], name="disclosures_disc_reference_idx"),
         ]
 
     def __str__(self):

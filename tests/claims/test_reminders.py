@@ -195,3 +195,58 @@ def test_a_shorter_category_term_reminds_the_assignee_at_once(
     reminder = OutboundMessage.objects.get(reason="claims.reminder")
     assert reminder.recipient == support_agent.email
     assert reminder.object_key.endswith("due-1:2026-11-11")
+
+
+def _sweep_queries(django_assert_max_num_queries, today, limit):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(limit):
+        sent = services.claims_reminders_sweep(today=today)
+    return sent, len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_sweep_runs_a_constant_number_of_queries_per_batch(
+    support_agent, officer, monkeypatch, django_assert_max_num_queries
+):
+    """Issue 14: officers read once; per batch one read of claims, one of outbox keys and
+    the bulk insert with history, however many claims the batch holds."""
+    second = StaffFactory(role=roles.COMPLIANCE_OFFICER)
+    for _ in range(2):
+        register(received_at=RECEIVED, assignee=support_agent)  # due in 3 days: a reminder
+    register(received_at=RECEIVED)  # no assignee: both officers, daily
+    sent, few = _sweep_queries(django_assert_max_num_queries, day(3), 12)
+    assert sent == 4
+    for _ in range(10):
+        register(received_at=RECEIVED, assignee=support_agent)
+    register(received_at=RECEIVED)
+    sent, many = _sweep_queries(django_assert_max_num_queries, day(3), 12)
+    assert sent == 10 + 2  # the earlier ones were sent already
+    assert many == few  # 15 claims, one batch: the same queries as 3
+    emails = set(
+        OutboundMessage.objects.filter(reason="claims.reminder").values_list("recipient", flat=True)
+    )
+    assert emails == {support_agent.email, officer.email, second.email}
+    # A batch of two claims: the claims are read, and the rows written, once per batch.
+    monkeypatch.setattr(services, "SWEEP_BATCH", 2)
+    sent, per_two = _sweep_queries(django_assert_max_num_queries, day(1), 60)
+    assert sent == 12 + 2 * 2
+    assert per_two <= few + (15 // 2 + 1) * (few - 1)
+
+
+@pytest.mark.django_db
+def test_sweep_batch_that_fails_is_retried_claim_by_claim(support_agent, monkeypatch):
+    """A broken batch does not stop the sweep: its claims go one by one (each on its own)."""
+    first = register(received_at=RECEIVED, assignee=support_agent)
+    second = register(received_at=RECEIVED, assignee=support_agent)
+
+    def broken(drafts):
+        raise RuntimeError("bulk insert refused")
+
+    monkeypatch.setattr(services, "messages_enqueue_many", broken)
+    assert services.claims_reminders_sweep(today=day(3)) == 2
+    keys = set(OutboundMessage.objects.values_list("object_key", flat=True))
+    assert {key.split(":")[1] for key in keys if key.startswith("claims.claim")} == {
+        str(first.pk),
+        str(second.pk),
+    }
