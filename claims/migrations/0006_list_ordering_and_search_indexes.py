@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_order_list_ordering_index"),
+        ("accounts", "0007_order_list_ordering_index"),
         ("claims", "0005_category_template_placeholder_help"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("homeshop_privacy", "0015_outbox_unsubscribe_links_out_of_stored_rows"),
+        ("homeshop_privacy", "0016_api_keys_idempotency_webhooks"),
     ]
 
     operations = [

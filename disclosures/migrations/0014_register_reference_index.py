@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("consents", "0007_consent_ledger_protection"),
-        ("disclosures", "0012_register_ledger_protection"),
+        ("disclosures", "0013_append_only_rows_keep_no_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

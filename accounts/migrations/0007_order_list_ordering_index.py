@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_email_address_checks_and_change_requests"),
+        ("accounts", "0006_customer_shop_customer_id"),
     ]
 
     operations = [
