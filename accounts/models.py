@@ -135,6 +135,9 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # 4.1: set by ``customer_anonymise``; the row stays for the orders and ledgers that
+    # point to it, with nothing left that names the person.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -149,8 +152,10 @@ class Customer(models.Model):
                 name="accounts_customer_email_ci_unique",
                 violation_error_message=EMAIL_TAKEN_MESSAGE,
             ),
+            # 4.1: an anonymised customer has no phone number.
             models.CheckConstraint(
-                condition=models.Q(phone__regex=r"^\+7[0-9]{10}$"),
+                condition=models.Q(phone__regex=r"^\+7[0-9]{10}$")
+                | models.Q(phone="", anonymised_at__isnull=False),
                 name="accounts_customer_phone_e164_kz",
                 violation_error_message=PHONE_MESSAGE,
             ),

@@ -7,6 +7,9 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("Pre-trial claims")
 
     def ready(self):
+        from . import classification
+
+        classification.register()
         from . import account_section, signals
 
         signals.connect()

@@ -7,6 +7,9 @@ class DisclosuresConfig(AppConfig):
     verbose_name = _("Disclosures and breaches")
 
     def ready(self):
+        from . import classification
+
+        classification.register()
         from .account_section import register
 
         register()

@@ -8,6 +8,9 @@ class HomeshopPrivacyConfig(AppConfig):
     verbose_name = _("Homeshop privacy: operations")
 
     def ready(self):
+        from . import field_classification
+
+        field_classification.register()
         from django.db.models.signals import post_migrate
 
         from . import roles

@@ -1,0 +1,119 @@
+"""1.1: the classification of the ``homeshop_privacy`` models (from its ``AppConfig``).
+
+An outbox row is correspondence with its recipient: anonymising a person removes the
+rows addressed to any of their addresses (recipient, subject, bodies, attachments; the
+reason, object and dates stay, so the proof that an email went remains). The access log
+keeps ids only (1.5): whose record, by whom, when — never a search term or a name.
+"""
+
+from homeshop_privacy import classification
+from homeshop_privacy.classification import DataCategory as C
+
+FIELDS = {
+    "homeshop_privacy.outboundmessage": {
+        "id": C.TECHNICAL,
+        "reason": C.TECHNICAL,
+        "object_key": C.TECHNICAL,
+        "recipient": C.CONTACT,
+        "language": C.TECHNICAL,
+        "subject": C.CORRESPONDENCE,
+        "body_text": C.CORRESPONDENCE,
+        "body_html": C.CORRESPONDENCE,
+        "headers": C.TECHNICAL,
+        "body_template": C.TECHNICAL,
+        "link_kind": C.TECHNICAL,
+        "link_object_id": C.TECHNICAL,
+        # References to files of the private storage (a letter's stored name and its
+        # reference-based download name), never their content: the person's letters,
+        # deleted with the references when the person is anonymised.
+        "attachments": C.CORRESPONDENCE,
+        "message_id": C.TECHNICAL,
+        "status": C.TECHNICAL,
+        "attempts": C.TECHNICAL,
+        "attempts_before_retry": C.TECHNICAL,
+        "possible_duplicates": C.TECHNICAL,
+        "stop_requested": C.TECHNICAL,
+        "last_error": C.TECHNICAL,
+        "next_attempt_at": C.TECHNICAL,
+        "attempt_started_at": C.TECHNICAL,
+        "created_at": C.TECHNICAL,
+        "sent_at": C.TECHNICAL,
+    },
+    "homeshop_privacy.calendaroverride": {
+        "id": C.TECHNICAL,
+        "day": C.REFERENCE,
+        "kind": C.REFERENCE,
+        "note": C.REFERENCE,
+        "created_at": C.TECHNICAL,
+    },
+    "homeshop_privacy.personaldataaccess": {
+        "id": C.TECHNICAL,
+        "at": C.TECHNICAL,
+        "user": C.TECHNICAL,
+        "action": C.TECHNICAL,
+        "subject_key": C.TECHNICAL,
+        "path": C.TECHNICAL,
+    },
+    "homeshop_privacy.heartbeat": {
+        "id": C.TECHNICAL,
+        "kind": C.TECHNICAL,
+        "seen_at": C.TECHNICAL,
+        "missing_since": C.TECHNICAL,
+    },
+    "homeshop_privacy.operationsoutage": {
+        "id": C.TECHNICAL,
+        "scope": C.TECHNICAL,
+        "opened_at": C.TECHNICAL,
+        "problems": C.TECHNICAL,
+        "notify_attempted_at": C.TECHNICAL,
+        "notified_at": C.TECHNICAL,
+        "closed_at": C.TECHNICAL,
+    },
+    "homeshop_privacy.ledgerpublication": {
+        "id": C.TECHNICAL,
+        "published_at": C.TECHNICAL,
+        "positions": C.TECHNICAL,
+        "kinds": C.TECHNICAL,
+        "digest": C.TECHNICAL,
+    },
+    "homeshop_privacy.ledgererasure": {
+        "id": C.TECHNICAL,
+        "erased_at": C.TECHNICAL,
+        "table_name": C.TECHNICAL,
+        "row_id": C.TECHNICAL,
+        "columns": C.TECHNICAL,
+        "reason": C.TECHNICAL,
+        "database_role": C.TECHNICAL,
+    },
+}
+
+
+def outbox_of(customer_id: int, addresses: frozenset[str]):
+    from django.db.models import Q
+
+    from .models import OutboundMessage
+
+    if not addresses:
+        return OutboundMessage.objects.none()
+    match = Q()
+    for address in addresses:
+        match |= Q(recipient__iexact=address)
+    return OutboundMessage.objects.filter(match)
+
+
+def anonymised_recipient(pk: int) -> str:
+    # The outbox's (reason, object, recipient) is unique: a placeholder per row.
+    return f"anonymised-message-{pk}@anonymised.invalid"
+
+
+def register() -> None:
+    for label, fields in FIELDS.items():
+        if label == "homeshop_privacy.outboundmessage":
+            classification.register(
+                label,
+                fields,
+                subject=outbox_of,
+                replacements={"recipient": anonymised_recipient},
+            )
+        else:
+            classification.register(label, fields)
