@@ -95,9 +95,6 @@ FIELDS = {
         "chain_prev": C.TECHNICAL,
         "chain_hash": C.TECHNICAL,
         "chain_evidence": C.TECHNICAL,
-        "chain_prev": C.TECHNICAL,
-        "chain_hash": C.TECHNICAL,
-        "chain_evidence": C.TECHNICAL,
     },
 }
 

@@ -59,9 +59,6 @@ FIELDS = {
         "chain_prev": C.TECHNICAL,
         "chain_hash": C.TECHNICAL,
         "chain_evidence": C.TECHNICAL,
-        "chain_prev": C.TECHNICAL,
-        "chain_hash": C.TECHNICAL,
-        "chain_evidence": C.TECHNICAL,
     },
     "consents.consentstate": {
         "id": C.TECHNICAL,
