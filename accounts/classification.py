@@ -20,10 +20,11 @@ from homeshop_privacy.classification import (  # noqa: F401  (the accounts-side 
 C = DataCategory
 
 
-def anonymised_email(pk: int) -> str:
-    # Unique per row (the address columns are unique) and reserved (RFC 2606 ``.invalid``):
-    # it names no one and no mail can ever reach it.
-    return f"anonymised-{pk}@anonymised.invalid"
+def anonymised_email(pk):
+    # Unique per row (the address columns are unique), for a pk or a pk expression.
+    from homeshop_privacy.field_classification import placeholder_email
+
+    return placeholder_email("anonymised-", pk)
 
 
 ANONYMISED_NAME = "anonymised"

@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -667,3 +668,61 @@ def customer_email_change_confirm(*, token: str, actor: User | None) -> EmailCha
     change.decided_at = timezone.now()
     save_tracked(change, actor=actor, reason="confirmed from the new address")
     return change
+
+
+# --- 4.1: anonymisation --------------------------------------------------------------------
+
+ANONYMISE_REASON = "4.1 retention: customer anonymised"
+
+
+@transaction.atomic
+def customer_anonymise(*, customer: Customer, actor: User | None, reason: str) -> dict[str, int]:
+    """Erase ``customer`` from every table, history included (4.1; Law 94-V art. 12 p.2).
+
+    Driven by the field classification that every app declares
+    (``homeshop_privacy.anonymisation``): names become "anonymised", email and phone go,
+    addresses and devices are deleted, orders keep their number, date, seller, amount and
+    status, ledgers keep the legal facts and lose the evidence through
+    ``ledger_erase_personal``, outbox rows to the person lose their bodies and attachments,
+    files are deleted. ``reason`` says why (a retention rule, a closure request) without
+    naming the person. Idempotent: an anonymised customer is left as it is.
+
+    Returns the rows changed per table (for the retention run's record).
+    """
+    return customers_anonymise(customer_ids=[customer.pk], actor=actor, reason=reason)
+
+
+@transaction.atomic
+def customers_anonymise(*, customer_ids: list[int], actor: User | None, reason: str) -> dict:
+    """``customer_anonymise`` for a batch of customers, one statement per table.
+
+    Customers locked by another transaction are skipped (the next run takes them), as are
+    customers already anonymised; ``counts["customers"]`` says how many were done.
+    """
+    from homeshop_privacy.anonymisation import contact_addresses, subject_anonymise
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the customer is anonymised."))
+    ids = list(
+        Customer.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=list(customer_ids), anonymised_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return {}
+    addresses = contact_addresses(customer_ids=ids)
+    now = timezone.now()
+    # First, so that the rows may lose their phone (allowed once anonymised).
+    Customer.objects.filter(pk__in=ids).update(anonymised_at=now, updated_at=now)
+    outbox.messages_stop_to(addresses=addresses, why="recipient anonymised (4.1)")
+    counts = subject_anonymise(
+        customer_ids=ids, addresses=addresses, reason=f"{ANONYMISE_REASON}: {reason}"
+    )
+    # Signing in is over: no password, no active account (the user row stays for the
+    # history that names it).
+    User.objects.filter(customer__pk__in=ids).update(is_active=False, password=make_password(None))
+    counts["customers"] = len(ids)
+    logger.info("customers.anonymised count=%s rows=%s", len(ids), sum(counts.values()))
+    return dict(counts)

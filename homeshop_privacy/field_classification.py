@@ -88,22 +88,29 @@ FIELDS = {
 }
 
 
-def outbox_of(customer_id: int, addresses: frozenset[str]):
-    from django.db.models import Q
+def outbox_of(customer_ids: list[int], addresses: frozenset[str]):
+    from .outbox import messages_to
 
-    from .models import OutboundMessage
-
-    if not addresses:
-        return OutboundMessage.objects.none()
-    match = Q()
-    for address in addresses:
-        match |= Q(recipient__iexact=address)
-    return OutboundMessage.objects.filter(match)
+    return messages_to(addresses=addresses)
 
 
-def anonymised_recipient(pk: int) -> str:
+def anonymised_recipient(pk):
     # The outbox's (reason, object, recipient) is unique: a placeholder per row.
-    return f"anonymised-message-{pk}@anonymised.invalid"
+    return placeholder_email("anonymised-message-", pk)
+
+
+def placeholder_email(prefix: str, pk):
+    """``<prefix><pk>@anonymised.invalid`` for a row's pk (an int or an expression).
+
+    Reserved (RFC 2606 ``.invalid``): it names no one and no mail can reach it."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    if isinstance(pk, int):
+        return f"{prefix}{pk}@anonymised.invalid"
+    return Concat(
+        Value(prefix), Cast(pk, CharField()), Value("@anonymised.invalid"), output_field=CharField()
+    )
 
 
 def register() -> None:
