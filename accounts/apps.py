@@ -11,6 +11,10 @@ class AccountsConfig(AppConfig):
         from . import classification
 
         classification.register()
+        # 4.1: retention processes of the accounts data.
+        from . import retention
+
+        retention.register()
         # Issue 8 item 3: reset and first-sign-in links are made by the outbox at send time.
         from . import sign_in_links
 

@@ -10,6 +10,9 @@ class ClaimsConfig(AppConfig):
         from . import classification
 
         classification.register()
+        from . import retention
+
+        retention.register()
         from . import account_section, signals
 
         signals.connect()

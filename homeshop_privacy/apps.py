@@ -11,6 +11,9 @@ class HomeshopPrivacyConfig(AppConfig):
         from . import field_classification
 
         field_classification.register()
+        from . import retention
+
+        retention.register_own()
         from django.db.models.signals import post_migrate
 
         from . import roles

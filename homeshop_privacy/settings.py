@@ -258,6 +258,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claims.reminders_sweep",
         "schedule": crontab(hour=9, minute=0),
     },
+    # 4.1 (issue 11): apply the retention rules every night in Almaty, before the ledger
+    # check, so that the check covers what the run erased.
+    "retention-run": {
+        "task": "homeshop_privacy.retention_run",
+        "schedule": crontab(hour=2, minute=15),
+    },
     # Issue 9 §2: verify the legal records' hash chains, alert the officers on a break and
     # email them the chain heads, every night in Almaty.
     "ledger-verify-daily": {
@@ -292,6 +298,8 @@ CLAIM_ANSWER_FOUR_EYES = env.bool("CLAIM_ANSWER_FOUR_EYES", default=True)
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 # 1.4 / 4.1: non-personal visit events are kept this many days, then purged.
+# 4.1: records per batch of a retention run (one short transaction each).
+RETENTION_BATCH = env.int("RETENTION_BATCH", default=500)
 VISIT_EVENT_RETENTION_DAYS = env.int("VISIT_EVENT_RETENTION_DAYS", default=180)
 
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -44,3 +44,12 @@ def ledger_verify_daily() -> str:
 
     result, publication = ledger_check_and_publish()
     return f"{'ok' if result.ok else 'BROKEN'} {publication.digest}"
+
+
+@shared_task(name="homeshop_privacy.retention_run", acks_late=True)
+def retention_run() -> dict | None:
+    """4.1: apply the retention rules (batches, resumable; one run at a time)."""
+    from .retention import retention_run as run_rules
+
+    run = run_rules()
+    return None if run is None else {"run": run.pk, "status": run.status}

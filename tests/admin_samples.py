@@ -25,7 +25,13 @@ from disclosures.services import LineInput
 from homeshop_privacy import outbox, roles
 from homeshop_privacy.access_log import access_record
 from homeshop_privacy.history import save_tracked
-from homeshop_privacy.models import CalendarOverride, OutboundMessage, PersonalDataAccess
+from homeshop_privacy.models import (
+    CalendarOverride,
+    OutboundMessage,
+    PersonalDataAccess,
+    RetentionRule,
+    RetentionRun,
+)
 from tests.accounts.factories import SignedUpCustomerFactory
 from tests.claims.factories import ClaimCategoryFactory, register
 from tests.consents.factories import PolicyVersionFactory, grant
@@ -89,6 +95,17 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
         CalendarOverride: CalendarOverride.objects.create(
             day=dt.date(2031, 1, 3), kind=CalendarOverride.Kind.DAY_OFF, note="decree"
         ),
+        RetentionRule: RetentionRule.objects.get_or_create(
+            code="sample_rule",
+            defaults={
+                "category": "orders",
+                "event": "last_order",
+                "keep_days": 1825,
+                "action": "keep",
+                "legal_reason": "Accounting documents are kept five years.",
+            },
+        )[0],
+        RetentionRun: RetentionRun.objects.create(status="done", counts={}),
         PersonalDataAccess: access_record(
             user=actor, obj=customer, action=PersonalDataAccess.Action.VIEW
         ),

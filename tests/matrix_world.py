@@ -37,7 +37,13 @@ from disclosures.models import Disclosure
 from disclosures.services import LineInput
 from homeshop_privacy import roles
 from homeshop_privacy.history import save_tracked
-from homeshop_privacy.models import CalendarOverride, OutboundMessage, PersonalDataAccess
+from homeshop_privacy.models import (
+    CalendarOverride,
+    OutboundMessage,
+    PersonalDataAccess,
+    RetentionRule,
+    RetentionRun,
+)
 from tests import permission_matrix as pm
 from tests.accounts.factories import SignedUpCustomerFactory
 from tests.claims.factories import ClaimCategoryFactory, approved_and_sent, register
@@ -233,6 +239,17 @@ def build_world() -> SimpleNamespace:
         "homeshop_privacy.outboundmessage": failed,
         "homeshop_privacy.calendaroverride": override,
         "homeshop_privacy.personaldataaccess": access,
+        "homeshop_privacy.retentionrule": RetentionRule.objects.get_or_create(
+            code="matrix_rule",
+            defaults={
+                "category": "orders",
+                "event": "last_order",
+                "keep_days": 1825,
+                "action": "keep",
+                "legal_reason": "Accounting documents are kept five years.",
+            },
+        )[0],
+        "homeshop_privacy.retentionrun": RetentionRun.objects.create(status="done", counts={}),
     }
     # Objects an action works on, when not the model's target above.
     w.action_objects = {("consents.policyversion", "notify_again"): published}
@@ -422,6 +439,8 @@ CHANGE_EDITS = {
     "homeshop_privacy.outboundmessage": {"subject": "changed", "status": "pending"},
     "homeshop_privacy.calendaroverride": {"note": "Changed by the matrix"},
     "homeshop_privacy.personaldataaccess": {"path": "/changed/"},
+    "homeshop_privacy.retentionrule": {"keep_days": "1900"},
+    "homeshop_privacy.retentionrun": {"status": "failed"},
 }
 
 
@@ -540,6 +559,16 @@ def add_data(world, label: str) -> dict:
             "note": "Added by the matrix",
         },
         "homeshop_privacy.personaldataaccess": {"path": "/added/"},
+        "homeshop_privacy.retentionrule": {
+            "code": "matrix_added",
+            "category": "orders",
+            "event": "last_order",
+            "keep_days": "1825",
+            "action": "keep",
+            "legal_reason": "Added by the matrix",
+            "is_active": "on",
+        },
+        "homeshop_privacy.retentionrun": {"status": "done"},
     }[label]
 
 

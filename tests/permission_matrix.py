@@ -133,6 +133,10 @@ MODELS: dict[str, ModelRule] = {
     "homeshop_privacy.outboundmessage": ModelRule(never=NO_WRITES),
     "homeshop_privacy.calendaroverride": ModelRule(),
     "homeshop_privacy.personaldataaccess": ModelRule(never=NO_WRITES),
+    # 4.1 (issue 11): officers set the terms (switched off, never deleted); auditors read;
+    # the runs are written by the daily task only.
+    "homeshop_privacy.retentionrule": ModelRule(never=DELETE, why="4.1"),
+    "homeshop_privacy.retentionrun": ModelRule(never=NO_WRITES | {VERSION_GET}, why="4.1"),
 }
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.models import SecurityEvent, VisitEvent
 from claims.models import Claim
 from consents.models import ConsentEvent
-from homeshop_privacy.models import PersonalDataAccess
+from homeshop_privacy.models import PersonalDataAccess, RetentionRun
 from tests.admin_samples import one_of_each
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,7 @@ WITHOUT_VERSIONS = {
     VisitEvent,
     SecurityEvent,
     AccessAttempt,
+    RetentionRun,
 }
 
 
