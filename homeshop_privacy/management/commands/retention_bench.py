@@ -1,6 +1,6 @@
 """Time the daily retention run on N customers due for anonymisation (issue 11).
 
-In a throwaway database (``test_<name>``, like ``manage.py bench``): N customers
+In a throwaway database (``bench_retention_<name>``): N customers
 registered four years ago, each with a sign-in account, an address, an order delivered
 there, a consent given with its IP address (hash-chained), a sent email, a changed phone
 (a history row); plus as many customers who ordered last month (not due). Then one
@@ -138,6 +138,9 @@ class Command(BaseCommand):
         from homeshop_privacy.retention import retention_plan, retention_run
 
         setup_test_environment()
+        # Its own database, so that the test suite can run meanwhile.
+        test = connection.settings_dict.setdefault("TEST", {})
+        test["NAME"] = f"bench_retention_{connection.settings_dict['NAME']}"
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         try:
             active = customers // 10 if active is None else active
