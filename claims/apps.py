@@ -13,7 +13,7 @@ class ClaimsConfig(AppConfig):
         from . import retention
 
         retention.register()
-        from . import account_section, signals
+        from . import customer_page, signals
 
         signals.connect()
-        account_section.register()
+        customer_page.register()

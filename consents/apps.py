@@ -26,7 +26,7 @@ class ConsentsConfig(AppConfig):
         from . import classification
 
         classification.register()
-        from .account_section import register
+        from .customer_page import register
         from .services import unsubscribe_link_register
 
         register()

@@ -10,6 +10,6 @@ class DisclosuresConfig(AppConfig):
         from . import classification
 
         classification.register()
-        from .account_section import register
+        from .customer_page import register
 
         register()
