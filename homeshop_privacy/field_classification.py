@@ -85,6 +85,26 @@ FIELDS = {
         "reason": C.TECHNICAL,
         "database_role": C.TECHNICAL,
     },
+    # 4.1 (issue 11): the rules are reference data; a run's counts are per rule and table.
+    "homeshop_privacy.retentionrule": {
+        "id": C.TECHNICAL,
+        "code": C.REFERENCE,
+        "category": C.REFERENCE,
+        "event": C.REFERENCE,
+        "keep_days": C.REFERENCE,
+        "action": C.REFERENCE,
+        "legal_reason": C.REFERENCE,
+        "is_active": C.REFERENCE,
+        "updated_at": C.TECHNICAL,
+    },
+    "homeshop_privacy.retentionrun": {
+        "id": C.TECHNICAL,
+        "started_at": C.TECHNICAL,
+        "finished_at": C.TECHNICAL,
+        "status": C.TECHNICAL,
+        "counts": C.TECHNICAL,
+        "error": C.TECHNICAL,
+    },
 }
 
 
