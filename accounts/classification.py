@@ -94,6 +94,7 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "decided_at": C.ACCOUNT,
         "decided_by": C.TECHNICAL,
         "decision_note": C.CORRESPONDENCE,
+        "carried_out_at": C.ACCOUNT,
     },
     "accounts.emailchangerequest": {
         "id": C.TECHNICAL,

@@ -351,6 +351,9 @@ class AccountClosureRequest(models.Model):
         related_name="+",
     )
     decision_note = models.TextField(_("decision note"), blank=True)
+    # 2.2, 4.1: the proof that the closure was carried out: when the personal data were
+    # erased (``customer_anonymise``), after the last email to the customer was sent.
+    carried_out_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -3,6 +3,10 @@
 - ``customers_inactive``: a customer with no order and no sign-in since the cutoff (and
   registered before it) is anonymised, unless a legal hold applies.
 - ``visit_events``: non-personal visit events older than the cutoff are deleted.
+- ``closures_unanswered``: a closure request no officer decided within the term is
+  carried out as asked (2.2), unless a legal hold applies.
+- ``closures_decided``: a closed account whose data are not erased yet (its task did not
+  finish) is erased now, after its last email.
 """
 
 from django.db.models import Q
@@ -10,7 +14,7 @@ from django.db.models import Q
 from homeshop_privacy import retention
 
 from . import services
-from .models import Customer, Order, VisitEvent
+from .models import AccountClosureRequest, Customer, Order, VisitEvent
 
 
 def customers_inactive_due(cutoff, after: int):
@@ -42,7 +46,57 @@ def visit_events_apply(pks: list[int], reason: str) -> dict:
     return {"records": deleted, "accounts.visitevent": deleted}
 
 
+def closures_unanswered_due(cutoff, after: int):
+    """2.2: requests no officer decided within the term, for customers under no hold."""
+    due = AccountClosureRequest.objects.filter(
+        status=AccountClosureRequest.Status.REQUESTED, requested_at__lt=cutoff, pk__gt=after
+    )
+    return retention.exclude_held(due, "customer_id").order_by("pk").values_list("pk", flat=True)
+
+
+def closures_unanswered_apply(pks: list[int], reason: str) -> dict:
+    """Close them as the customers asked (they are told by email; the data go after it)."""
+    done = 0
+    for closure in AccountClosureRequest.objects.filter(pk__in=pks, status="requested"):
+        services.account_closure_decide(
+            closure_request=closure, actor=None, status=AccountClosureRequest.Status.DONE
+        )
+        done += 1
+    return {"records": done, "accounts.accountclosurerequest": done}
+
+
+def closures_decided_due(cutoff, after: int):
+    """Closed accounts whose data are not erased yet (the task's catch-up)."""
+    return (
+        AccountClosureRequest.objects.filter(
+            status=AccountClosureRequest.Status.DONE,
+            carried_out_at__isnull=True,
+            decided_at__lt=cutoff,
+            pk__gt=after,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def closures_decided_apply(pks: list[int], reason: str) -> dict:
+    carried = 0
+    for closure in AccountClosureRequest.objects.filter(pk__in=pks):
+        carried += services.account_closure_carry_out(closure_request=closure)
+    return {"records": carried, "accounts.customer": carried}
+
+
 def register() -> None:
+    retention.register(
+        retention.Process(
+            code="closures_unanswered", due=closures_unanswered_due, apply=closures_unanswered_apply
+        )
+    )
+    retention.register(
+        retention.Process(
+            code="closures_decided", due=closures_decided_due, apply=closures_decided_apply
+        )
+    )
     retention.register(
         retention.Process(
             code="customers_inactive", due=customers_inactive_due, apply=customers_inactive_apply

@@ -201,3 +201,12 @@ def customer_data_export(*, customer: Customer) -> dict:
     for section in customer_pages.account_sections.all():
         data["sections"][section.key] = _plain(section.data(customer))
     return data
+
+
+def closure_term_days() -> int | None:
+    """2.2: days after which an undecided closure request is carried out (the retention
+    rule ``closures_unanswered``, which officers may change)."""
+    from homeshop_privacy.models import RetentionRule
+
+    rule = RetentionRule.objects.filter(code="closures_unanswered", is_active=True).first()
+    return rule.keep_days if rule is not None else None

@@ -427,20 +427,34 @@ def account_closure_request(
 def account_closure_decide(
     *,
     closure_request: AccountClosureRequest,
-    actor: User,
+    actor: User | None,
     status: str,
     note: str = "",
 ) -> AccountClosureRequest:
     """Staff close the account (``done``) or refuse the request, with a note.
 
-    Closing deactivates the customer's sign-in; their data then follow the retention
-    rules (4.1) like every other customer's. The customer is told either way.
+    Closing deactivates the customer's sign-in and tells the customer by email; once that
+    email has gone, ``account_closure_carry_out`` erases the personal data (4.1) — never
+    while a legal hold applies (an open claim, ...: ``homeshop_privacy.retention``).
+    ``actor`` is None when the retention rule closes an unanswered request.
     """
+    from homeshop_privacy import retention
+
     closure = AccountClosureRequest.objects.select_for_update().get(pk=closure_request.pk)
     if status not in (AccountClosureRequest.Status.DONE, AccountClosureRequest.Status.REFUSED):
         raise DomainError(_("Choose whether the account is closed or the request refused."))
     if not closure.is_open:
         raise DomainError(_("This request was already decided."))
+    if status == AccountClosureRequest.Status.DONE:
+        holds = retention.holds_of(customer_model=Customer, customer_id=closure.customer_id)
+        if holds:
+            raise DomainError(
+                _(
+                    "The data must be kept for now: %(holds)s. Refuse with this reason, or decide "
+                    "when it is resolved."
+                )
+                % {"holds": "; ".join(str(h) for h in holds)}
+            )
     if status == AccountClosureRequest.Status.REFUSED and not (note or "").strip():
         raise DomainError({"decision_note": [_("Say why the request is refused.")]})
     closure.status = status
@@ -454,7 +468,58 @@ def account_closure_decide(
         user.is_active = False
         save_tracked(user, actor=actor, reason="account closed at the customer's request (2.2)")
     _closure_email(closure, event=status)
+    if status == AccountClosureRequest.Status.DONE:
+        from . import tasks
+
+        transaction.on_commit(
+            lambda: tasks.account_closure_carry_out.apply_async(
+                args=[closure.pk], countdown=CLOSURE_CARRY_OUT_DELAY
+            )
+        )
     return closure
+
+
+# Seconds between the decision and the first try to carry it out (the email goes first).
+CLOSURE_CARRY_OUT_DELAY = 60
+# The last email is waited for this long at most; then the data are erased anyway.
+CLOSURE_EMAIL_WAIT = timedelta(days=2)
+
+
+@transaction.atomic
+def account_closure_carry_out(*, closure_request: AccountClosureRequest, now=None) -> bool:
+    """2.2, 4.1: erase the personal data of a closed account, after its last email.
+
+    The customer is told by email (``closure_done``) before the address is erased: while
+    that email is still on its way (for at most ``CLOSURE_EMAIL_WAIT``) this returns
+    ``False`` and changes nothing. Then ``customers_anonymise`` runs and the request keeps
+    the proof: who decided and when, when the data were erased, the email's delivery
+    (its outbox row, whose text is erased with the rest). Idempotent.
+    """
+    now = now or timezone.now()
+    closure = AccountClosureRequest.objects.select_for_update().get(pk=closure_request.pk)
+    if closure.status != AccountClosureRequest.Status.DONE or closure.carried_out_at:
+        return closure.carried_out_at is not None
+    notice = outbox.OutboundMessage.objects.filter(
+        reason="accounts.closure_done", object_key=outbox.object_key(closure, "done")
+    ).first()
+    on_its_way = (
+        outbox.Status.PENDING,
+        outbox.Status.SENDING,
+        outbox.Status.RETRYING,
+    )
+    if notice is not None and notice.status in on_its_way:
+        if now - closure.decided_at < CLOSURE_EMAIL_WAIT:
+            return False
+    customers_anonymise(
+        customer_ids=[closure.customer_id],
+        actor=closure.decided_by,
+        reason=f"account closure request {closure.pk} (2.2)",
+    )
+    closure.refresh_from_db()
+    closure.carried_out_at = now
+    save_tracked(closure, actor=closure.decided_by, reason="personal data erased (2.2, 4.1)")
+    logger.info("accounts.closure_carried_out closure=%s", closure.pk)
+    return True
 
 
 def _closure_email(closure: AccountClosureRequest, *, event: str) -> None:

@@ -1,6 +1,8 @@
 """4.1, 6.3: a customer with a claim not yet closed is under a legal hold: their data may
 be needed for the claim and a court case after it (registered from ``ClaimsConfig``)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from homeshop_privacy import retention
 
 from .models import Claim
@@ -16,5 +18,9 @@ def customers_with_open_claims():
 
 def register() -> None:
     retention.register_hold(
-        retention.Hold(key="open_claim", customer_ids=customers_with_open_claims)
+        retention.Hold(
+            key="open_claim",
+            customer_ids=customers_with_open_claims,
+            label=_("a claim that is not closed yet"),
+        )
     )

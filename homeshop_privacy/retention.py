@@ -57,6 +57,7 @@ class Process:
 class Hold:
     key: str
     customer_ids: Callable[[], models.QuerySet]  # () -> queryset of held customer ids
+    label: object = ""  # what holds the data, for a person (translated, lazy)
 
 
 _processes: dict[str, Process] = {}
@@ -84,6 +85,15 @@ def processes() -> dict[str, Process]:
 def held_customer_ids() -> list[models.QuerySet]:
     """Querysets of the ids of customers under a legal hold (exclude each)."""
     return [hold.customer_ids() for hold in _holds.values()]
+
+
+def holds_of(*, customer_model, customer_id: int) -> list:
+    """The labels of the legal holds on one customer (empty: nothing holds the data)."""
+    return [
+        hold.label
+        for hold in _holds.values()
+        if customer_model._base_manager.filter(pk=customer_id, pk__in=hold.customer_ids()).exists()
+    ]
 
 
 def exclude_held(queryset: models.QuerySet, field: str = "pk") -> models.QuerySet:

@@ -22,6 +22,28 @@ RULES = [
         "table and its history. Not while a claim is open.",
     ),
     (
+        "closures_unanswered",
+        "customer",
+        "account_closure",
+        30,
+        "anonymise",
+        "2.2: a customer who disagrees with the policy asks to close the account. When no "
+        "officer has decided within 30 days and nothing requires keeping the data (an open "
+        "claim, a breach under investigation, an officer's hold with its reason), the "
+        "account is closed as asked; the customer is told by email, then the data are "
+        "anonymised.",
+    ),
+    (
+        "closures_decided",
+        "customer",
+        "account_closure",
+        1,
+        "anonymise",
+        "2.2 and Law 94-V art. 12 p.2: once an account is closed and its last email sent, "
+        "nothing justifies keeping the person's data; a closure whose erasure did not finish "
+        "the same day is completed by the next run.",
+    ),
+    (
         "visit_events",
         "visits",
         "creation",
