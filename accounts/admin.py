@@ -178,7 +178,8 @@ class CustomerAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
         )
 
     def has_delete_permission(self, request, obj=None):
-        # 4.1: customers are anonymised on a schedule, never deleted by hand.
+        # 4.1: customers are anonymised by the retention rules (customers_inactive, the
+        # closures_* rules of homeshop_privacy.retention), never deleted by hand.
         return False
 
     def get_search_results(self, request, queryset, search_term):

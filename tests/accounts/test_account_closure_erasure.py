@@ -112,3 +112,16 @@ def test_an_unanswered_request_is_carried_out_after_the_term_unless_held(me):
     closure.refresh_from_db()
     assert closure.carried_out_at is not None
     assert Customer.objects.get(pk=me.pk).anonymised_at is not None
+
+
+def test_the_admin_shows_the_hold_and_changes_nothing(client, me, officer):
+    register(customer=me)
+    closure, _new = services.account_closure_request(customer=me, actor=me.user)
+    client.force_login(officer)
+    url = reverse("admin:accounts_accountclosurerequest_change", args=[closure.pk])
+    response = client.post(url, {"status": "done", "decision_note": ""})
+    assert response.status_code == 200
+    assert "Данные пока нужно хранить: незакрытая претензия" in response.content.decode()
+    closure.refresh_from_db()
+    assert closure.status == AccountClosureRequest.Status.REQUESTED
+    assert Customer.objects.get(pk=me.pk).anonymised_at is None
