@@ -105,6 +105,16 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "requested_at": C.ACCOUNT,
         "decided_at": C.ACCOUNT,
     },
+    # 4.1: an officer's hold is about the data, not the person; its reason is staff text.
+    "accounts.customerhold": {
+        "id": C.TECHNICAL,
+        "customer": C.TECHNICAL,
+        "reason": C.TECHNICAL,
+        "placed_at": C.TECHNICAL,
+        "placed_by": C.TECHNICAL,
+        "released_at": C.TECHNICAL,
+        "released_by": C.TECHNICAL,
+    },
     # 1.4: what the browser sends by itself, tied to no customer.
     "accounts.visitevent": {
         "id": C.TECHNICAL,

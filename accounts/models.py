@@ -524,3 +524,51 @@ class EmailChangeRequest(models.Model):
 
     def __str__(self):
         return f"{self.customer} — {self.get_status_display()}"
+
+
+class CustomerHold(models.Model):
+    """4.1, 2.2: an officer's legal hold: this customer's data are kept, whatever the
+    retention rules say, until the hold is released (e.g. a court's or a regulator's
+    request, an order in dispute). Its reason says which; it is never deleted."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="holds"
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now, editable=False)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("placed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True, editable=False)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("released by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="accounts_hold_reason"),
+            models.CheckConstraint(
+                condition=models.Q(released_at__isnull=True, released_by__isnull=True)
+                | models.Q(released_at__isnull=False, released_by__isnull=False),
+                name="accounts_hold_released_by_whom",
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "released_at"], name="accounts_hold_cust")]
+
+    def __str__(self):
+        return _("hold on customer %(customer)s") % {"customer": self.customer_id}

@@ -10,11 +10,12 @@
 """
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy import retention
 
 from . import services
-from .models import AccountClosureRequest, Customer, Order, VisitEvent
+from .models import AccountClosureRequest, Customer, CustomerHold, Order, VisitEvent
 
 
 def customers_inactive_due(cutoff, after: int):
@@ -86,7 +87,16 @@ def closures_decided_apply(pks: list[int], reason: str) -> dict:
     return {"records": carried, "accounts.customer": carried}
 
 
+def customers_on_hold():
+    return CustomerHold.objects.filter(released_at__isnull=True).values("customer_id")
+
+
 def register() -> None:
+    retention.register_hold(
+        retention.Hold(
+            key="officer_hold", customer_ids=customers_on_hold, label=_("an officer's legal hold")
+        )
+    )
     retention.register(
         retention.Process(
             code="closures_unanswered", due=closures_unanswered_due, apply=closures_unanswered_apply

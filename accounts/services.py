@@ -29,6 +29,7 @@ from .models import (
     AccountClosureRequest,
     Address,
     Customer,
+    CustomerHold,
     EmailChangeRequest,
     Order,
     User,
@@ -377,6 +378,15 @@ def order_record(
     return save_tracked(order, actor=actor, reason="order recorded")
 
 
+def visit_events_retention_days() -> int:
+    """The term of the ``visit_events`` retention rule (officers edit it), else the
+    setting: one term, whichever way the events are purged."""
+    from homeshop_privacy.models import RetentionRule
+
+    rule = RetentionRule.objects.filter(code="visit_events").first()
+    return rule.keep_days if rule is not None else settings.VISIT_EVENT_RETENTION_DAYS
+
+
 def visit_events_purge(*, now=None, batch_size: int = 10_000) -> int:
     """4.1: delete non-personal visit events older than the retention period.
 
@@ -384,7 +394,7 @@ def visit_events_purge(*, now=None, batch_size: int = 10_000) -> int:
     carry no history (nobody edits them).
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.VISIT_EVENT_RETENTION_DAYS)
+    cutoff = now - timedelta(days=visit_events_retention_days())
     total = 0
     while True:
         with transaction.atomic():
@@ -793,3 +803,26 @@ def customers_anonymise(*, customer_ids: list[int], actor: User | None, reason: 
     counts["customers"] = len(ids)
     logger.info("customers.anonymised count=%s rows=%s", len(ids), sum(counts.values()))
     return dict(counts)
+
+
+# --- 4.1: an officer's legal hold ------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_hold_place(*, customer: Customer, actor: User, reason: str) -> CustomerHold:
+    """Keep ``customer``'s data whatever the retention rules say, until released."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": [_("Say why the data must be kept.")]})
+    hold = CustomerHold(customer=customer, reason=reason, placed_by=actor)
+    validate(hold)
+    return save_tracked(hold, actor=actor, reason="legal hold placed (4.1)")
+
+
+@transaction.atomic
+def customer_hold_release(*, hold: CustomerHold, actor: User) -> CustomerHold:
+    hold = CustomerHold.objects.select_for_update().get(pk=hold.pk)
+    if hold.released_at is not None:
+        return hold
+    hold.released_at, hold.released_by = timezone.now(), actor
+    return save_tracked(hold, actor=actor, reason="legal hold released (4.1)")

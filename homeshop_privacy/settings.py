@@ -244,10 +244,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "homeshop_privacy.outbox_sweep",
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
-    "visit-events-purge": {
-        "task": "accounts.visit_events_purge",
-        "schedule": 6 * 60 * 60.0,
-    },
     # 5.4.4: resume the notification of any breach with affected customers not yet told.
     "breach-notify-sweep": {
         "task": "disclosures.breach_notify_sweep",

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts import two_factor
-from accounts.models import SecurityEvent
+from accounts.models import CustomerHold, SecurityEvent
 from claims.models import Claim, ClaimCategory
 from consents.models import ConsentEvent, PolicyVersion, Purpose
 from disclosures import services as disclosure_services
@@ -114,6 +114,9 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
         type(order): order,
         type(VisitEventFactory()): VisitEventFactory(),
         type(closure): closure,
+        CustomerHold: account_services.customer_hold_place(
+            customer=customer, actor=actor, reason="Court request (sample)"
+        ),
         PolicyVersion: PolicyVersionFactory(),
         # The catalogue is seeded by a migration, without a version in its history.
         Purpose: save_tracked(

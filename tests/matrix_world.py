@@ -222,6 +222,9 @@ def build_world() -> SimpleNamespace:
         "accounts.order": OrderFactory(customer=target),
         "accounts.visitevent": VisitEventFactory(),
         "accounts.accountclosurerequest": closure,
+        "accounts.customerhold": account_services.customer_hold_place(
+            customer=target, actor=officer, reason="Court request (matrix)"
+        ),
         "accounts.securityevent": security_event,
         "axes.accessattempt": attempt,
         "consents.policyversion": draft,
@@ -440,6 +443,7 @@ CHANGE_EDITS = {
     "homeshop_privacy.calendaroverride": {"note": "Changed by the matrix"},
     "homeshop_privacy.personaldataaccess": {"path": "/changed/"},
     "homeshop_privacy.retentionrule": {"keep_days": "1900"},
+    "accounts.customerhold": {"reason": "changed by the matrix"},
     "homeshop_privacy.retentionrun": {"status": "failed"},
 }
 
@@ -559,6 +563,7 @@ def add_data(world, label: str) -> dict:
             "note": "Added by the matrix",
         },
         "homeshop_privacy.personaldataaccess": {"path": "/added/"},
+        "accounts.customerhold": {"customer": str(customer.pk), "reason": "Court request"},
         "homeshop_privacy.retentionrule": {
             "code": "matrix_added",
             "category": "orders",

@@ -111,6 +111,11 @@ MODELS: dict[str, ModelRule] = {
     "accounts.customer": ModelRule(_SUPPORT_RW, never=DELETE, why="4.1: anonymised, not deleted"),
     "accounts.order": ModelRule(_SUPPORT_RW),
     "accounts.visitevent": ModelRule(_SUPPORT_R, never=ADD | {CHANGE_POST}),
+    # 4.1: a legal hold is a compliance decision: officers place and release it, auditors
+    # read it, support agents do not see it; never deleted (released, with history).
+    "accounts.customerhold": ModelRule(
+        {SUPPORT: "-"}, never=DELETE | {CHANGE_POST}, why="4.1: placed, then released"
+    ),
     "accounts.accountclosurerequest": ModelRule(_SUPPORT_RW, never=ADD | DELETE),
     # 1.5: the audit of second factors and lifted locks is read by officers and auditors;
     # nobody writes it through the admin (it is written with the change it records).
@@ -176,6 +181,7 @@ _OFFICERS = frozenset({SU, OFFICER})
 # model's DELETE_POST cell unless named here.
 ACTIONS: dict[tuple[str, str], tuple[str, frozenset]] = {
     ("homeshop_privacy.outboundmessage", "retry_failed"): (WRITE, _OFFICERS),
+    ("accounts.customerhold", "release_holds"): (WRITE, _OFFICERS),
     ("accounts.customer", "export_proof_json"): (DOWNLOAD, _EXPORTERS),
     ("accounts.customer", "export_proof_csv"): (DOWNLOAD, _EXPORTERS),
     ("consents.consentevent", "export_proof_json"): (DOWNLOAD, _EXPORTERS),
