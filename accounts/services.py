@@ -792,14 +792,18 @@ def customers_anonymise(*, customer_ids: list[int], actor: User | None, reason: 
     addresses = contact_addresses(customer_ids=ids)
     now = timezone.now()
     # First, so that the rows may lose their phone (allowed once anonymised).
-    Customer.objects.filter(pk__in=ids).update(anonymised_at=now, updated_at=now)
+    Customer.objects.filter(pk__in=ids).update(  # erasure (4.1): history is scrubbed
+        anonymised_at=now, updated_at=now
+    )
     outbox.messages_stop_to(addresses=addresses, why="recipient anonymised (4.1)")
     counts = subject_anonymise(
         customer_ids=ids, addresses=addresses, reason=f"{ANONYMISE_REASON}: {reason}"
     )
     # Signing in is over: no password, no active account (the user row stays for the
     # history that names it).
-    User.objects.filter(customer__pk__in=ids).update(is_active=False, password=make_password(None))
+    User.objects.filter(customer__pk__in=ids).update(  # erasure (4.1): history is scrubbed
+        is_active=False, password=make_password(None)
+    )
     counts["customers"] = len(ids)
     logger.info("customers.anonymised count=%s rows=%s", len(ids), sum(counts.values()))
     return dict(counts)

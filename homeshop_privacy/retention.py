@@ -219,7 +219,7 @@ def outbox_bodies_apply(pks: list[int], reason: str) -> dict:
     files it referenced belong to their record (a claim's letter) and stay with it."""
     from .models import OutboundMessage
 
-    changed = OutboundMessage.objects.filter(pk__in=pks).update(
+    changed = OutboundMessage.objects.filter(pk__in=pks).update(  # erasure (4.1)
         subject="", body_text="", body_html="", attachments=[]
     )
     return {"records": changed, "homeshop_privacy.outboundmessage": changed}
