@@ -24,6 +24,7 @@ from .models import (
     Address,
     Customer,
     CustomerDevice,
+    CustomerHold,
     Order,
     User,
     VisitEvent,
@@ -178,7 +179,8 @@ class CustomerAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
         )
 
     def has_delete_permission(self, request, obj=None):
-        # 4.1: customers are anonymised on a schedule, never deleted by hand.
+        # 4.1: customers are anonymised by the retention rules (customers_inactive, the
+        # closures_* rules of homeshop_privacy.retention), never deleted by hand.
         return False
 
     def get_search_results(self, request, queryset, search_term):
@@ -300,3 +302,49 @@ class AccountClosureRequestAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAd
 
 
 from . import signin_admin  # noqa: E402,F401  (sign-in protection, issue 8 items 6-7)
+
+
+class CustomerHoldForm(forms.ModelForm):
+    class Meta:
+        model = CustomerHold
+        fields = ["customer", "reason"]
+
+
+@admin.register(CustomerHold)
+class CustomerHoldAdmin(ServiceAdmin, TrackedAdmin):
+    """4.1: officers hold a customer's data against the retention rules, with a reason."""
+
+    form = CustomerHoldForm
+    list_display = ("id", "customer", "placed_at", "placed_by", "released_at")
+    list_filter = (("released_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("customer", "placed_by")
+    raw_id_fields = ("customer",)
+    ordering = ("-placed_at", "-id")
+    actions = ("release_holds",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ("customer", "reason", "placed_at", "placed_by", "released_at", "released_by")
+        return ()
+
+    def has_change_permission(self, request, obj=None):
+        # A hold is placed once; it ends by its release (the action), never by an edit.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def service_save(self, request, obj, form, change):
+        return services.customer_hold_place(
+            customer=form.cleaned_data["customer"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+
+    def has_release_permission(self, request):
+        return self.has_change_permission(request)
+
+    @admin.action(description=_("Release the selected holds"), permissions=["release"])
+    def release_holds(self, request, queryset):
+        for hold in queryset.filter(released_at__isnull=True):
+            services.customer_hold_release(hold=hold, actor=request.user)

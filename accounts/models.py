@@ -149,6 +149,9 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # 4.1: set by ``customer_anonymise``; the row stays for the orders and ledgers that
+    # point to it, with nothing left that names the person.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -163,8 +166,10 @@ class Customer(models.Model):
                 name="accounts_customer_email_ci_unique",
                 violation_error_message=EMAIL_TAKEN_MESSAGE,
             ),
+            # 4.1: an anonymised customer has no phone number.
             models.CheckConstraint(
-                condition=models.Q(phone__regex=r"^\+7[0-9]{10}$"),
+                condition=models.Q(phone__regex=r"^\+7[0-9]{10}$")
+                | models.Q(phone="", anonymised_at__isnull=False),
                 name="accounts_customer_phone_e164_kz",
                 violation_error_message=PHONE_MESSAGE,
             ),
@@ -362,6 +367,9 @@ class AccountClosureRequest(models.Model):
         related_name="+",
     )
     decision_note = models.TextField(_("decision note"), blank=True)
+    # 2.2, 4.1: the proof that the closure was carried out: when the personal data were
+    # erased (``customer_anonymise``), after the last email to the customer was sent.
+    carried_out_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -532,3 +540,51 @@ class EmailChangeRequest(models.Model):
 
     def __str__(self):
         return f"{self.customer} — {self.get_status_display()}"
+
+
+class CustomerHold(models.Model):
+    """4.1, 2.2: an officer's legal hold: this customer's data are kept, whatever the
+    retention rules say, until the hold is released (e.g. a court's or a regulator's
+    request, an order in dispute). Its reason says which; it is never deleted."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="holds"
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now, editable=False)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("placed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True, editable=False)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("released by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="accounts_hold_reason"),
+            models.CheckConstraint(
+                condition=models.Q(released_at__isnull=True, released_by__isnull=True)
+                | models.Q(released_at__isnull=False, released_by__isnull=False),
+                name="accounts_hold_released_by_whom",
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "released_at"], name="accounts_hold_cust")]
+
+    def __str__(self):
+        return _("hold on customer %(customer)s") % {"customer": self.customer_id}

@@ -227,3 +227,12 @@ def customer_ids_by_email(*, emails: Iterable[str]) -> dict[str, int]:
             .values_list("email_lower", "pk")
         )
     return found
+
+
+def closure_term_days() -> int | None:
+    """2.2: days after which an undecided closure request is carried out (the retention
+    rule ``closures_unanswered``, which officers may change)."""
+    from homeshop_privacy.models import RetentionRule
+
+    rule = RetentionRule.objects.filter(code="closures_unanswered", is_active=True).first()
+    return rule.keep_days if rule is not None else None

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -31,6 +32,7 @@ from .models import (
     AccountClosureRequest,
     Address,
     Customer,
+    CustomerHold,
     EmailChangeRequest,
     Order,
     User,
@@ -537,14 +539,23 @@ def _csv_text(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def visit_events_purge(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
+def visit_events_retention_days() -> int:
+    """The term of the ``visit_events`` retention rule (officers edit it), else the
+    setting: one term, whichever way the events are purged."""
+    from homeshop_privacy.models import RetentionRule
+
+    rule = RetentionRule.objects.filter(code="visit_events").first()
+    return rule.keep_days if rule is not None else settings.VISIT_EVENT_RETENTION_DAYS
+
+
+def visit_events_purge(*, now=None, batch_size: int = 10_000) -> int:
     """4.1: delete non-personal visit events older than the retention period.
 
     Deletes in batches so that no single statement locks millions of rows; visit events
     carry no history (nobody edits them).
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.VISIT_EVENT_RETENTION_DAYS)
+    cutoff = now - timedelta(days=visit_events_retention_days())
     total = 0
     while True:
         with transaction.atomic():
@@ -590,15 +601,19 @@ def account_closure_request(
 def account_closure_decide(
     *,
     closure_request: AccountClosureRequest,
-    actor: User,
+    actor: User | None,
     status: str,
     note: str = "",
 ) -> AccountClosureRequest:
     """Staff close the account (``done``) or refuse the request, with a note.
 
-    Closing deactivates the customer's sign-in; their data then follow the retention
-    rules (4.1) like every other customer's. The customer is told either way.
+    Closing deactivates the customer's sign-in and tells the customer by email; once that
+    email has gone, ``account_closure_carry_out`` erases the personal data (4.1) — never
+    while a legal hold applies (an open claim, ...: ``homeshop_privacy.retention``).
+    ``actor`` is None when the retention rule closes an unanswered request.
     """
+    from homeshop_privacy import retention
+
     closure = AccountClosureRequest.objects.select_for_update().get(pk=closure_request.pk)
     if status not in (AccountClosureRequest.Status.DONE, AccountClosureRequest.Status.REFUSED):
         raise DomainError(
@@ -606,6 +621,16 @@ def account_closure_decide(
         )
     if not closure.is_open:
         raise DomainError(_("This request was already decided."))
+    if status == AccountClosureRequest.Status.DONE:
+        holds = retention.holds_of(customer_model=Customer, customer_id=closure.customer_id)
+        if holds:
+            raise DomainError(
+                _(
+                    "The data must be kept for now: %(holds)s. Refuse with this reason, or decide "
+                    "when it is resolved."
+                )
+                % {"holds": "; ".join(str(h) for h in holds)}
+            )
     if status == AccountClosureRequest.Status.REFUSED and not (note or "").strip():
         raise DomainError({"decision_note": [_("Say why the request is refused.")]})
     closure.status = status
@@ -623,6 +648,14 @@ def account_closure_decide(
             customer=closure.customer, type=WebhookEventType.ACCOUNT_CLOSED, closure=closure
         )
     _closure_email(closure, event=status)
+    if status == AccountClosureRequest.Status.DONE:
+        from . import tasks
+
+        transaction.on_commit(
+            lambda: tasks.account_closure_carry_out.apply_async(
+                args=[closure.pk], countdown=CLOSURE_CARRY_OUT_DELAY
+            )
+        )
     return closure
 
 
@@ -639,6 +672,49 @@ def account_closure_event_emit(
             "closure_request_id": closure.pk if closure is not None else None,
         },
     )
+
+
+# Seconds between the decision and the first try to carry it out (the email goes first).
+CLOSURE_CARRY_OUT_DELAY = 60
+# The last email is waited for this long at most; then the data are erased anyway.
+CLOSURE_EMAIL_WAIT = timedelta(days=2)
+
+
+@transaction.atomic
+def account_closure_carry_out(*, closure_request: AccountClosureRequest, now=None) -> bool:
+    """2.2, 4.1: erase the personal data of a closed account, after its last email.
+
+    The customer is told by email (``closure_done``) before the address is erased: while
+    that email is still on its way (for at most ``CLOSURE_EMAIL_WAIT``) this returns
+    ``False`` and changes nothing. Then ``customers_anonymise`` runs and the request keeps
+    the proof: who decided and when, when the data were erased, the email's delivery
+    (its outbox row, whose text is erased with the rest). Idempotent.
+    """
+    now = now or timezone.now()
+    closure = AccountClosureRequest.objects.select_for_update().get(pk=closure_request.pk)
+    if closure.status != AccountClosureRequest.Status.DONE or closure.carried_out_at:
+        return closure.carried_out_at is not None
+    notice = outbox.OutboundMessage.objects.filter(
+        reason="accounts.closure_done", object_key=outbox.object_key(closure, "done")
+    ).first()
+    on_its_way = (
+        outbox.Status.PENDING,
+        outbox.Status.SENDING,
+        outbox.Status.RETRYING,
+    )
+    if notice is not None and notice.status in on_its_way:
+        if now - closure.decided_at < CLOSURE_EMAIL_WAIT:
+            return False
+    customers_anonymise(
+        customer_ids=[closure.customer_id],
+        actor=closure.decided_by,
+        reason=f"account closure request {closure.pk} (2.2)",
+    )
+    closure.refresh_from_db()
+    closure.carried_out_at = now
+    save_tracked(closure, actor=closure.decided_by, reason="personal data erased (2.2, 4.1)")
+    logger.info("accounts.closure_carried_out closure=%s", closure.pk)
+    return True
 
 
 def _closure_email(closure: AccountClosureRequest, *, event: str) -> None:
@@ -840,3 +916,88 @@ def customer_email_change_confirm(*, token: str, actor: User | None) -> EmailCha
     change.decided_at = timezone.now()
     save_tracked(change, actor=actor, reason="confirmed from the new address")
     return change
+
+
+# --- 4.1: anonymisation --------------------------------------------------------------------
+
+ANONYMISE_REASON = "4.1 retention: customer anonymised"
+
+
+@transaction.atomic
+def customer_anonymise(*, customer: Customer, actor: User | None, reason: str) -> dict[str, int]:
+    """Erase ``customer`` from every table, history included (4.1; Law 94-V art. 12 p.2).
+
+    Driven by the field classification that every app declares
+    (``homeshop_privacy.anonymisation``): names become "anonymised", email and phone go,
+    addresses and devices are deleted, orders keep their number, date, seller, amount and
+    status, ledgers keep the legal facts and lose the evidence through
+    ``ledger_erase_personal``, outbox rows to the person lose their bodies and attachments,
+    files are deleted. ``reason`` says why (a retention rule, a closure request) without
+    naming the person. Idempotent: an anonymised customer is left as it is.
+
+    Returns the rows changed per table (for the retention run's record).
+    """
+    return customers_anonymise(customer_ids=[customer.pk], actor=actor, reason=reason)
+
+
+@transaction.atomic
+def customers_anonymise(*, customer_ids: list[int], actor: User | None, reason: str) -> dict:
+    """``customer_anonymise`` for a batch of customers, one statement per table.
+
+    Customers locked by another transaction are skipped (the next run takes them), as are
+    customers already anonymised; ``counts["customers"]`` says how many were done.
+    """
+    from homeshop_privacy.anonymisation import contact_addresses, subject_anonymise
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the customer is anonymised."))
+    ids = list(
+        Customer.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=list(customer_ids), anonymised_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return {}
+    addresses = contact_addresses(customer_ids=ids)
+    now = timezone.now()
+    # First, so that the rows may lose their phone (allowed once anonymised).
+    Customer.objects.filter(pk__in=ids).update(  # erasure (4.1): history is scrubbed
+        anonymised_at=now, updated_at=now
+    )
+    outbox.messages_stop_to(addresses=addresses, why="recipient anonymised (4.1)")
+    counts = subject_anonymise(
+        customer_ids=ids, addresses=addresses, reason=f"{ANONYMISE_REASON}: {reason}"
+    )
+    # Signing in is over: no password, no active account (the user row stays for the
+    # history that names it).
+    User.objects.filter(customer__pk__in=ids).update(  # erasure (4.1): history is scrubbed
+        is_active=False, password=make_password(None)
+    )
+    counts["customers"] = len(ids)
+    logger.info("customers.anonymised count=%s rows=%s", len(ids), sum(counts.values()))
+    return dict(counts)
+
+
+# --- 4.1: an officer's legal hold ------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_hold_place(*, customer: Customer, actor: User, reason: str) -> CustomerHold:
+    """Keep ``customer``'s data whatever the retention rules say, until released."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": [_("Say why the data must be kept.")]})
+    hold = CustomerHold(customer=customer, reason=reason, placed_by=actor)
+    validate(hold)
+    return save_tracked(hold, actor=actor, reason="legal hold placed (4.1)")
+
+
+@transaction.atomic
+def customer_hold_release(*, hold: CustomerHold, actor: User) -> CustomerHold:
+    hold = CustomerHold.objects.select_for_update().get(pk=hold.pk)
+    if hold.released_at is not None:
+        return hold
+    hold.released_at, hold.released_by = timezone.now(), actor
+    return save_tracked(hold, actor=actor, reason="legal hold released (4.1)")

@@ -449,6 +449,7 @@ class AccountClosureView(CustomerRequiredMixin, FormView):
         return super().get_context_data(
             customer=self.customer,
             open_closure=selectors.customer_open_closure_request(customer=self.customer),
+            closure_days=selectors.closure_term_days(),
             **kwargs,
         )
 

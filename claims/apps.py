@@ -7,6 +7,12 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("Pre-trial claims")
 
     def ready(self):
+        from . import classification
+
+        classification.register()
+        from . import retention
+
+        retention.register()
         from . import customer_page, signals
 
         signals.connect()

@@ -549,13 +549,19 @@ class ClaimAnswer(ChainFields):
                 condition=models.Q(language__in=["ru", "kk", "en"]),
                 name="claims_answer_language_valid",
             ),
-            # A sent answer says when, how (email and/or post) and keeps its letter.
+            # A sent answer says when, how (email and/or post) and keeps its letter; once
+            # its claimant is anonymised (4.1: ``ledger_erase_personal`` blanks the text and
+            # the address together) the address is gone, the rest stays.
             models.CheckConstraint(
                 condition=~models.Q(status="sent")
                 | (
                     models.Q(sent_at__isnull=False)
                     & ~models.Q(pdf="")
-                    & (~models.Q(sent_by_email_to="") | ~models.Q(posted_tracking_number=""))
+                    & (
+                        ~models.Q(sent_by_email_to="")
+                        | ~models.Q(posted_tracking_number="")
+                        | models.Q(body="")
+                    )
                 ),
                 name="claims_answer_sent_is_complete",
             ),

@@ -22,6 +22,9 @@ class ConsentsConfig(AppConfig):
     verbose_name = _("Consents and policy versions")
 
     def ready(self):
+        from . import classification
+
+        classification.register()
         from .customer_page import register
         from .services import unsubscribe_link_register
 

@@ -7,6 +7,9 @@ class DisclosuresConfig(AppConfig):
     verbose_name = _("Disclosures and breaches")
 
     def ready(self):
+        from . import classification
+
+        classification.register()
         from .customer_page import register
 
         register()

@@ -118,7 +118,8 @@ class OutboundMessageAdmin(PersonalDataAdminMixin, TrackedAdmin):
         self.message_user(request, _("%(count)s message(s) queued again.") % {"count": retried})
 
 
-from . import calendar_admin  # noqa: E402,F401  (calendar overrides, issue #5)
+from . import calendar_admin  # noqa: E402,F401,I001  (calendar overrides, issue #5)
+from . import retention_admin  # noqa: E402,F401,I001  (retention rules, issue 11)
 from .api import admin as api_admin  # noqa: E402,F401  (API keys and webhooks, issue 12)
 
 

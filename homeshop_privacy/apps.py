@@ -8,6 +8,12 @@ class HomeshopPrivacyConfig(AppConfig):
     verbose_name = _("Homeshop privacy: operations")
 
     def ready(self):
+        from . import field_classification
+
+        field_classification.register()
+        from . import retention
+
+        retention.register_own()
         from django.db.models.signals import post_migrate
 
         from . import roles

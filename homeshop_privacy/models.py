@@ -382,6 +382,137 @@ class LedgerErasure(models.Model):
         return f"{self.table_name}:{self.row_id} {self.columns}"
 
 
+# --- 4.1: retention rules and their runs (issue 11) -----------------------------------------
+
+
+class RetentionRule(models.Model):
+    """How long one category of data is kept, after which event, why, and what then.
+
+    Officers edit the terms and reasons (with history); the daily run
+    (``homeshop_privacy.retention``) applies every active rule whose code names a process
+    an app registered. A rule whose action is *keep* states a legal duty to keep data that
+    no process removes (the personal parts of it go when the person is anonymised).
+    """
+
+    class Category(models.TextChoices):
+        CUSTOMER = "customer", _("Contact data and addresses")
+        ORDERS = "orders", _("Orders and payment facts")
+        VISITS = "visits", _("Visit events")
+        CONSENTS = "consents", _("Consent ledger")
+        DISCLOSURES = "disclosures", _("Disclosure register")
+        CLAIMS = "claims", _("Claims and their files")
+        BREACH_NOTICES = "breach_notices", _("Breach notices")
+        OUTBOX = "outbox", _("Email bodies (outbox)")
+        ACCESS_LOG = "access_log", _("Access log")
+        HISTORY = "history", _("History rows")
+
+    class Event(models.TextChoices):
+        LAST_ORDER = "last_order", _("Last order or sign-in (or registration)")
+        ACCOUNT_CLOSURE = "account_closure", _("Account closure requested")
+        CONSENT_WITHDRAWAL = "consent_withdrawal", _("Consent withdrawn")
+        CLAIM_CLOSED = "claim_closed", _("Claim closed")
+        CREATION = "creation", _("Creation of the record")
+
+    class Action(models.TextChoices):
+        ANONYMISE = "anonymise", _("Anonymise")
+        DELETE = "delete", _("Delete")
+        KEEP = "keep", _("Keep (a law requires it)")
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    category = models.CharField(_("data category"), max_length=32, choices=Category.choices)
+    event = models.CharField(_("counted from"), max_length=32, choices=Event.choices)
+    keep_days = models.PositiveIntegerField(_("kept for (days)"))
+    action = models.CharField(_("then"), max_length=16, choices=Action.choices)
+    legal_reason = models.TextField(_("legal reason"), max_length=2000)
+    is_active = models.BooleanField(_("applied"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+        ordering = ["category", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    category__in=[
+                        "customer",
+                        "orders",
+                        "visits",
+                        "consents",
+                        "disclosures",
+                        "claims",
+                        "breach_notices",
+                        "outbox",
+                        "access_log",
+                        "history",
+                    ]
+                ),
+                name="retention_rule_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    event__in=[
+                        "last_order",
+                        "account_closure",
+                        "consent_withdrawal",
+                        "claim_closed",
+                        "creation",
+                    ]
+                ),
+                name="retention_rule_event_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action__in=["anonymise", "delete", "keep"]),
+                name="retention_rule_action_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(legal_reason=""), name="retention_rule_reason_given"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()}: {self.keep_days} d, {self.get_action_display()}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention rules: what it changed, counted per rule (4.1 proof).
+
+    Written by the daily task batch by batch (each batch its own transaction), so an
+    interrupted run still says what it did; the next run takes up what is still due.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        INTERRUPTED = "interrupted", _("Interrupted")
+        FAILED = "failed", _("Failed")
+
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    # {rule code: {"rows": records processed, "changed": {table: rows}}}
+    counts = models.JSONField(_("changes per rule"), default=dict, blank=True)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["running", "done", "interrupted", "failed"]),
+                name="retention_run_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
 # The API's records (issue 12) live in their own module; importing them here makes them
 # models of this app.
 from .api.models import (  # noqa: E402, F401

@@ -661,3 +661,36 @@ def messages_cancel(*, reason: str, recipient: str, why: str) -> int:
         message.save(update_fields=["status", "stop_requested", "last_error"])
         stopped += 1
     return stopped
+
+
+def messages_to(*, addresses) -> models.QuerySet:
+    """Messages to any of ``addresses``, whatever the case of the stored address."""
+    from django.db.models.functions import Lower
+
+    addresses = sorted({a.strip().lower() for a in addresses if a})
+    if not addresses:
+        return OutboundMessage.objects.none()
+    return OutboundMessage.objects.alias(recipient_lower=Lower("recipient")).filter(
+        recipient_lower__in=addresses
+    )
+
+
+def messages_stop_to(*, addresses, why: str) -> int:
+    """Stop every unsent message to any of ``addresses`` (their person is anonymised, 4.1).
+
+    Same states as ``messages_cancel``: a row never attempted is cancelled, one waiting to
+    retry fails, one being sent is marked stopped. Runs in the caller's transaction.
+    """
+    if not addresses:
+        return 0
+    unsent = messages_to(addresses=addresses).filter(stop_requested=False)
+    stopped = unsent.filter(status=Status.PENDING).update(
+        status=Status.CANCELLED, stop_requested=True, last_error=why[:255]
+    )
+    stopped += unsent.filter(status=Status.RETRYING).update(
+        status=Status.FAILED, stop_requested=True, last_error=why[:255]
+    )
+    stopped += unsent.filter(status=Status.SENDING).update(
+        stop_requested=True, last_error=why[:255]
+    )
+    return stopped

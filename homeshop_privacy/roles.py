@@ -28,7 +28,8 @@ PROJECT_APPS = ("homeshop_privacy", "accounts", "consents", "disclosures", "clai
 # Support agents work with customers and claims; breaches are compliance-only.
 SUPPORT_APPS = ("accounts", "claims")
 SUPPORT_READ_APPS = ("consents", "disclosures")
-SUPPORT_EXCLUDED_WORDS = ("breach", "securityevent", "passwordresetrequest")
+# A legal hold (4.1) is the officers' decision.
+SUPPORT_EXCLUDED_WORDS = ("breach", "securityevent", "passwordresetrequest", "customerhold")
 # 6.2: a category's term sets every due date of its claims; support agents read it only
 # (the working-day calendar, homeshop_privacy.calendaroverride, is not theirs at all).
 SUPPORT_READ_ONLY_MODELS = ("claims.claimcategory", "claims.historicalclaimcategory")

@@ -276,10 +276,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "homeshop_privacy.outbox_sweep",
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
-    "visit-events-purge": {
-        "task": "accounts.visit_events_purge",
-        "schedule": 6 * 60 * 60.0,
-    },
     # 5.4.4: resume the notification of any breach with affected customers not yet told.
     "breach-notify-sweep": {
         "task": "disclosures.breach_notify_sweep",
@@ -289,6 +285,12 @@ CELERY_BEAT_SCHEDULE = {
     "claims-reminders-sweep": {
         "task": "claims.reminders_sweep",
         "schedule": crontab(hour=9, minute=0),
+    },
+    # 4.1 (issue 11): apply the retention rules every night in Almaty, before the ledger
+    # check, so that the check covers what the run erased.
+    "retention-run": {
+        "task": "homeshop_privacy.retention_run",
+        "schedule": crontab(hour=2, minute=15),
     },
     # Issue 9 §2: verify the legal records' hash chains, alert the officers on a break and
     # email them the chain heads, every night in Almaty.
@@ -363,6 +365,8 @@ CLAIM_ANSWER_FOUR_EYES = env.bool("CLAIM_ANSWER_FOUR_EYES", default=True)
 PDF_FONT_PATH = env.str("PDF_FONT_PATH", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 # 1.4 / 4.1: non-personal visit events are kept this many days, then purged.
+# 4.1: records per batch of a retention run (one short transaction each).
+RETENTION_BATCH = env.int("RETENTION_BATCH", default=500)
 VISIT_EVENT_RETENTION_DAYS = env.int("VISIT_EVENT_RETENTION_DAYS", default=180)
 
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -92,3 +92,12 @@ def idempotent_replies_purge() -> int:
     from .api.idempotency import idempotent_replies_purge as purge
 
     return purge()
+
+
+@shared_task(name="homeshop_privacy.retention_run", acks_late=True)
+def retention_run() -> dict | None:
+    """4.1: apply the retention rules (batches, resumable; one run at a time)."""
+    from .retention import retention_run as run_rules
+
+    run = run_rules()
+    return None if run is None else {"run": run.pk, "status": run.status}

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts import two_factor
-from accounts.models import SecurityEvent
+from accounts.models import CustomerHold, SecurityEvent
 from claims.models import Claim, ClaimCategory
 from consents.models import ConsentEvent, PolicyVersion, Purpose
 from disclosures import services as disclosure_services
@@ -32,6 +32,8 @@ from homeshop_privacy.models import (
     CalendarOverride,
     OutboundMessage,
     PersonalDataAccess,
+    RetentionRule,
+    RetentionRun,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEventType,
@@ -111,6 +113,17 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
         CalendarOverride: CalendarOverride.objects.create(
             day=dt.date(2031, 1, 3), kind=CalendarOverride.Kind.DAY_OFF, note="decree"
         ),
+        RetentionRule: RetentionRule.objects.get_or_create(
+            code="sample_rule",
+            defaults={
+                "category": "orders",
+                "event": "last_order",
+                "keep_days": 1825,
+                "action": "keep",
+                "legal_reason": "Accounting documents are kept five years.",
+            },
+        )[0],
+        RetentionRun: RetentionRun.objects.create(status="done", counts={}),
         PersonalDataAccess: access_record(
             user=actor, obj=customer, action=PersonalDataAccess.Action.VIEW
         ),
@@ -119,6 +132,9 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
         type(order): order,
         type(VisitEventFactory()): VisitEventFactory(),
         type(closure): closure,
+        CustomerHold: account_services.customer_hold_place(
+            customer=customer, actor=actor, reason="Court request (sample)"
+        ),
         PolicyVersion: PolicyVersionFactory(),
         # The catalogue is seeded by a migration, without a version in its history.
         Purpose: save_tracked(

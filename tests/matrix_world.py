@@ -43,6 +43,8 @@ from homeshop_privacy.models import (
     CalendarOverride,
     OutboundMessage,
     PersonalDataAccess,
+    RetentionRule,
+    RetentionRun,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
@@ -242,6 +244,9 @@ def build_world() -> SimpleNamespace:
         "accounts.order": OrderFactory(customer=target),
         "accounts.visitevent": VisitEventFactory(),
         "accounts.accountclosurerequest": closure,
+        "accounts.customerhold": account_services.customer_hold_place(
+            customer=target, actor=officer, reason="Court request (matrix)"
+        ),
         "accounts.securityevent": security_event,
         "axes.accessattempt": attempt,
         "consents.policyversion": draft,
@@ -262,6 +267,17 @@ def build_world() -> SimpleNamespace:
         "homeshop_privacy.apikey": api_key,
         "homeshop_privacy.webhookendpoint": endpoint,
         "homeshop_privacy.webhookdelivery": delivery,
+        "homeshop_privacy.retentionrule": RetentionRule.objects.get_or_create(
+            code="matrix_rule",
+            defaults={
+                "category": "orders",
+                "event": "last_order",
+                "keep_days": 1825,
+                "action": "keep",
+                "legal_reason": "Accounting documents are kept five years.",
+            },
+        )[0],
+        "homeshop_privacy.retentionrun": RetentionRun.objects.create(status="done", counts={}),
     }
     # Objects an action works on, when not the model's target above.
     w.action_objects = {("consents.policyversion", "notify_again"): published}
@@ -454,6 +470,9 @@ CHANGE_EDITS = {
     "homeshop_privacy.apikey": {"name": "Renamed by the matrix"},
     "homeshop_privacy.webhookendpoint": {"name": "Renamed by the matrix"},
     "homeshop_privacy.webhookdelivery": {"status": "delivered"},
+    "homeshop_privacy.retentionrule": {"keep_days": "1900"},
+    "accounts.customerhold": {"reason": "changed by the matrix"},
+    "homeshop_privacy.retentionrun": {"status": "failed"},
 }
 
 
@@ -580,6 +599,17 @@ def add_data(world, label: str) -> dict:
             "is_active": "on",
         },
         "homeshop_privacy.webhookdelivery": {"status": "delivered"},
+        "accounts.customerhold": {"customer": str(customer.pk), "reason": "Court request"},
+        "homeshop_privacy.retentionrule": {
+            "code": "matrix_added",
+            "category": "orders",
+            "event": "last_order",
+            "keep_days": "1825",
+            "action": "keep",
+            "legal_reason": "Added by the matrix",
+            "is_active": "on",
+        },
+        "homeshop_privacy.retentionrun": {"status": "done"},
     }[label]
 
 

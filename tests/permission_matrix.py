@@ -116,6 +116,11 @@ MODELS: dict[str, ModelRule] = {
     "accounts.customer": ModelRule(_SUPPORT_RW, never=DELETE, why="4.1: anonymised, not deleted"),
     "accounts.order": ModelRule(_SUPPORT_RW),
     "accounts.visitevent": ModelRule(_SUPPORT_R, never=ADD | {CHANGE_POST}),
+    # 4.1: a legal hold is a compliance decision: officers place and release it, auditors
+    # read it, support agents do not see it; never deleted (released, with history).
+    "accounts.customerhold": ModelRule(
+        {SUPPORT: "-"}, never=DELETE | {CHANGE_POST}, why="4.1: placed, then released"
+    ),
     "accounts.accountclosurerequest": ModelRule(_SUPPORT_RW, never=ADD | DELETE),
     # 1.5: the audit of second factors and lifted locks is read by officers and auditors;
     # nobody writes it through the admin (it is written with the change it records).
@@ -146,6 +151,10 @@ MODELS: dict[str, ModelRule] = {
     "homeshop_privacy.apikey": ModelRule(never=DELETE, why="issue 12"),
     "homeshop_privacy.webhookendpoint": ModelRule(never=DELETE, why="issue 12"),
     "homeshop_privacy.webhookdelivery": ModelRule(never=NO_WRITES, why="issue 12"),
+    # 4.1 (issue 11): officers set the terms (switched off, never deleted); auditors read;
+    # the runs are written by the daily task only.
+    "homeshop_privacy.retentionrule": ModelRule(never=DELETE, why="4.1"),
+    "homeshop_privacy.retentionrun": ModelRule(never=NO_WRITES | {VERSION_GET}, why="4.1"),
 }
 
 
@@ -185,6 +194,7 @@ _OFFICERS = frozenset({SU, OFFICER})
 # model's DELETE_POST cell unless named here.
 ACTIONS: dict[tuple[str, str], tuple[str, frozenset]] = {
     ("homeshop_privacy.outboundmessage", "retry_failed"): (WRITE, _OFFICERS),
+    ("accounts.customerhold", "release_holds"): (WRITE, _OFFICERS),
     ("accounts.customer", "export_proof_json"): (DOWNLOAD, _EXPORTERS),
     ("accounts.customer", "export_proof_csv"): (DOWNLOAD, _EXPORTERS),
     ("consents.consentevent", "export_proof_json"): (DOWNLOAD, _EXPORTERS),

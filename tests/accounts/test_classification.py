@@ -1,8 +1,11 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from accounts import classification
-from accounts.classification import DataCategory
 from accounts.models import Customer, VisitEvent
+from homeshop_privacy import classification as registry
+from homeshop_privacy.classification import DataCategory
 
 
 def test_every_field_of_every_project_model_is_classified():
@@ -10,26 +13,41 @@ def test_every_field_of_every_project_model_is_classified():
     assert classification.unclassified_fields() == []
 
 
-def test_the_check_notices_an_unclassified_field(monkeypatch):
+def test_the_check_notices_an_unclassified_field():
     before = set(classification.unclassified_fields())
-    trimmed = dict(classification.FIELDS)
-    trimmed["accounts.customer"] = {
-        k: v for k, v in trimmed["accounts.customer"].items() if k != "phone"
-    }
-    monkeypatch.setattr(classification, "FIELDS", trimmed)
-    assert set(classification.unclassified_fields()) - before == {"accounts.customer.phone"}
+    entry = registry.unregister("accounts.customer")
+    try:
+        registry.register(
+            "accounts.customer", {k: v for k, v in entry.fields.items() if k != "phone"}
+        )
+        assert set(classification.unclassified_fields()) - before == {"accounts.customer.phone"}
+    finally:
+        registry.unregister("accounts.customer")
+        registry._registry[entry.label] = entry
+
+
+def test_each_app_declares_its_own_models_only():
+    # Issue 15 item 3: a field added in claims is classified in claims, not in accounts.
+    for app in ("accounts", "claims", "consents", "disclosures"):
+        module = __import__(f"{app}.classification", fromlist=["FIELDS"])
+        assert {label.split(".")[0] for label in module.FIELDS} == {app}
+
+
+def test_a_second_different_declaration_of_a_model_is_refused():
+    with pytest.raises(ImproperlyConfigured):
+        registry.register("accounts.customer", {"id": DataCategory.TECHNICAL})
 
 
 def test_table_names_no_field_that_does_not_exist():
     for model in classification.classified_models():
         names = {f.name for f in model._meta.concrete_fields}
-        stale = set(classification.FIELDS.get(model._meta.label_lower, {})) - names
+        stale = set(registry.of(model).fields) - names
         assert stale == set(), model._meta.label_lower
 
 
 def test_every_category_is_a_known_category():
-    for table in classification.FIELDS.values():
-        for category in table.values():
+    for entry in registry.registered():
+        for category in entry.fields.values():
             assert category in DataCategory.values
 
 

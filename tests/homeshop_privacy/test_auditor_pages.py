@@ -15,7 +15,7 @@ from accounts.models import SecurityEvent, VisitEvent
 from claims.models import Claim
 from consents.models import ConsentEvent
 from disclosures.models import Disclosure
-from homeshop_privacy.models import PersonalDataAccess
+from homeshop_privacy.models import PersonalDataAccess, RetentionRun
 from tests.admin_samples import one_of_each
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,7 @@ WITHOUT_VERSIONS = {
     VisitEvent,
     SecurityEvent,
     AccessAttempt,
+    RetentionRun,
 }
 
 

@@ -34,9 +34,11 @@ def _violations(tracked: set[str]) -> list[str]:
     for app in PROJECT_APPS:
         for path in (ROOT / app).rglob("*.py"):
             # Migrations write no tracked data; bench.py fills a throwaway benchmark database.
-            if "migrations" in path.parts or path.name == "bench.py":
+            if "migrations" in path.parts or path.stem.endswith("bench"):
                 continue
-            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            text = path.read_text(encoding="utf-8")
+            lines = text.splitlines()
+            tree = ast.parse(text, filename=str(path))
             for node in ast.walk(tree):
                 if (
                     isinstance(node, ast.Call)
@@ -44,6 +46,11 @@ def _violations(tracked: set[str]) -> list[str]:
                     and node.func.attr in BYPASSING
                 ):
                     root = _receiver_root(node.func.value)
+                    # 4.1 (issue 11): an erasure blanks the history rows itself
+                    # (homeshop_privacy.anonymisation); a new version per erased row would
+                    # only copy the blanks. Each such call says so on its line.
+                    if "# erasure (4.1)" in lines[node.lineno - 1]:
+                        continue
                     if root in tracked:
                         found.append(
                             f"{path.relative_to(ROOT)}:{node.lineno} {root}.….{node.func.attr}()"

@@ -1,0 +1,188 @@
+"""4.1, issue 11: a customer anonymised is found nowhere in the database, history included.
+
+The scan reads every text, varchar and JSON column of every table of the database (the
+project's, Django's, the history tables) from ``information_schema`` and looks for the
+customer's name, email, phone and street.
+"""
+
+import datetime as dt
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import Customer, EmailChangeRequest, Order
+from claims.models import ClaimAnswer, ClaimAttachment
+from disclosures import services as disclosure_services
+from disclosures.models import Disclosure, Recipient
+from disclosures.services import LineInput
+from homeshop_privacy import outbox, roles
+from homeshop_privacy.access_log import access_record
+from homeshop_privacy.history import save_tracked
+from homeshop_privacy.ledger import ledger_verify
+from homeshop_privacy.models import OutboundMessage, PersonalDataAccess
+from homeshop_privacy.private_files import private_storage
+from tests.accounts.factories import DeviceFactory, SignedUpCustomerFactory
+from tests.claims.factories import approved_and_sent, register
+from tests.consents.factories import grant, withdraw
+from tests.disclosures.factories import RecipientFactory, WrittenPermissionFactory
+from tests.factories import AddressFactory, OrderFactory, StaffFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+FIRST, LAST = "Жанаргүл", "Скановтаева"
+EMAIL = "zhanargul.scan@example.kz"
+OLD_EMAIL = "zh.scan.old@example.kz"
+PHONE = "+77019876543"
+STREET = "ул. Сканерная, 17"
+PDF = b"%PDF-1.4\n% invented test document\n%%EOF\n"
+
+TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb")
+
+
+def scan(needles: list[str]) -> tuple[int, int, list[tuple[str, str, str]]]:
+    """(tables scanned, columns scanned, [(table, column, needle) found])."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t ON t.table_schema = c.table_schema "
+            "AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE' "
+            "WHERE c.table_schema = current_schema() AND c.data_type = ANY(%s) "
+            "ORDER BY 1, 2",
+            [list(TEXT_TYPES)],
+        )
+        columns = cursor.fetchall()
+        found = []
+        for table, column in columns:
+            for needle in needles:
+                cursor.execute(
+                    f'SELECT 1 FROM "{table}" WHERE "{column}"::text ILIKE %s LIMIT 1',
+                    [f"%{needle}%"],
+                )
+                if cursor.fetchone():
+                    found.append((table, column, needle))
+    return len({t for t, _c in columns}), len(columns), found
+
+
+def a_customer_in_every_app(officer):
+    customer = SignedUpCustomerFactory(
+        first_name=FIRST, last_name=LAST, email=OLD_EMAIL, phone="+77010000001"
+    )
+    user = customer.user
+    user.full_name = f"{FIRST} {LAST}"
+    user.email = OLD_EMAIL
+    save_tracked(user, actor=user, reason="sample")
+    # History: an older email and phone, then the current ones.
+    customer.email, customer.phone = EMAIL, PHONE
+    save_tracked(customer, actor=user, reason="contact details changed")
+    user.email = EMAIL
+    save_tracked(user, actor=user, reason="contact details changed")
+    EmailChangeRequest.objects.create(customer=customer, old_email=OLD_EMAIL, new_email=EMAIL)
+    address = AddressFactory(customer=customer, street=STREET, city="Алматы")
+    order = OrderFactory(customer=customer, delivery_address=address)
+    DeviceFactory(customer=customer)
+    account_services.account_closure_request(
+        customer=customer, actor=user, comment=f"{FIRST} просит закрыть, {STREET}"
+    )
+    grant(customer, ip_address="203.0.113.7", user_agent=f"{FIRST}-browser", note=LAST)
+    withdraw(customer, ip_address="203.0.113.7", user_agent="Firefox")
+    claim = register(
+        actor=officer,
+        customer=customer,
+        order=order,
+        text=f"Я, {FIRST} {LAST}, {STREET}, тел. {PHONE}",
+        internal_notes=f"звонили {PHONE}",
+        attachments=[SimpleUploadedFile("скан.pdf", PDF, "application/pdf")],
+    )
+    approved_and_sent(claim, author=officer, body=f"Уважаемая {FIRST} {LAST}! Ответ на {STREET}.")
+    courier = RecipientFactory(kind=Recipient.Kind.COURIER)
+    WrittenPermissionFactory(
+        customer=customer,
+        recipient=courier,
+        recorded_by=officer,
+        document_reference=f"{LAST}-1",
+        scan=SimpleUploadedFile("permission.pdf", PDF, "application/pdf"),
+    )
+    disclosure_services.disclosure_record(
+        actor=officer,
+        recipient=courier,
+        basis=Disclosure.Basis.ORDER_FULFILMENT,
+        purpose_code="4.2.3",
+        categories=["identity", "address"],
+        disclosed_at=timezone.now() - dt.timedelta(hours=1),
+        lines=[LineInput(order.number)],
+    )
+    breach = disclosure_services.breach_record(
+        actor=officer,
+        reference="BR-SCAN-1",
+        title="Lost courier manifest",
+        description="A printed manifest was lost.",
+        discovered_at=timezone.now() - dt.timedelta(hours=2),
+        categories=["identity", "contact"],
+        notice_ru="Курьер утерял бумажный список доставок с вашими данными.",
+    )
+    disclosure_services.breach_add_affected(incident=breach, customer_ids=[customer.pk])
+    disclosure_services.breach_notify_customers(incident=breach, customer_ids=[customer.pk])
+    outbox.message_enqueue(
+        reason="test",
+        key=f"accounts.customer:{customer.pk}:test",
+        recipient=EMAIL,
+        subject=f"{FIRST}, здравствуйте",
+        body_text=f"{FIRST} {LAST}, {STREET}, {PHONE}",
+    )
+    access_record(user=officer, obj=customer, action=PersonalDataAccess.Action.VIEW)
+    LogEntry.objects.log_actions(
+        user_id=officer.pk,
+        queryset=Customer.objects.filter(pk=customer.pk),
+        action_flag=CHANGE,
+        change_message=[{"changed": {"fields": ["phone"]}}],
+        single_object=True,
+    )
+    return customer
+
+
+def test_an_anonymised_customer_is_found_in_no_column_of_any_table(
+    django_capture_on_commit_callbacks, capsys
+):
+    officer = StaffFactory(role=roles.COMPLIANCE_OFFICER)
+    with django_capture_on_commit_callbacks(execute=True):
+        customer = a_customer_in_every_app(officer)
+    needles = [FIRST, LAST, EMAIL, OLD_EMAIL, PHONE, STREET]
+    files = [a.file.name for a in ClaimAttachment.objects.filter(claim__customer=customer)]
+    files += [ClaimAnswer.objects.get(claim__customer=customer).pdf.name]
+    _t, _c, before = scan(needles)
+    assert {needle for _t, _c, needle in before} == set(needles)  # the scan finds them
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = account_services.customer_anonymise(
+            customer=customer, actor=officer, reason="closure request 1"
+        )
+
+    tables, columns, found = scan(needles)
+    with capsys.disabled():
+        print(f"\nanonymisation scan: {tables} tables, {columns} text/JSON columns")
+    assert found == []
+    assert tables >= 60 and columns >= 300  # every table, history and Django's included
+    assert counts["accounts.customer"] == 1
+    # Orders keep their accounting facts (3.4) and lose the delivery address.
+    order = Order.objects.get(customer=customer)
+    assert order.number and order.seller_name and order.total and order.delivery_address is None
+    assert not [name for name in files if private_storage().exists(name)]
+    assert OutboundMessage.objects.filter(recipient__iexact=EMAIL).count() == 0
+    # The chains hold salted digests of the erased evidence: they still verify.
+    assert ledger_verify().ok
+
+
+def test_anonymising_twice_changes_nothing_more():
+    customer = SignedUpCustomerFactory(first_name=FIRST, last_name=LAST)
+    first = account_services.customer_anonymise(customer=customer, actor=None, reason="rule 1")
+    assert first["accounts.customer"] == 1
+    again = account_services.customer_anonymise(customer=customer, actor=None, reason="rule 1")
+    assert again == {}
+    customer.refresh_from_db()
+    assert customer.first_name == "anonymised" and customer.phone == ""
+    assert customer.email.endswith("@anonymised.invalid")
+    assert not customer.user.is_active and not customer.user.has_usable_password()
