@@ -285,6 +285,11 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "agreement_date": C.REFERENCE,
         "is_active": C.TECHNICAL,
         "created_at": C.TECHNICAL,
+        # Law 94-V art. 16: the ground for transfers abroad, and which officer recorded it.
+        "transfer_ground": C.REFERENCE,
+        "transfer_ground_note": C.REFERENCE,
+        "transfer_ground_recorded_at": C.TECHNICAL,
+        "transfer_ground_recorded_by": C.TECHNICAL,
     },
     "disclosures.writtenpermission": {
         "id": C.TECHNICAL,
@@ -336,6 +341,15 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "voided_at": C.TECHNICAL,
         "voided_by": C.TECHNICAL,
     },
+    # 5.4.3: whether the customer sees a state body's request, and why.
+    "disclosures.disclosurevisibility": {
+        "id": C.TECHNICAL,
+        "disclosure": C.TECHNICAL,
+        "shown_to_customer": C.CORRESPONDENCE,
+        "reason": C.CORRESPONDENCE,
+        "decided_at": C.TECHNICAL,
+        "decided_by": C.TECHNICAL,
+    },
     # 5.4.4: the incident itself is about the shop; who it affected is about each person.
     "disclosures.breachincident": {
         "id": C.TECHNICAL,
@@ -351,6 +365,38 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "notification_started_at": C.TECHNICAL,
         "recorded_at": C.TECHNICAL,
         "recorded_by": C.TECHNICAL,
+        # Art. 25 p.2: the workflow and what the filing states (about the shop, not a
+        # customer); the responsible person's name and contacts are a staff member's.
+        "kind": C.REFERENCE,
+        "severity": C.REFERENCE,
+        "source": C.REFERENCE,
+        "occurred_until": C.REFERENCE,
+        "people_estimate": C.REFERENCE,
+        "people_categories": C.REFERENCE,
+        "consequences": C.REFERENCE,
+        "containment_notes": C.REFERENCE,
+        "remediation_notes": C.REFERENCE,
+        "responsible_name": C.CONTACT,
+        "responsible_contacts": C.CONTACT,
+        "status": C.TECHNICAL,
+        "status_changed_at": C.TECHNICAL,
+        "decided_by": C.TECHNICAL,
+        "decision_reason": C.REFERENCE,
+        "regulator_due_on": C.TECHNICAL,
+        "regulator_due_moved_because": C.TECHNICAL,
+    },
+    "disclosures.breachfiling": {
+        "id": C.TECHNICAL,
+        "incident": C.TECHNICAL,
+        "filed_at": C.TECHNICAL,
+        "filed_by": C.TECHNICAL,
+        "reference": C.REFERENCE,
+        "text_ru": C.REFERENCE,
+        "text_kk": C.REFERENCE,
+        "content": C.REFERENCE,
+        "due_on": C.TECHNICAL,
+        "filed_late": C.TECHNICAL,
+        "recorded_at": C.TECHNICAL,
     },
     "disclosures.breachaffected": {
         "id": C.TECHNICAL,

@@ -16,6 +16,7 @@ def reference_data_ensure(sender, using="default", **kwargs):
         return
     import_module("consents.migrations.0002_seed_purposes").seed(global_apps, None)
     import_module("consents.migrations.0004_policy_version_1").load(global_apps, None)
+    import_module("consents.migrations.0008_cross_border_purpose").seed(global_apps, None)
 
 
 class ConsentsConfig(AppConfig):

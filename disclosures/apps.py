@@ -7,6 +7,8 @@ class DisclosuresConfig(AppConfig):
     verbose_name = _("Disclosures and breaches")
 
     def ready(self):
+        from . import signals
         from .account_section import register
 
         register()
+        signals.connect()

@@ -20,18 +20,27 @@ from .recipients import (
     category_labels,
     private_storage,
 )
-from .register import Disclosure, DisclosureLine, DisclosureVoid
-from .breaches import BreachAffected, BreachIncident, BreachNotice
+from .register import Disclosure, DisclosureLine, DisclosureVisibility, DisclosureVoid
+from .breaches import (
+    SEVERITY_DEFINITIONS,
+    BreachAffected,
+    BreachFiling,
+    BreachIncident,
+    BreachNotice,
+)
 
 # isort: on
 
 __all__ = [
     "BIN_REGEX",
+    "SEVERITY_DEFINITIONS",
     "BreachAffected",
+    "BreachFiling",
     "BreachIncident",
     "BreachNotice",
     "Disclosure",
     "DisclosureLine",
+    "DisclosureVisibility",
     "DisclosureVoid",
     "Recipient",
     "WrittenPermission",

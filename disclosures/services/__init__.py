@@ -11,6 +11,19 @@ By subject: ``recipients`` (recipients and written permissions, 5.3.2), ``regist
 share. Every name is importable from ``disclosures.services`` as before.
 """
 
+from .breach_clock import (
+    breach_regulator_due_apply,
+    breach_regulator_due_recompute,
+    breach_reminders_send,
+    breaches_reminders_sweep,
+)
+from .breach_workflow import (
+    FILED_FIELDS,
+    breach_file,
+    breach_filing_missing,
+    breach_filing_text,
+    breach_status_change,
+)
 from .breaches import (
     BREACH_REASON,
     breach_add_affected,
@@ -31,6 +44,7 @@ from .recipients import (
 )
 from .register import (
     CONSENT_ONE_BY_ONE,
+    CROSS_BORDER_PURPOSE,
     FULFILMENT_KINDS,
     FULFILMENT_PURPOSES,
     FUTURE_TOLERANCE,
@@ -39,12 +53,23 @@ from .register import (
     Kind,
     disclosure_check,
     disclosure_record,
+    disclosure_visibility_decide,
     disclosure_void,
 )
 
 __all__ = [
     "BREACH_REASON",
+    "FILED_FIELDS",
+    "breach_file",
+    "breach_filing_missing",
+    "breach_filing_text",
+    "breach_regulator_due_apply",
+    "breach_regulator_due_recompute",
+    "breach_reminders_send",
+    "breach_status_change",
+    "breaches_reminders_sweep",
     "CONSENT_ONE_BY_ONE",
+    "CROSS_BORDER_PURPOSE",
     "FULFILMENT_KINDS",
     "FULFILMENT_PURPOSES",
     "FUTURE_TOLERANCE",
@@ -64,6 +89,7 @@ __all__ = [
     "breach_save",
     "disclosure_check",
     "disclosure_record",
+    "disclosure_visibility_decide",
     "disclosure_void",
     "recipient_create",
     "recipient_save",
