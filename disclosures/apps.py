@@ -8,7 +8,7 @@ class DisclosuresConfig(AppConfig):
 
     def ready(self):
         from . import signals
-        from .account_section import register
+        from .customer_page import register
 
         register()
         signals.connect()
