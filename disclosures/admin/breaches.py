@@ -376,7 +376,7 @@ class BreachIncidentAdmin(TrackedAdmin):
     @admin.display(description=_("filing"))
     def filing_summary(self, obj):
         documents = format_html_join(
-            " ",
+            " · ",
             '<a href="{}">{}</a>',
             (
                 (

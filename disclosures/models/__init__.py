@@ -47,3 +47,20 @@ __all__ = [
     "category_labels",
     "private_storage",
 ]
+
+# simple-history gives the historical models of a models *package* the app's name as their
+# module ("disclosures"), where nothing can import them (the shell's auto-import says so).
+# Put them back where they were before the split: disclosures.models.HistoricalRecipient.
+for _model in (
+    Recipient,
+    WrittenPermission,
+    Disclosure,
+    DisclosureLine,
+    DisclosureVoid,
+    DisclosureVisibility,
+    BreachIncident,
+):
+    _history = _model.history.model
+    _history.__module__ = __name__
+    globals()[_history.__name__] = _history
+del _model, _history
