@@ -39,6 +39,7 @@ from .common import LineInput, LinesRefused, RejectedLine
 from .recipients import (
     recipient_create,
     recipient_save,
+    recipient_transfer_ground_check,
     written_permission_record,
     written_permission_revoke,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "disclosure_void",
     "recipient_create",
     "recipient_save",
+    "recipient_transfer_ground_check",
     "written_permission_record",
     "written_permission_revoke",
 ]

@@ -72,13 +72,15 @@ def recipient_save(*, recipient: Recipient, actor: User | None, reason: str) -> 
         raise DomainError(
             {"foreign_registration": _("Give the BIN or the foreign registration number.")}
         )
-    _transfer_ground_check(recipient, actor=actor)
+    recipient_transfer_ground_check(recipient=recipient, actor=actor)
     validate(recipient)
     return save_tracked(recipient, actor=actor, reason=reason)
 
 
-def _transfer_ground_check(recipient: Recipient, *, actor: User | None) -> None:
-    """Law 94-V art. 16: a ground for transfers abroad names who recorded it and when."""
+def recipient_transfer_ground_check(*, recipient: Recipient, actor: User | None) -> None:
+    """Law 94-V art. 16: a ground for transfers abroad names who recorded it and when
+    (set on ``recipient``, unsaved); refused for a recipient in Kazakhstan or without
+    saying where the ground comes from."""
     stored = Recipient.objects.filter(pk=recipient.pk).first() if recipient.pk else None
     before = (stored.transfer_ground, stored.transfer_ground_note) if stored else ("", "")
     after = (recipient.transfer_ground, (recipient.transfer_ground_note or "").strip())

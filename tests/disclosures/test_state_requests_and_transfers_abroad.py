@@ -261,3 +261,27 @@ def test_the_register_shows_cross_border_entries_apart(client, officer, abroad, 
         "Metrics GmbH": "DE",
         "ТОО «Быстрая доставка»": "",
     }
+
+
+def test_the_recipient_admin_records_a_ground_and_refuses_one_without_details(
+    client, officer, abroad
+):
+    from tests.disclosures.test_recipients import recipient_form
+
+    client.force_login(officer)
+    url = reverse("admin:disclosures_recipient_change", args=[abroad.pk])
+    form = recipient_form(
+        legal_name="Metrics GmbH",
+        kind="analytics",
+        foreign_registration="HRB 12345",
+        country="DE",
+        transfer_ground="protection",
+    )
+    refused = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200
+    abroad.refresh_from_db()
+    assert abroad.transfer_ground == ""
+    form["transfer_ground_note"] = "On the authorised body's list"
+    assert client.post(url, form).status_code == 302
+    abroad.refresh_from_db()
+    assert (abroad.transfer_ground, abroad.transfer_ground_recorded_by) == ("protection", officer)
