@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from homeshop_privacy.append_only import AppendOnlyModel
@@ -46,7 +47,8 @@ class BreachIncident(models.Model):
         NOT_A_BREACH = "not_a_breach", _("Not a breach")
         NOTIFYING = "notifying", _("Notifying")
         NOTIFIED = "notified", _("Notified")
-        CLOSED = "closed", _("Closed")
+        # A context of its own: a claim is "closed" too, in another grammatical gender.
+        CLOSED = "closed", pgettext_lazy("breach incident", "Closed")
 
     #: The allowed moves of ``status``; ``services.breach_status_change`` enforces them.
     TRANSITIONS = {
