@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.classification import DataCategory
 from homeshop_privacy import roles
 from homeshop_privacy.admin_base import TrackedAdmin
+from homeshop_privacy.admin_services import ServiceAdmin
 from homeshop_privacy.calendar import local_date
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.private_files import download_name
@@ -234,7 +235,7 @@ class StatusForm(forms.Form):
 
 
 @admin.register(BreachIncident)
-class BreachIncidentAdmin(TrackedAdmin):
+class BreachIncidentAdmin(ServiceAdmin, TrackedAdmin):
     """The incident page: status and the regulator's clock first, then the incident, what
     the filing states, and the notice to customers.
 
@@ -437,14 +438,7 @@ class BreachIncidentAdmin(TrackedAdmin):
         p = selectors.breach_notification_progress(incident=obj)
         return f"{p['affected']} / {p['notified']} / {p['sent']}"
 
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "breaches_due": selectors.breaches_owed_to_regulator(today=local_date(timezone.now())),
-        }
-        return super().changelist_view(request, extra_context)
-
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         services.breach_save(
             incident=obj,
             actor=request.user,
@@ -458,6 +452,7 @@ class BreachIncidentAdmin(TrackedAdmin):
             )
         if ids:
             services.breach_add_affected(incident=obj, customer_ids=ids, actor=request.user)
+        return obj
 
     # --- the workflow's own pages (officers) ------------------------------------------
 
