@@ -140,6 +140,8 @@ class Purpose(models.Model):
         SECTION_4 = "section4", _("Purpose of processing (4.2)")
         COOKIES = "cookies", _("Cookies (1.9, 3.3)")
         POLICY = "policy", _("Acceptance of the policy (2.1)")
+        # Law 94-V art. 16: consent to transfers to recipients outside Kazakhstan.
+        CROSS_BORDER = "cross_border", _("Transfer abroad (Law 94-V art. 16)")
 
     class Basis(models.TextChoices):
         CONTRACT = "contract", _("Performance of the sale contract")
@@ -162,7 +164,7 @@ class Purpose(models.Model):
         ordering = ["kind", "position", "code"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["section4", "cookies", "policy"]),
+                condition=models.Q(kind__in=["section4", "cookies", "policy", "cross_border"]),
                 name="consents_purpose_kind_valid",
             ),
             models.CheckConstraint(

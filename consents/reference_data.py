@@ -131,10 +131,24 @@ POLICY_V1_PATH = Path(__file__).resolve().parent / "policy_texts" / "v1.ru.md"
 POLICY_V1_EFFECTIVE_FROM = datetime(2026, 1, 1, 0, 0, tzinfo=ZoneInfo("Asia/Almaty"))
 
 
+#: Law 94-V art. 16: the consent to transfers abroad, a purpose of its own kind
+#: (migration 0008 seeded the same row).
+CROSS_BORDER = [
+    (
+        "cross_border",
+        "cross_border",
+        CONSENT,
+        "Трансграничная передача персональных данных (ст. 16 Закона № 94-V)",
+        "Дербес деректерді трансшекаралық беру (№ 94-V Заңның 16-бабы)",
+        "Cross-border transfer of personal data (Law 94-V art. 16)",
+    ),
+]
+
+
 def purposes_ensure() -> None:
     """Create the purposes that are missing; never overwrite titles corrected since."""
     rows = [(code, Purpose.Kind.SECTION_4, *rest) for code, *rest in SECTION_4]
-    for kind_rows in (rows, OTHERS):
+    for kind_rows in (rows, OTHERS, CROSS_BORDER):
         for position, (code, kind, basis, ru, kk, en) in enumerate(kind_rows, start=1):
             Purpose.objects.get_or_create(
                 code=code,

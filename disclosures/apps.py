@@ -10,6 +10,8 @@ class DisclosuresConfig(AppConfig):
         from . import classification
 
         classification.register()
+        from . import signals
         from .customer_page import register
 
         register()
+        signals.connect()

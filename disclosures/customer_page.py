@@ -32,14 +32,19 @@ def disclosures_export_for_customer(customer) -> list[dict]:
             "data_categories": list(line.disclosure.categories),
             "order": line.order.number if line.order_id else None,
         }
-        for line in customer_disclosures(customer_id=customer.pk).iterator(chunk_size=2000)
+        for line in customer_disclosures(customer_id=customer.pk, for_customer=True).iterator(
+            chunk_size=2000
+        )
     ]
 
 
 def disclosures_section_context(customer) -> dict:
-    latest = list(customer_disclosures(customer_id=customer.pk)[: PAGE_ROWS + 1])
+    # 5.4.3 entries no officer decided to show stay hidden from the customer.
+    latest = list(customer_disclosures(customer_id=customer.pk, for_customer=True)[: PAGE_ROWS + 1])
     return {
-        "recipients": list(customer_disclosure_recipients(customer_id=customer.pk)),
+        "recipients": list(
+            customer_disclosure_recipients(customer_id=customer.pk, for_customer=True)
+        ),
         "latest": latest[:PAGE_ROWS],
         "more": len(latest) > PAGE_ROWS,
     }

@@ -384,7 +384,23 @@ class _Register:
             "phone number and delivery address. It held no payment details or passwords. We "
             "have stopped using paper delivery sheets. If someone calls on behalf of "
             "Homeshop.kz asking you to pay for an order again, do not pay and tell us.",
+            # Law 94-V art. 25 p.2: what the filing with the regulator states.
+            kind=BreachIncident.Kind.LOSS,
+            severity=BreachIncident.Severity.MEDIUM,
+            source=BreachIncident.Source.RECIPIENT,
+            people_categories="Покупатели маркетплейса, получатели доставок",
+            people_estimate=manifest.line_count,
+            consequences="Нежелательные звонки и попытки мошенничества от имени магазина.",
+            containment_notes="Курьерская служба отозвала распечатки; печать манифестов "
+            "прекращена.",
+            responsible_name="Ответственный за организацию обработки персональных данных",
+            responsible_contacts="+7 727 000 00 00, privacy@homeshop.kz",
         )
+        incident = services.breach_status_change(
+            incident=incident, actor=self.actor, to=BreachIncident.Status.ASSESSED
+        )
+        if self.actor is not None:
+            services.breach_file(incident=incident, actor=self.actor, reference="ДЕМО-УВД-1")
         services.breach_add_affected_from_disclosure(incident=incident, disclosure=manifest)
         incident = services.breach_notification_start(incident=incident, actor=self.actor)
         services.breach_notify_customers(

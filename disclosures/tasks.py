@@ -80,3 +80,20 @@ def breach_notify_sweep() -> int:
     for incident_id in ids:
         breach_notify.delay(incident_id)
     return len(ids)
+
+
+@shared_task(
+    name="disclosures.breach_reminders_sweep",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def breach_reminders_sweep() -> int:
+    """Every morning (Celery beat, 08:00 Asia/Almaty): the regulator's date of each
+    unfiled breach due today (a reminder) or passed (an escalation), to the officers.
+
+    A rerun the same day sends nothing new (the outbox key is per incident and day).
+    """
+    from .services import breaches_reminders_sweep
+
+    return breaches_reminders_sweep()

@@ -60,7 +60,9 @@ PRIVILEGE_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_per
 #: Permissions of the compliance officer alone (``Meta.permissions`` of their models).
 VOID_DISCLOSURE = "disclosures.void_disclosure"
 NOTIFY_BREACH = "disclosures.notify_breach"
-OFFICER_ONLY = (VOID_DISCLOSURE, NOTIFY_BREACH)
+#: Law 94-V art. 25 p.2: the filing with the regulator is the officer's own act.
+FILE_BREACH = "disclosures.file_breach"
+OFFICER_ONLY = (VOID_DISCLOSURE, NOTIFY_BREACH, FILE_BREACH)
 
 
 def is_officer(user) -> bool:

@@ -281,6 +281,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "disclosures.breach_notify_sweep",
         "schedule": 10 * 60.0,
     },
+    # Law 94-V art. 25 p.2: an unfiled breach due today or overdue, to the officers,
+    # every morning in Almaty before the working day starts.
+    "breach-reminders-sweep": {
+        "task": "disclosures.breach_reminders_sweep",
+        "schedule": crontab(hour=8, minute=0),
+    },
     # 6.2: claim reminders and escalations, every morning in Almaty (CELERY_TIMEZONE).
     "claims-reminders-sweep": {
         "task": "claims.reminders_sweep",

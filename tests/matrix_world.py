@@ -149,6 +149,28 @@ def build_world() -> SimpleNamespace:
         discovered_at=now - dt.timedelta(hours=5),
         categories=["identity", "contact", "address"],
         notice_ru="Курьер утерял бумажный список доставок с вашими данными.",
+        # Complete for the filing, so that the status and filing views can write.
+        kind="loss",
+        severity="medium",
+        people_categories="Покупатели",
+        people_estimate=1,
+        consequences="Нежелательные звонки.",
+        containment_notes="Копии отозваны.",
+        responsible_name="Ответственный за обработку (матрица)",
+        responsible_contacts="+7 727 000 00 00",
+    )
+    # 5.4.3: a state body's request, hidden from the customer until an officer decides.
+    w.state_request = disclosure_services.disclosure_record(
+        actor=officer,
+        recipient=RecipientFactory(kind="state_authority"),
+        basis=Disclosure.Basis.STATE_AUTHORITY,
+        purpose_code="4.2.2",
+        categories=["identity"],
+        disclosed_at=now - dt.timedelta(days=1),
+        lines=[LineInput(customer_id=target.pk)],
+        request_number="MATRIX-REQ-1",
+        request_date=timezone.localdate() - dt.timedelta(days=2),
+        legal_ground="Matrix ground",
     )
     disclosure_services.breach_add_affected(
         incident=breach, customer_ids=[target.pk], actor=officer
@@ -684,6 +706,24 @@ def admin_view_request(world, cell: pm.Cell) -> Request:
         return Request("GET", _admin(name, world.objects["disclosures.writtenpermission"].pk))
     if name == "disclosures_disclosure_export_csv":
         return Request("GET", _admin(name))
+    if name == "disclosures_disclosure_visibility":
+        url = _admin(name, world.state_request.pk)
+        if method == "GET":
+            return Request("GET", url)
+        return Request("POST", url, data={"shown": "on", "reason": "Matrix decision"})
+    breach = world.objects["disclosures.breachincident"]
+    if name == "disclosures_breachincident_status":
+        url = _admin(name, breach.pk)
+        if method == "GET":
+            return Request("GET", url)
+        return Request("POST", url, data={"to": "assessed", "reason": ""})
+    if name == "disclosures_breachincident_file":
+        url = _admin(name, breach.pk)
+        if method == "GET":
+            return Request("GET", url)
+        return Request("POST", url, data={"reference": "REG-MATRIX-1"})
+    if name == "disclosures_breachincident_filing_document":
+        return Request("GET", _admin(name, breach.pk, "kk"))
     if name == "claims_claim_answer_preview":
         return Request("GET", _admin(name, world.preview_claim.pk))
     if name == "claims_claim_step":

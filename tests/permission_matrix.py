@@ -238,6 +238,24 @@ ADMIN_VIEWS: dict[str, dict[str, tuple[str, frozenset]]] = {
     "disclosures_writtenpermission_scan": {"GET": (DOWNLOAD, _EXPORTERS)},
     # The register export: officers and auditors, not support (it lists everyone).
     "disclosures_disclosure_export_csv": {"GET": (DOWNLOAD, frozenset({SU, OFFICER, AUDITOR}))},
+    # 5.4.3: showing a state body's request to the customer is the officer's decision.
+    "disclosures_disclosure_visibility": {
+        "GET": (PAGE, _OFFICERS),
+        "POST": (WRITE, _OFFICERS),
+    },
+    # Art. 25 p.2: a breach's status and its filing with the regulator are the officer's;
+    # the filing document is read by whoever may view the incident (auditors too).
+    "disclosures_breachincident_status": {
+        "GET": (PAGE, _OFFICERS),
+        "POST": (WRITE, _OFFICERS),
+    },
+    "disclosures_breachincident_file": {
+        "GET": (PAGE, _OFFICERS),
+        "POST": (WRITE, _OFFICERS),
+    },
+    "disclosures_breachincident_filing_document": {
+        "GET": (DOWNLOAD, frozenset({SU, OFFICER, AUDITOR}))
+    },
     # The answer letter before it is sent: whoever may view the claim and its answer
     # (view_claim and view_claimanswer); the view is in the access log (1.5).
     "claims_claim_answer_preview": {"GET": (PAGE, frozenset({SU, OFFICER, SUPPORT, AUDITOR}))},

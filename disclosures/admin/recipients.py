@@ -59,6 +59,9 @@ class RecipientForm(forms.ModelForm):
             "agreement_reference",
             "agreement_date",
             "is_active",
+            # Law 94-V art. 16: a ground for transfers abroad other than each consent.
+            "transfer_ground",
+            "transfer_ground_note",
         )
 
     def clean_bin(self):
@@ -67,14 +70,37 @@ class RecipientForm(forms.ModelForm):
     def clean_country(self):
         return (self.cleaned_data.get("country") or "").strip().upper()
 
+    def clean(self):
+        cleaned = super().clean()
+        # The service checks again; here the refusal lands next to the field.
+        probe = Recipient(
+            pk=self.instance.pk,
+            country=cleaned.get("country") or "",
+            transfer_ground=cleaned.get("transfer_ground") or "",
+            transfer_ground_note=cleaned.get("transfer_ground_note") or "",
+        )
+        try:
+            services.recipient_transfer_ground_check(recipient=probe, actor=None)
+        except DomainError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
 
 @admin.register(Recipient)
 class RecipientAdmin(ServiceAdmin, TrackedAdmin):
     form = RecipientForm
     list_display = ("legal_name", "kind", "bin", "country", "agreement_reference", "is_active")
-    list_filter = ("kind", "is_active", "country")
+    list_filter = ("kind", "is_active", "country", "transfer_ground")
     search_fields = ("legal_name", "=bin", "=foreign_registration")
     ordering = ("legal_name",)
+    readonly_fields = ("transfer_ground_recorded_by", "transfer_ground_recorded_at")
+
+    def get_fields(self, request, obj=None):
+        fields = list(RecipientForm.Meta.fields)
+        if obj is not None and obj.transfer_ground:
+            fields += ["transfer_ground_recorded_by", "transfer_ground_recorded_at"]
+        return fields
 
     def has_delete_permission(self, request, obj=None):
         # The register points at recipients; a former one is made inactive instead.

@@ -9,12 +9,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.http import StreamingHttpResponse
-from django.urls import path
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.classification import DataCategory
 from accounts.models import Customer
@@ -29,12 +31,13 @@ from homeshop_privacy.admin_services import ServiceAdmin
 from homeshop_privacy.csv_safety import csv_safe_row
 from homeshop_privacy.errors import DomainError, domain_error_to_form
 from homeshop_privacy.models import PersonalDataAccess
-from homeshop_privacy.timestamps import export_timestamp
+from homeshop_privacy.timestamps import display_datetime, export_timestamp
 
 from .. import selectors, services
 from ..models import (
     Disclosure,
     DisclosureLine,
+    DisclosureVisibility,
     DisclosureVoid,
     Recipient,
 )
@@ -135,6 +138,23 @@ class VoidedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AbroadFilter(admin.SimpleListFilter):
+    """Law 94-V art. 16: transfers out of Kazakhstan, apart from the rest."""
+
+    title = _("transfer abroad (art. 16)")
+    parameter_name = "abroad"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Abroad")), ("no", _("Within Kazakhstan")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(recipient__country="KZ")
+        if self.value() == "no":
+            return queryset.filter(recipient__country="KZ")
+        return queryset
+
+
 class PurposeFilter(admin.SimpleListFilter):
     """The ten purposes of 4.2 (the catalogue also holds cookie and policy codes)."""
 
@@ -213,6 +233,18 @@ class DisclosureVoidInline(admin.StackedInline):
         return False
 
 
+class VisibilityForm(forms.Form):
+    shown = forms.BooleanField(
+        label=_("show to the customer"),
+        required=False,
+        help_text=_(
+            "5.4.3: a state body's request may be confidential. Ticked, the customer sees "
+            "this entry on their page and in their data download."
+        ),
+    )
+    reason = forms.CharField(label=_("why"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class VoidActionForm(ActionForm):
     void_reason = forms.CharField(
         label=_("reason (for voiding)"),
@@ -233,6 +265,7 @@ class DisclosureAdmin(ServiceAdmin, PersonalDataAdminMixin, AppendOnlyAdmin):
         "disclosed_at",
         "voided",
         "recipient",
+        "abroad",
         "basis_code",
         "purpose_code",
         "categories_display",
@@ -246,6 +279,7 @@ class DisclosureAdmin(ServiceAdmin, PersonalDataAdminMixin, AppendOnlyAdmin):
         PurposeFilter,
         ("disclosed_at", admin.DateFieldListFilter),
         VoidedFilter,
+        AbroadFilter,
         CustomerFilter,
     )
     list_select_related = ("recipient", "purpose", "void")
@@ -267,6 +301,10 @@ class DisclosureAdmin(ServiceAdmin, PersonalDataAdminMixin, AppendOnlyAdmin):
     @admin.display(description=_("data categories"))
     def categories_display(self, obj):
         return ", ".join(obj.category_labels)
+
+    @admin.display(description=_("abroad (art. 16)"))
+    def abroad(self, obj):
+        return obj.recipient.country if obj.recipient.is_abroad else ""
 
     @admin.display(description=_("voided"))
     def voided(self, obj):
@@ -294,7 +332,7 @@ class DisclosureAdmin(ServiceAdmin, PersonalDataAdminMixin, AppendOnlyAdmin):
             )
         # The authority's request only where 5.4.3 asks for it (elsewhere three dashes).
         authority_request = (
-            ("request_number", "request_date", "legal_ground")
+            ("request_number", "request_date", "legal_ground", "customer_visibility")
             if obj.basis == Disclosure.Basis.STATE_AUTHORITY
             else ()
         )
@@ -365,9 +403,77 @@ class DisclosureAdmin(ServiceAdmin, PersonalDataAdminMixin, AppendOnlyAdmin):
                 % {"count": done},
             )
 
+    # --- 5.4.3: shown to the customer or not (an officer's decision per entry) --------
+
+    def has_visibility_permission(self, request):
+        return request.user.has_perm("disclosures.change_disclosurevisibility")
+
+    @admin.display(description=_("shown to the customer"))
+    def customer_visibility(self, obj):
+        decision = DisclosureVisibility.objects.filter(disclosure=obj).first()
+        if decision is None:
+            state = gettext("No: a state body's request stays hidden unless an officer decides.")
+        else:
+            state = gettext("%(shown)s — decided by %(who)s on %(when)s: %(why)s") % {
+                "shown": gettext("Yes") if decision.shown_to_customer else gettext("No"),
+                "who": decision.decided_by,
+                "when": display_datetime(decision.decided_at),
+                "why": decision.reason,
+            }
+        if not getattr(obj, "_may_decide", False):
+            return state
+        url = reverse("admin:disclosures_disclosure_visibility", args=[obj.pk])
+        return format_html('{} <a class="button" href="{}">{}</a>', state, url, gettext("Decide"))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._may_decide = self.has_visibility_permission(request)
+        return obj
+
+    def visibility_view(self, request, pk):
+        """5.4.3: an officer shows the entry to the customer, or hides it again."""
+        disclosure = get_object_or_404(Disclosure, pk=pk)
+        if not self.has_visibility_permission(request):
+            raise PermissionDenied
+        if disclosure.basis != Disclosure.Basis.STATE_AUTHORITY:
+            raise Http404
+        current = DisclosureVisibility.objects.filter(disclosure=disclosure).first()
+        form = VisibilityForm(
+            request.POST or None,
+            initial={"shown": current.shown_to_customer if current else False},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.disclosure_visibility_decide(
+                    disclosure=disclosure,
+                    actor=request.user,
+                    shown=form.cleaned_data["shown"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                self.message_user(request, gettext("The decision was recorded."))
+                return redirect(reverse("admin:disclosures_disclosure_change", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Show this entry to the customer?"),
+            "subtitle": str(disclosure),
+            "opts": self.opts,
+            "original": disclosure,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/disclosures/breachincident/workflow.html", context)
+
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "<int:pk>/visibility/",
+                self.admin_site.admin_view(self.visibility_view),
+                name="{}_{}_visibility".format(*info),
+            ),
             path(
                 "export.csv",
                 self.admin_site.admin_view(self.export_csv_view),
@@ -433,6 +539,8 @@ EXPORT_HEADER = (
     "recorded_by",
     "voided_at",
     "void_reason",
+    # Law 94-V art. 16: the recipient's country when the data left Kazakhstan.
+    "cross_border",
 )
 
 
@@ -461,6 +569,7 @@ def _entry_columns(d: Disclosure) -> list:
         d.recorded_by.get_username() if d.recorded_by else "",
         _local(void.voided_at) if void else "",
         void.reason if void else "",
+        d.recipient.country if d.recipient.is_abroad else "",
     ]
 
 

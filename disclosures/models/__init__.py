@@ -20,21 +20,44 @@ from .recipients import (
     category_labels,
     private_storage,
 )
-from .register import Disclosure, DisclosureLine, DisclosureVoid
-from .breaches import BreachAffected, BreachIncident, BreachNotice
+from .register import Disclosure, DisclosureLine, DisclosureVisibility, DisclosureVoid
+from .breaches import (
+    SEVERITY_DEFINITIONS,
+    BreachAffected,
+    BreachFiling,
+    BreachIncident,
+    BreachNotice,
+)
 
 # isort: on
 
 __all__ = [
     "BIN_REGEX",
+    "SEVERITY_DEFINITIONS",
     "BreachAffected",
+    "BreachFiling",
     "BreachIncident",
     "BreachNotice",
     "Disclosure",
     "DisclosureLine",
+    "DisclosureVisibility",
     "DisclosureVoid",
     "Recipient",
     "WrittenPermission",
     "category_labels",
     "private_storage",
 ]
+
+# simple-history gives the historical models of a models *package* the app's name as their
+# module ("disclosures"), where nothing can import them (the shell's auto-import says so).
+# Put them back where they were before the split: disclosures.models.HistoricalRecipient.
+for _model in (
+    Recipient,
+    WrittenPermission,
+    DisclosureVisibility,
+    BreachIncident,
+):
+    _history = _model.history.model
+    _history.__module__ = __name__
+    globals()[_history.__name__] = _history
+del _model, _history

@@ -4,25 +4,125 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from homeshop_privacy.append_only import AppendOnlyModel
+from homeshop_privacy.calendar import explain_skipped
 from homeshop_privacy.ledger import Chain, ChainedRecord
 
 
 class BreachIncident(models.Model):
-    """5.4.4: a loss or unlawful disclosure of personal data, and what customers are told.
+    """5.4.4 and Law 94-V art. 25 p.2: a breach of personal-data security, from its
+    detection to the regulator's filing and what customers are told.
 
-    The customers affected are ``BreachAffected`` rows; each is notified exactly once, the
-    proof being its ``BreachNotice`` and the outbox row it points to.
+    ``status`` moves only through ``services.breach_status_change`` (see
+    ``TRANSITIONS``). ``regulator_due_on`` is stored when the incident is recorded: the
+    end of the next Kazakhstan working day after the Almaty date of ``discovered_at``.
+    The customers affected are ``BreachAffected`` rows; each is notified exactly once,
+    the proof being its ``BreachNotice`` and the outbox row it points to.
     """
+
+    class Kind(models.TextChoices):
+        LOSS = "loss", _("Loss")
+        UNAUTHORISED_DISCLOSURE = "unauthorised_disclosure", _("Unauthorised disclosure")
+        UNAUTHORISED_ACCESS = "unauthorised_access", _("Unauthorised access")
+        ALTERATION = "alteration", _("Alteration")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
+
+    class Source(models.TextChoices):
+        INTERNAL = "internal", _("Found internally")
+        RECIPIENT = "recipient", _("Reported by a recipient")
+        CUSTOMER_REPORT = "customer_report", _("Reported by a customer")
+        AUTHORITY = "authority", _("Reported by an authority")
+
+    class Status(models.TextChoices):
+        DETECTED = "detected", _("Detected")
+        ASSESSED = "assessed", _("Assessed")
+        NOT_A_BREACH = "not_a_breach", _("Not a breach")
+        NOTIFYING = "notifying", _("Notifying")
+        NOTIFIED = "notified", _("Notified")
+        # A context of its own: a claim is "closed" too, in another grammatical gender.
+        CLOSED = "closed", pgettext_lazy("breach incident", "Closed")
+
+    #: The allowed moves of ``status``; ``services.breach_status_change`` enforces them.
+    TRANSITIONS = {
+        Status.DETECTED: (Status.ASSESSED,),
+        Status.ASSESSED: (Status.NOT_A_BREACH, Status.NOTIFYING),
+        Status.NOTIFYING: (Status.NOTIFIED,),
+        Status.NOTIFIED: (Status.CLOSED,),
+        Status.NOT_A_BREACH: (),
+        Status.CLOSED: (),
+    }
 
     reference = models.CharField(_("reference"), max_length=50, unique=True)
     title = models.CharField(_("title"), max_length=255)
     description = models.TextField(_("what happened (internal)"))
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, blank=True)
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices, blank=True)
+    source = models.CharField(
+        _("source"), max_length=32, choices=Source.choices, default=Source.INTERNAL
+    )
     discovered_at = models.DateTimeField(_("discovered at"))
-    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    # Either end may be unknown.
+    occurred_at = models.DateTimeField(_("occurred from"), null=True, blank=True)
+    occurred_until = models.DateTimeField(_("occurred until"), null=True, blank=True)
     categories = models.JSONField(_("data categories concerned"), default=list)
+    # Art. 25 p.2 and the ministry's rules: what the filing with the regulator says.
+    people_estimate = models.PositiveIntegerField(
+        _("approximate number of people"), null=True, blank=True
+    )
+    people_categories = models.CharField(
+        _("categories of people"),
+        max_length=255,
+        blank=True,
+        help_text=_("E.g. customers of the marketplace, couriers' recipients."),
+    )
+    consequences = models.TextField(_("likely consequences"), blank=True)
+    containment_notes = models.TextField(_("containment (measures taken)"), blank=True)
+    remediation_notes = models.TextField(_("remediation"), blank=True)
+    responsible_name = models.CharField(
+        _("person responsible for processing"), max_length=255, blank=True
+    )
+    responsible_contacts = models.CharField(
+        _("their contacts"),
+        max_length=255,
+        blank=True,
+        help_text=_("Phone and email, as the filing gives them to the regulator."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.DETECTED,
+        editable=False,
+    )
+    status_changed_at = models.DateTimeField(
+        _("status changed at"), null=True, blank=True, editable=False
+    )
+    # "Not a breach": who decided and why (the history keeps every other move).
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    decision_reason = models.TextField(_("why it is not a breach"), blank=True, editable=False)
+    # Art. 25 p.2: one working day from detection. Stored, with the days stepped over.
+    regulator_due_on = models.DateField(
+        _("regulator to be told by"), null=True, blank=True, editable=False
+    )
+    regulator_due_moved_because = models.JSONField(
+        _("why the regulator's date moved"), default=list, blank=True, editable=False
+    )
     notice_ru = models.TextField(_("notice to customers (Russian)"))
     notice_kk = models.TextField(_("notice to customers (Kazakh)"), blank=True)
     notice_en = models.TextField(_("notice to customers (English)"), blank=True)
@@ -45,12 +145,73 @@ class BreachIncident(models.Model):
         verbose_name = _("breach incident")
         verbose_name_plural = _("breach incidents")
         ordering = ["-discovered_at", "-id"]
-        # 5.4.4: telling the customers cannot be taken back: officers only (roles.OFFICER_ONLY).
-        permissions = [("notify_breach", _("Can tell the affected customers of a breach"))]
+        permissions = [
+            # 5.4.4: telling the customers cannot be taken back: officers only
+            # (roles.OFFICER_ONLY), as are the filing and the status (art. 25 p.2).
+            ("notify_breach", _("Can tell the affected customers of a breach")),
+            ("file_breach", _("Can file a breach with the regulator")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(notice_ru=""), name="disclosures_breach_has_notice"
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=[
+                        "",
+                        "loss",
+                        "unauthorised_disclosure",
+                        "unauthorised_access",
+                        "alteration",
+                    ]
+                ),
+                name="disclosures_breach_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(severity__in=["", "low", "medium", "high", "critical"]),
+                name="disclosures_breach_severity_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    source__in=["internal", "recipient", "customer_report", "authority"]
+                ),
+                name="disclosures_breach_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=[
+                        "detected",
+                        "assessed",
+                        "not_a_breach",
+                        "notifying",
+                        "notified",
+                        "closed",
+                    ]
+                ),
+                name="disclosures_breach_status_valid",
+            ),
+            # Assessed means its kind and severity are known.
+            models.CheckConstraint(
+                condition=models.Q(status="detected")
+                | (~models.Q(kind="") & ~models.Q(severity="")),
+                name="disclosures_breach_assessed_has_kind",
+                violation_error_message=_("An assessed incident needs its kind and severity."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="not_a_breach")
+                | (models.Q(decided_by__isnull=False) & ~models.Q(decision_reason="")),
+                name="disclosures_breach_not_a_breach_decided",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(occurred_at__isnull=True)
+                | models.Q(occurred_until__isnull=True)
+                | models.Q(occurred_until__gte=models.F("occurred_at")),
+                name="disclosures_breach_occurred_in_order",
+                violation_error_message=_("It cannot have ended before it began."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "regulator_due_on"], name="disclosures_breach_due_idx"),
         ]
 
     def __str__(self):
@@ -58,6 +219,76 @@ class BreachIncident(models.Model):
 
     def notice_for(self, language: str) -> str:
         return getattr(self, f"notice_{language}", "") or self.notice_ru
+
+    @property
+    def regulator_due_explanation(self) -> str:
+        """Why the date is what it is (the days stepped over), as claims show theirs."""
+        return explain_skipped(self.regulator_due_moved_because, self.regulator_due_on)
+
+    @property
+    def is_filed(self) -> bool:
+        return hasattr(self, "filing")
+
+
+#: One line each, shown in the form beside the choice (the officer grades by these).
+SEVERITY_DEFINITIONS = {
+    BreachIncident.Severity.LOW: _(
+        "Low: little data of few people, no harm to them likely (e.g. a name seen by a courier)."
+    ),
+    BreachIncident.Severity.MEDIUM: _(
+        "Medium: contact data or order history of many people; spam or nuisance likely."
+    ),
+    BreachIncident.Severity.HIGH: _(
+        "High: data that allow fraud or harm (addresses with phones, identity numbers)."
+    ),
+    BreachIncident.Severity.CRITICAL: _(
+        "Critical: payment or identity data, or the data of a great many people; harm likely."
+    ),
+}
+
+
+class BreachFiling(AppendOnlyModel):
+    """Art. 25 p.2: the notification filed with the authorised body, written once.
+
+    ``content`` is what was sent (the filing text and the facts it was made from), frozen
+    with ``filed_late``; the incident's reportable content cannot change afterwards.
+    """
+
+    incident = models.OneToOneField(
+        BreachIncident,
+        verbose_name=_("breach incident"),
+        on_delete=models.PROTECT,
+        related_name="filing",
+    )
+    filed_at = models.DateTimeField(_("filed at"))
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reference = models.CharField(_("filing reference"), max_length=100)
+    text_ru = models.TextField(_("what was sent (Russian)"))
+    text_kk = models.TextField(_("what was sent (Kazakh)"))
+    content = models.JSONField(_("facts filed"), default=dict)
+    due_on = models.DateField(_("due on"))
+    filed_late = models.BooleanField(_("filed late"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("filing with the regulator")
+        verbose_name_plural = _("filings with the regulator")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reference=""), name="disclosures_breach_filing_has_reference"
+            ),
+        ]
+
+    def __str__(self):
+        return _("filing %(reference)s of incident %(incident)s") % {
+            "reference": self.reference,
+            "incident": self.incident_id,
+        }
 
 
 class BreachAffected(AppendOnlyModel):

@@ -39,6 +39,16 @@ class Recipient(models.Model):
         PARTNER_BANK = "partner_bank", _("Partner bank")
         OTHER = "other", _("Other")
 
+    class TransferGround(models.TextChoices):
+        # Law 94-V art. 16 p.2-3.
+        PROTECTION = "protection", _("The country ensures the protection of personal data")
+        TREATY = "treaty", _("An international treaty of Kazakhstan")
+        LAW = "law", _("Provided by the laws of Kazakhstan")
+        VITAL_INTERESTS = (
+            "vital_interests",
+            _("Protection of the person's rights where consent cannot be obtained"),
+        )
+
     legal_name = models.CharField(_("legal name"), max_length=255)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     bin = models.CharField(
@@ -62,6 +72,36 @@ class Recipient(models.Model):
         _("contract / data processing agreement"), max_length=100, blank=True
     )
     agreement_date = models.DateField(_("agreement date"), null=True, blank=True)
+    # Law 94-V art. 16: a transfer abroad needs the customer's consent to it, or one of
+    # the article's other grounds, recorded here with who recorded it and when.
+    transfer_ground = models.CharField(
+        _("ground for transfers abroad (art. 16)"),
+        max_length=32,
+        choices=TransferGround.choices,
+        blank=True,
+        help_text=_(
+            "For a recipient outside Kazakhstan. Empty: each customer's consent to "
+            "cross-border transfer is required."
+        ),
+    )
+    transfer_ground_note = models.CharField(
+        _("ground details"),
+        max_length=500,
+        blank=True,
+        help_text=_("E.g. the list or treaty the country is named in."),
+    )
+    transfer_ground_recorded_at = models.DateTimeField(
+        _("ground recorded at"), null=True, blank=True, editable=False
+    )
+    transfer_ground_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ground recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
@@ -108,6 +148,12 @@ class Recipient(models.Model):
                 name="disclosures_recipient_country_iso",
                 violation_error_message=_("Give the country as its two-letter ISO code, e.g. KZ."),
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    transfer_ground__in=["", "protection", "treaty", "law", "vital_interests"]
+                ),
+                name="disclosures_recipient_transfer_ground_valid",
+            ),
             models.UniqueConstraint(
                 fields=["bin"],
                 condition=~models.Q(bin=""),
@@ -118,6 +164,11 @@ class Recipient(models.Model):
 
     def __str__(self):
         return self.legal_name
+
+    @property
+    def is_abroad(self) -> bool:
+        """Law 94-V art. 16: data sent here leave Kazakhstan."""
+        return self.country != "KZ"
 
 
 class WrittenPermission(models.Model):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from homeshop_privacy.ledger import Chain, ChainedRecord
 from homeshop_privacy.timestamps import display_datetime
@@ -254,3 +255,46 @@ class DisclosureVoid(ChainedRecord):
 
     def __str__(self):
         return _("void of entry %(id)s") % {"id": self.disclosure_id}
+
+
+class DisclosureVisibility(models.Model):
+    """5.4.3: whether an entry made on a state body's request is shown to the customer.
+
+    A request from an investigating authority may be confidential: such entries are
+    hidden from the customer's account page and data download until an officer decides,
+    entry by entry, to show them (who, when, why; every change kept in the history). The
+    register export for the regulator shows every entry whatever the decision.
+    """
+
+    disclosure = models.OneToOneField(
+        Disclosure,
+        verbose_name=_("register entry"),
+        on_delete=models.PROTECT,
+        related_name="visibility",
+    )
+    shown_to_customer = models.BooleanField(_("shown to the customer"), default=False)
+    reason = models.TextField(_("why"))
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("decision to show a 5.4.3 entry")
+        verbose_name_plural = _("decisions to show 5.4.3 entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="disclosures_visibility_has_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return _("entry %(id)s shown to the customer: %(shown)s") % {
+            "id": self.disclosure_id,
+            "shown": _("yes") if self.shown_to_customer else _("no"),
+        }

@@ -4,7 +4,11 @@ By subject: ``register`` (a customer's disclosures, search and export) and ``bre
 Every name is importable from ``disclosures.selectors`` as before.
 """
 
-from .breaches import breach_incidents_with_pending_notices, breach_notification_progress
+from .breaches import (
+    breach_incidents_with_pending_notices,
+    breach_notification_progress,
+    breaches_owed_to_regulator,
+)
 from .register import (
     customer_disclosure_recipients,
     customer_disclosures,
@@ -16,6 +20,7 @@ from .register import (
 __all__ = [
     "breach_incidents_with_pending_notices",
     "breach_notification_progress",
+    "breaches_owed_to_regulator",
     "customer_disclosure_recipients",
     "customer_disclosures",
     "register_for_export",

@@ -29,3 +29,14 @@ def breach_notification_progress(*, incident) -> dict:
         "notified": notices.count(),
         "sent": notices.filter(message__status=OutboundMessage.Status.SENT).count(),
     }
+
+
+def breaches_owed_to_regulator(*, today):
+    """Art. 25 p.2: unfiled incidents due today or overdue, the most urgent first."""
+    from ..models import BreachIncident
+
+    return (
+        BreachIncident.objects.filter(filing__isnull=True, regulator_due_on__lte=today)
+        .exclude(status=BreachIncident.Status.NOT_A_BREACH)
+        .order_by("regulator_due_on", "discovered_at")
+    )

@@ -7,19 +7,43 @@ from django.db.models.functions import Lower
 from accounts.models import Customer, Order
 from accounts.validators import phone_to_e164
 
-from ..models import Disclosure, DisclosureLine, DisclosureVoid, Recipient
+from ..models import (
+    Disclosure,
+    DisclosureLine,
+    DisclosureVoid,
+    Recipient,
+)
 
 
-def customer_disclosures(*, customer_id: int, include_voided: bool = False) -> QuerySet:
+def shown_to_customer(prefix: str = "") -> Q:
+    """5.4.3: all but the entries made on a state body's request that no officer decided
+    to show. A request from an investigating authority may be confidential: hidden from
+    the customer (account page, data download) by default. ``prefix`` leads from the
+    queried model to ``Disclosure`` (e.g. ``"disclosure__"``).
+    """
+    # Positive lookups only, so that over a multi-valued relation (a recipient's
+    # disclosures) they stay on the same joined row as the other conditions.
+    others = [b for b in Disclosure.Basis.values if b != Disclosure.Basis.STATE_AUTHORITY]
+    return Q(**{f"{prefix}basis__in": others}) | Q(
+        **{f"{prefix}visibility__shown_to_customer": True}
+    )
+
+
+def customer_disclosures(
+    *, customer_id: int, include_voided: bool = False, for_customer: bool = False
+) -> QuerySet:
     """5.2.1: who received this customer's data, when, what and why; newest first.
 
     One row per disclosure line: ``line.disclosed_at`` (when), ``line.disclosure.recipient``
     (who), ``line.disclosure.category_labels`` (what), ``line.disclosure`` basis and purpose
     and ``line.order`` (why). It is read from the (customer, disclosed_at) index, so a
     page of it costs one query however many thousands of disclosures the customer has.
-    Voided entries (recorded by mistake) are left out unless asked for.
+    Voided entries (recorded by mistake) are left out unless asked for; ``for_customer``
+    (the customer's own page and download) leaves out the 5.4.3 entries not shown to them.
     """
     lines = DisclosureLine.objects.filter(customer_id=customer_id)
+    if for_customer:
+        lines = lines.filter(shown_to_customer("disclosure__"))
     if not include_voided:
         lines = lines.filter(
             ~Exists(DisclosureVoid.objects.filter(disclosure=OuterRef("disclosure")))
@@ -29,10 +53,16 @@ def customer_disclosures(*, customer_id: int, include_voided: bool = False) -> Q
     ).order_by("-disclosed_at", "-id")
 
 
-def customer_disclosure_recipients(*, customer_id: int) -> QuerySet:
-    """The third parties that received this customer's data: how often and when last."""
+def customer_disclosure_recipients(*, customer_id: int, for_customer: bool = False) -> QuerySet:
+    """The third parties that received this customer's data: how often and when last.
+
+    ``for_customer``: as the customer sees it, without the 5.4.3 entries hidden from them.
+    """
+    # One filter() call: every condition is on the same disclosure (one join).
+    visible = shown_to_customer("disclosures__") if for_customer else Q()
     return (
         Recipient.objects.filter(
+            visible,
             disclosures__lines__customer_id=customer_id,
             disclosures__void__isnull=True,
         )

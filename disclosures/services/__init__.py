@@ -11,6 +11,19 @@ By subject: ``recipients`` (recipients and written permissions, 5.3.2), ``regist
 share. Every name is importable from ``disclosures.services`` as before.
 """
 
+from .breach_clock import (
+    breach_regulator_due_apply,
+    breach_regulator_due_recompute,
+    breach_reminders_send,
+    breaches_reminders_sweep,
+)
+from .breach_workflow import (
+    FILED_FIELDS,
+    breach_file,
+    breach_filing_missing,
+    breach_filing_text,
+    breach_status_change,
+)
 from .breaches import (
     BREACH_REASON,
     breach_add_affected,
@@ -26,11 +39,13 @@ from .common import LineInput, LinesRefused, RejectedLine
 from .recipients import (
     recipient_create,
     recipient_save,
+    recipient_transfer_ground_check,
     written_permission_record,
     written_permission_revoke,
 )
 from .register import (
     CONSENT_ONE_BY_ONE,
+    CROSS_BORDER_PURPOSE,
     FULFILMENT_KINDS,
     FULFILMENT_PURPOSES,
     FUTURE_TOLERANCE,
@@ -38,12 +53,23 @@ from .register import (
     Basis,
     Kind,
     disclosure_record,
+    disclosure_visibility_decide,
     disclosure_void,
 )
 
 __all__ = [
     "BREACH_REASON",
+    "FILED_FIELDS",
+    "breach_file",
+    "breach_filing_missing",
+    "breach_filing_text",
+    "breach_regulator_due_apply",
+    "breach_regulator_due_recompute",
+    "breach_reminders_send",
+    "breach_status_change",
+    "breaches_reminders_sweep",
     "CONSENT_ONE_BY_ONE",
+    "CROSS_BORDER_PURPOSE",
     "FULFILMENT_KINDS",
     "FULFILMENT_PURPOSES",
     "FUTURE_TOLERANCE",
@@ -62,9 +88,11 @@ __all__ = [
     "breach_record",
     "breach_save",
     "disclosure_record",
+    "disclosure_visibility_decide",
     "disclosure_void",
     "recipient_create",
     "recipient_save",
+    "recipient_transfer_ground_check",
     "written_permission_record",
     "written_permission_revoke",
 ]

@@ -1,7 +1,7 @@
 """Breaches of personal data (5.4.4): the incident, the customers affected, the notices."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +19,12 @@ from ..models import (
     BreachNotice,
     Disclosure,
     DisclosureLine,
+)
+from .breach_clock import breach_regulator_due_apply
+from .breach_workflow import (
+    FILED_FIELDS,
+    breach_content_frozen_check,
+    breach_status_advance_on_notification,
 )
 from .common import _category_labels, _clean_categories, _in_chunks
 
@@ -48,8 +54,16 @@ def breach_record(
     notice_kk: str = "",
     notice_en: str = "",
     occurred_at: datetime | None = None,
+    **details,
 ) -> BreachIncident:
-    """5.4.4: record a loss or unlawful disclosure of personal data."""
+    """5.4.4: record a loss or unlawful disclosure of personal data.
+
+    ``details`` are the other fields of the incident (kind, severity, source, what the
+    filing states); the regulator's date is computed and stored here (art. 25 p.2).
+    """
+    unknown = set(details) - set(FILED_FIELDS)
+    if unknown:
+        raise TypeError(f"breach_record() got unexpected arguments: {sorted(unknown)}")
     categories = breach_categories_check(categories)
     incident = BreachIncident(
         reference=(reference or "").strip(),
@@ -62,9 +76,19 @@ def breach_record(
         notice_kk=(notice_kk or "").strip(),
         notice_en=(notice_en or "").strip(),
         recorded_by=actor,
+        **details,
     )
+    _discovered_check(incident)
+    breach_regulator_due_apply(incident)
     validate(incident)
     return save_tracked(incident, actor=actor, reason="breach recorded")
+
+
+def _discovered_check(incident: BreachIncident) -> None:
+    if incident.discovered_at is None or timezone.is_naive(incident.discovered_at):
+        raise DomainError({"discovered_at": _("Give the moment of detection with its zone.")})
+    if incident.discovered_at > timezone.now() + timedelta(minutes=5):
+        raise DomainError({"discovered_at": _("An incident cannot be detected in the future.")})
 
 
 @transaction.atomic
@@ -72,8 +96,10 @@ def breach_save(*, incident: BreachIncident, actor: User | None, reason: str) ->
     """Record or correct an incident edited as a whole (the admin form).
 
     The same rules as ``breach_record``; what customers are told is frozen once the
-    first of them was told.
+    first of them was told, what the regulator was told once it was filed. The
+    regulator's date follows a corrected moment of detection until the filing.
     """
+    _discovered_check(incident)
     if incident.pk:
         stored = BreachIncident.objects.select_for_update().get(pk=incident.pk)
         frozen = ("notice_ru", "notice_kk", "notice_en", "categories")
@@ -81,8 +107,13 @@ def breach_save(*, incident: BreachIncident, actor: User | None, reason: str) ->
             getattr(stored, f) != getattr(incident, f) for f in frozen
         ):
             raise DomainError(_("Customers are being told already: the notice cannot change."))
-    elif incident.recorded_by_id is None:
-        incident.recorded_by = actor
+        breach_content_frozen_check(stored=stored, edited=incident)
+        if stored.discovered_at != incident.discovered_at or incident.regulator_due_on is None:
+            breach_regulator_due_apply(incident)
+    else:
+        if incident.recorded_by_id is None:
+            incident.recorded_by = actor
+        breach_regulator_due_apply(incident)
     incident.categories = breach_categories_check(incident.categories)
     validate(incident)
     return save_tracked(incident, actor=actor, reason=reason)
@@ -156,6 +187,7 @@ def breach_notification_start(*, incident: BreachIncident, actor: User | None) -
     if incident.notification_started_at is None:
         incident.notification_started_at = timezone.now()
         save_tracked(incident, actor=actor, reason="breach notification started")
+    breach_status_advance_on_notification(incident, actor)
     _breach_dispatch(incident)
     return incident
 

@@ -44,6 +44,8 @@ def recipient_create(
     agreement_reference: str = "",
     agreement_date: date | None = None,
     is_active: bool = True,
+    transfer_ground: str = "",
+    transfer_ground_note: str = "",
 ) -> Recipient:
     recipient = Recipient(
         legal_name=legal_name,
@@ -55,6 +57,8 @@ def recipient_create(
         agreement_reference=agreement_reference,
         agreement_date=agreement_date,
         is_active=is_active,
+        transfer_ground=transfer_ground,
+        transfer_ground_note=transfer_ground_note,
     )
     return recipient_save(recipient=recipient, actor=actor, reason="recipient added")
 
@@ -69,8 +73,39 @@ def recipient_save(*, recipient: Recipient, actor: User | None, reason: str) -> 
         raise DomainError(
             {"foreign_registration": _("Give the BIN or the foreign registration number.")}
         )
+    recipient_transfer_ground_check(recipient=recipient, actor=actor)
     validate(recipient)
     return save_tracked(recipient, actor=actor, reason=reason)
+
+
+def recipient_transfer_ground_check(*, recipient: Recipient, actor: User | None) -> None:
+    """Law 94-V art. 16: a ground for transfers abroad names who recorded it and when
+    (set on ``recipient``, unsaved); refused for a recipient in Kazakhstan or without
+    saying where the ground comes from."""
+    stored = Recipient.objects.filter(pk=recipient.pk).first() if recipient.pk else None
+    before = (stored.transfer_ground, stored.transfer_ground_note) if stored else ("", "")
+    after = (recipient.transfer_ground, (recipient.transfer_ground_note or "").strip())
+    recipient.transfer_ground_note = after[1]
+    if after == before:
+        return
+    if recipient.transfer_ground and recipient.country == "KZ":
+        raise DomainError(
+            {
+                "transfer_ground": _(
+                    "A recipient in Kazakhstan needs no ground for transfers abroad."
+                )
+            }
+        )
+    if recipient.transfer_ground and not after[1]:
+        raise DomainError(
+            {
+                "transfer_ground_note": _(
+                    "Say where the ground comes from (a list, a treaty, a law)."
+                )
+            }
+        )
+    recipient.transfer_ground_recorded_at = timezone.now() if recipient.transfer_ground else None
+    recipient.transfer_ground_recorded_by = actor if recipient.transfer_ground else None
 
 
 # --- written permissions (5.3.2) -----------------------------------------------------------

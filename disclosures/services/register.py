@@ -22,6 +22,7 @@ from homeshop_privacy.timestamps import display_datetime
 from ..models import (
     Disclosure,
     DisclosureLine,
+    DisclosureVisibility,
     DisclosureVoid,
     Recipient,
     WrittenPermission,
@@ -53,6 +54,8 @@ LINE_CHUNK = None
 # Up to this many customers, consent is checked customer by customer (two indexed
 # queries each); above it, once for the whole batch from the consents ledger.
 CONSENT_ONE_BY_ONE = 20
+# Law 94-V art. 16: the consents ledger's code for consent to transfers abroad.
+CROSS_BORDER_PURPOSE = "cross_border"
 # Clocks differ a little; a disclosure dated further ahead than this is refused.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -238,24 +241,7 @@ def _check_lines(
     rejected = []
     customer_ids = list({line.customer_id for line in resolved})
     if basis == Basis.CONSENT:
-        if len(customer_ids) <= CONSENT_ONE_BY_ONE:
-            # A few customers: each answered from the ledger's per-customer index.
-            granted = {
-                customer_id
-                for customer_id in customer_ids
-                if consent_is_granted(
-                    customer_id=customer_id, purpose_code=purpose.code, at=disclosed_at
-                )
-            }
-        else:
-            # A batch: the consenting segment at that moment, in a fixed number of queries.
-            granted = set()
-            for chunk in _in_chunks(customer_ids):
-                granted.update(
-                    customer_ids_with_consent_at(purpose_code=purpose.code, at=disclosed_at).filter(
-                        customer_id__in=chunk
-                    )
-                )
+        granted = _consenting(customer_ids, purpose_code=purpose.code, at=disclosed_at)
         for line in resolved:
             if line.customer_id not in granted:
                 rejected.append(
@@ -286,7 +272,49 @@ def _check_lines(
                 rejected.append(RejectedLine(line_no=line.line_no, message=why))
             else:
                 line.permission_id = permission.pk
+    if recipient.is_abroad and not recipient.transfer_ground:
+        rejected += _check_cross_border(resolved, recipient=recipient, at=disclosed_at)
     return rejected
+
+
+def _consenting(customer_ids: list[int], *, purpose_code: str, at: datetime) -> set[int]:
+    """The customers among ``customer_ids`` whose consent to ``purpose_code`` held at ``at``."""
+    if len(customer_ids) <= CONSENT_ONE_BY_ONE:
+        # A few customers: each answered from the ledger's per-customer index.
+        return {
+            customer_id
+            for customer_id in customer_ids
+            if consent_is_granted(customer_id=customer_id, purpose_code=purpose_code, at=at)
+        }
+    # A batch: the consenting segment at that moment, in a fixed number of queries.
+    granted = set()
+    for chunk in _in_chunks(customer_ids):
+        granted.update(
+            customer_ids_with_consent_at(purpose_code=purpose_code, at=at).filter(
+                customer_id__in=chunk
+            )
+        )
+    return granted
+
+
+def _check_cross_border(
+    resolved: list[_Line], *, recipient: Recipient, at: datetime
+) -> list[RejectedLine]:
+    """Law 94-V art. 16: data leave Kazakhstan only with the customer's consent to it,
+    unless another ground of the article is recorded on the recipient."""
+    granted = _consenting(
+        list({line.customer_id for line in resolved}), purpose_code=CROSS_BORDER_PURPOSE, at=at
+    )
+    message = _(
+        "Law 94-V art. 16: %(name)s is outside Kazakhstan (%(country)s); the customer had not "
+        "consented to cross-border transfer and no other ground of art. 16 is recorded for "
+        "the recipient."
+    ) % {"name": recipient.legal_name, "country": recipient.country}
+    return [
+        RejectedLine(line_no=line.line_no, message=message)
+        for line in resolved
+        if line.customer_id not in granted
+    ]
 
 
 def _prepare(
@@ -441,3 +469,31 @@ def disclosure_void(*, disclosure: Disclosure, actor: User | None, reason: str) 
     void = DisclosureVoid(disclosure=disclosure, reason=(reason or "").strip(), voided_by=actor)
     validate(void)
     return save_tracked(void, actor=actor, reason="disclosure voided")
+
+
+@transaction.atomic
+def disclosure_visibility_decide(
+    *, disclosure: Disclosure, actor: User, shown: bool, reason: str
+) -> DisclosureVisibility:
+    """5.4.3: an officer's decision to show (or hide again) a state body's request to the
+    customer concerned; who, when and why are kept, every change in the history."""
+    if disclosure.basis != Basis.STATE_AUTHORITY:
+        raise DomainError(
+            _("Only entries made on a state body's request (5.4.3) are hidden from customers.")
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": _("Say why the entry is shown or hidden.")})
+    visibility = DisclosureVisibility.objects.select_for_update().filter(
+        disclosure=disclosure
+    ).first() or DisclosureVisibility(disclosure=disclosure)
+    visibility.shown_to_customer = shown
+    visibility.reason = reason
+    visibility.decided_by = actor
+    visibility.decided_at = timezone.now()
+    validate(visibility, exclude=["disclosure"])
+    return save_tracked(
+        visibility,
+        actor=actor,
+        reason="5.4.3 entry shown to the customer" if shown else "5.4.3 entry hidden",
+    )

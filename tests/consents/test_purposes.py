@@ -38,5 +38,11 @@ def test_cookie_and_policy_purposes_are_kept_apart_from_the_ten():
         Purpose.objects.exclude(kind=Purpose.Kind.SECTION_4).values_list("code", flat=True)
     )
 
-    assert others == {"cookies.essential", "cookies.analytics", "cookies.advertising", "2.1"}
+    assert others == {
+        "cookies.essential",
+        "cookies.analytics",
+        "cookies.advertising",
+        "2.1",
+        "cross_border",  # Law 94-V art. 16
+    }
     assert purposes_section4().count() == 10
