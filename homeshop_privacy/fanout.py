@@ -1,14 +1,54 @@
-"""Fan-out of a large mailing (7.2 policy notice, 5.4.4 breach notices) into small tasks.
+"""Large mailings (7.2 policy change, 5.4.4 breach notices): written set-based, sent in chunks.
 
-A run reads the next ids after ``after_id`` (keyset: never OFFSET), hands each chunk to
-its own task, and, if it read a full batch, enqueues itself again after the last id.
-One run stays short whatever the number of customers; chunk tasks are idempotent.
+The outbox's guarantees hold row by row (a unique key per reason/object/recipient, a
+stored Message-ID, an attempt committed before the mail server is called); this module
+only changes how many rows move at once (issue 14):
+
+1. ``mailing_write`` turns a queryset of recipients into outbox rows with one
+   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (PostgreSQL), their history rows and the
+   mailing's ``written`` counter in the same statement's transaction. A rerun (a retried
+   task, a second officer) writes nothing twice. Each row's Message-ID is derived from its
+   own id, so any resend carries the same one.
+2. ``mailing_publish`` hands the written rows out as id ranges of ``MAILING_CHUNK_SIZE``:
+   one broker message per chunk, never one per email.
+3. ``chunk_send`` sends a chunk over ONE SMTP connection. Each row still goes through the
+   outbox's own steps (``outbox._claim`` commits the attempt, then the server is called,
+   then ``_record_sent``), under the same per-row PostgreSQL session lock as a single
+   send: a worker killed mid-chunk leaves at most the one row it was sending in *sending*;
+   that row is resent with its Message-ID and counted as possibly duplicated.
+4. ``mailing_chunks_due`` (the outbox sweeper, every minute) publishes again the rows whose
+   chunk was lost (a broker restarted, a worker killed) once they waited
+   ``MAILING_SWEEP_GRACE_SECONDS``, and the rows left *sending* by a dead sender.
+
+The counters of a ``Mailing`` (written, sent, failed, possibly duplicated, bounced) move
+in the transaction that moves the row, so a page reads progress from one row.
 """
 
+import contextlib
+import dataclasses
+import logging
+import smtplib
 from collections.abc import Callable
+from datetime import datetime, timedelta
+from time import monotonic
 
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
+from . import outbox
+from .models import Mailing, OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+Status = OutboundMessage.Status
+
+#: Where a mailing's text gets the recipient's first name (filled in by the database).
+FIRST_NAME = "\u27e6first_name\u27e7"
+
+#: Kept for callers that still hand out chunks of ids themselves.
 CHUNK_SIZE = 500
 CHUNKS_PER_RUN = 20
 
@@ -29,3 +69,403 @@ def fan_out(
     if len(batch) == chunk_size * chunks_per_run:
         send_rest(batch[-1])
     return len(chunks)
+
+
+# 1. Writing ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class MailingText:
+    """A mailing's email in one language; ``FIRST_NAME`` marks where the name goes."""
+
+    subject: str
+    body_text: str
+
+
+def mailing_get(*, reason: str, key: str) -> Mailing:
+    """The mailing of (reason, object), created on first use (concurrent callers share it)."""
+    mailing, _created = Mailing.objects.get_or_create(reason=reason, object_key=key)
+    return mailing
+
+
+def _message_id(row_id: int) -> str:
+    return f"<outbox.{row_id}@homeshop.kz>"
+
+
+#: Columns of a written row that are not the same for every row of a mailing.
+_PER_ROW = {"id", "recipient", "language", "subject", "body_text", "message_id"}
+
+
+def _constant_columns(mailing: Mailing, now: datetime) -> dict[str, object]:
+    return {
+        "reason": mailing.reason,
+        "object_key": mailing.object_key,
+        "body_html": "",
+        "headers": "{}",
+        "body_template": "",
+        "link_kind": "",
+        "link_object_id": None,
+        "attachments": "[]",
+        "status": Status.PENDING,
+        "attempts": 0,
+        "attempts_before_retry": 0,
+        "possible_duplicates": 0,
+        "stop_requested": False,
+        "last_error": "",
+        "next_attempt_at": now,
+        "attempt_started_at": None,
+        "created_at": now,
+        "sent_at": None,
+        "mailing_id": mailing.pk,
+        "bounced_at": None,
+        "bounce_status": "",
+    }
+
+
+@transaction.atomic
+def mailing_write(
+    *,
+    mailing: Mailing,
+    recipients: QuerySet,
+    texts: dict[str, MailingText],
+    default_language: str = "ru",
+) -> list[tuple[int, int]]:
+    """Write one outbox row per recipient not yet written; returns (row id, recipient id).
+
+    ``recipients`` is a ``values_list(id, email, language, first_name)``: its SQL is run
+    inside the INSERT, so nothing is read into Python but the ids written. A recipient whose
+    language has no text gets ``default_language``'s.
+    """
+    if default_language not in texts:
+        raise ValueError("The default language needs a text.")
+    now = timezone.now()
+    constant = _constant_columns(mailing, now)
+    columns = {f.column for f in OutboundMessage._meta.concrete_fields}
+    if columns != set(constant) | _PER_ROW:
+        # A new outbox column must be given its value here, not left to chance.
+        unknown = sorted(columns ^ (set(constant) | _PER_ROW))
+        raise RuntimeError(f"mailing_write does not know the outbox columns {unknown}")
+    if connection.vendor != "postgresql":
+        written = _write_portably(mailing, recipients, texts, default_language, constant)
+    else:
+        written = _write_on_postgresql(mailing, recipients, texts, default_language, constant, now)
+    outbox.mailing_count(mailing.pk, written=len(written))
+    return written
+
+
+def mailing_write_batches(
+    *,
+    mailing: Mailing,
+    recipients: QuerySet,
+    texts: dict[str, MailingText],
+    after_id: int = 0,
+    batch_size: int = 20_000,
+    time_budget: float = 60.0,
+    on_written: Callable[[list[tuple[int, int]]], object] | None = None,
+) -> int | None:
+    """``mailing_write`` over the recipients by id (keyset), one transaction per batch.
+
+    ``on_written(rows)`` runs in each batch's transaction (e.g. the breach notices that
+    point to the rows). Stops after ``time_budget`` seconds so a task stays short: returns
+    the id to continue after, or ``None`` once every recipient is written.
+    """
+    started = monotonic()
+    while True:
+        page = recipients.filter(pk__gt=after_id).order_by("pk")
+        boundary = list(page.values_list("pk", flat=True)[batch_size - 1 : batch_size])
+        if boundary:
+            page = page.filter(pk__lte=boundary[0])
+        with transaction.atomic():
+            written = mailing_write(mailing=mailing, recipients=page, texts=texts)
+            if on_written is not None and written:
+                on_written(written)
+        if not boundary:
+            return None
+        after_id = boundary[0]
+        if monotonic() - started > time_budget:
+            return after_id
+
+
+def _write_on_postgresql(mailing, recipients, texts, default_language, constant, now):
+    table = OutboundMessage._meta.db_table
+    history = OutboundMessage.history.model
+    src_sql, src_params = recipients.query.sql_with_params()
+    languages = list(texts)
+    insert_columns = ["id", "recipient", "language", "subject", "body_text", "message_id"]
+    insert_values = [
+        "n.new_id",
+        "n.email",
+        "n.lang",
+        "n.subject",
+        "n.body",
+        "'<outbox.' || n.new_id || '@homeshop.kz>'",
+    ]
+    params: list = []
+    for column, value in constant.items():
+        insert_columns.append(column)
+        cast = "::jsonb" if column in ("headers", "attachments") else ""
+        insert_values.append(f"%s{cast}")
+        params.append(value)
+    history_columns, history_values, history_params = [], [], []
+    for field in history._meta.concrete_fields:
+        if field.attname == "history_id":
+            continue
+        history_columns.append(field.column)
+        if field.attname == "history_date":
+            history_values.append("%s")
+            history_params.append(now)
+        elif field.attname == "history_change_reason":
+            history_values.append("%s")
+            history_params.append("written in a mailing")
+        elif field.attname == "history_type":
+            history_values.append("'+'")
+        elif field.attname == "history_user_id":
+            history_values.append("NULL")
+        else:
+            history_values.append(f"ins.{connection.ops.quote_name(field.column)}")
+    quote = connection.ops.quote_name
+    sql = f"""
+        WITH src(rid, email, lang, first_name) AS MATERIALIZED ({src_sql}),
+        texts(lang, subject, body) AS (
+            SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])
+        ),
+        numbered AS MATERIALIZED (
+            SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS new_id, src.rid, src.email,
+                   t.lang, t.subject, replace(t.body, %s, coalesce(src.first_name, '')) AS body
+            FROM src JOIN texts t
+              ON t.lang = CASE WHEN src.lang = ANY(%s) THEN src.lang ELSE %s END
+            WHERE src.email <> ''
+        ),
+        ins AS (
+            INSERT INTO {quote(table)} ({", ".join(quote(c) for c in insert_columns)})
+            SELECT {", ".join(insert_values)} FROM numbered n
+            ON CONFLICT (reason, object_key, recipient) DO NOTHING
+            RETURNING *
+        ),
+        hist AS (
+            INSERT INTO {quote(history._meta.db_table)}
+                ({", ".join(quote(c) for c in history_columns)})
+            SELECT {", ".join(history_values)} FROM ins
+        )
+        SELECT ins.id, numbered.rid FROM ins JOIN numbered ON numbered.new_id = ins.id
+        ORDER BY ins.id
+    """
+    all_params = [
+        *src_params,
+        languages,
+        [texts[lang].subject[:255] for lang in languages],
+        [texts[lang].body_text for lang in languages],
+        table,
+        FIRST_NAME,
+        languages,
+        default_language,
+        *params,
+        *history_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, all_params)
+        return [(row_id, rid) for row_id, rid in cursor.fetchall()]
+
+
+def _write_portably(mailing, recipients, texts, default_language, constant):
+    """The embedded default (SQLite): the same rows, written in batches from Python."""
+    import uuid
+
+    rows, emails = [], {}
+    for rid, email, lang, first_name in recipients:
+        if not email:
+            continue
+        emails[email] = rid
+        text = texts.get(lang) or texts[default_language]
+        rows.append(
+            OutboundMessage(
+                **{k: v for k, v in constant.items() if k not in ("headers", "attachments")},
+                headers={},
+                attachments=[],
+                recipient=email,
+                language=lang if lang in texts else default_language,
+                subject=text.subject[:255],
+                body_text=text.body_text.replace(FIRST_NAME, first_name or ""),
+                message_id=f"<pending.{uuid.uuid4().hex}@homeshop.kz>",
+            )
+        )
+    before = set(OutboundMessage.objects.filter(mailing=mailing).values_list("pk", flat=True))
+    OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    written = []
+    for message in OutboundMessage.objects.filter(mailing=mailing).exclude(pk__in=before):
+        message.message_id = _message_id(message.pk)
+        message._change_reason = "written in a mailing"
+        message.save(update_fields=["message_id"])
+        written.append((message.pk, emails[message.recipient]))
+    return sorted(written)
+
+
+# 2. Publishing ------------------------------------------------------------------------------
+
+
+def mailing_chunks_due(
+    *, mailing_id: int | None = None, now: datetime | None = None, limit: int = 1000
+) -> list[tuple[int, int, int]]:
+    """(mailing, first id, last id) of each chunk of mailing rows to hand to a sender.
+
+    With ``mailing_id`` (just written): every row of it waiting to be sent. Without (the
+    sweeper): rows due for longer than ``MAILING_SWEEP_GRACE_SECONDS`` (their chunk is
+    lost or far behind; a chunk sent twice sends nothing twice) and rows left *sending*
+    longer than ``OUTBOX_SENDING_TIMEOUT`` (their sender is gone).
+    """
+    now = now or timezone.now()
+    rows = OutboundMessage.objects.filter(mailing__isnull=False)
+    if mailing_id is not None:
+        rows = rows.filter(mailing_id=mailing_id, status__in=[Status.PENDING, Status.RETRYING])
+    else:
+        grace = timedelta(seconds=settings.MAILING_SWEEP_GRACE_SECONDS)
+        stuck = now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT)
+        rows = rows.filter(
+            models.Q(status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now - grace)
+            | models.Q(status=Status.SENDING, attempt_started_at__lte=stuck)
+        )
+    numbered = rows.annotate(
+        chunk=models.Window(
+            models.functions.RowNumber(), partition_by=["mailing_id"], order_by="id"
+        )
+    ).values("mailing_id", "id", "chunk")
+    sql, params = numbered.query.sql_with_params()
+    size = settings.MAILING_CHUNK_SIZE
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT mailing_id, MIN(id), MAX(id) FROM ({sql}) AS numbered "
+            f"GROUP BY mailing_id, (chunk - 1) / {int(size)} "
+            f"ORDER BY mailing_id, MIN(id) LIMIT {int(limit)}",
+            params,
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def mailing_publish(*, mailing_id: int) -> int:
+    """Hand every waiting row of the mailing to chunk tasks; returns the chunks published.
+
+    Called after the rows are committed. Publishing twice is harmless: a row is claimed
+    by one sender only.
+    """
+    from .tasks import outbox_send_chunk
+
+    chunks = mailing_chunks_due(mailing_id=mailing_id, limit=10**9)
+    for mailing, first_id, last_id in chunks:
+        outbox_send_chunk.delay(mailing, first_id, last_id)
+    if chunks:
+        outbox.mailing_count(mailing_id, chunks_published=len(chunks))
+    logger.info("mailing.published mailing=%s chunks=%s", mailing_id, len(chunks))
+    return len(chunks)
+
+
+# 3. Sending ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class ChunkOutcome:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0  # already sent, not due, or being sent by another process
+    retry_in: timedelta | None = None  # the mail server is unreachable: retry the chunk
+
+
+def _lock_key_sql(column: str) -> str:
+    # The same (class, key) as outbox._sender_lock: a single send and a chunk exclude each other.
+    return f"(({column} %% 4294967296) - 2147483648)::int"
+
+
+def _locks_take(ids: list[int]) -> list[int]:
+    if connection.vendor != "postgresql" or not ids:
+        return ids
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT x FROM unnest(%s::bigint[]) WITH ORDINALITY AS u(x, n) "
+            f"WHERE pg_try_advisory_lock(%s, {_lock_key_sql('x')}) ORDER BY n",
+            [ids, outbox.SENDER_LOCK_CLASS],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _locks_release(ids: list[int]) -> None:
+    if connection.vendor != "postgresql" or not ids:
+        return
+    with contextlib.suppress(Exception), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pg_advisory_unlock(%s, {_lock_key_sql('x')}) FROM unnest(%s::bigint[]) x",
+            [outbox.SENDER_LOCK_CLASS, ids],
+        )
+
+
+def _only_this_message(exc: Exception) -> bool:
+    """A refusal of one message (its recipient, its content); the session goes on.
+
+    Anything else (refused connection, 421, a dropped session) means the server is not
+    taking mail now: the chunk stops and is retried later.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code != 421
+    return False
+
+
+def chunk_send(*, mailing_id: int, first_id: int, last_id: int) -> ChunkOutcome:
+    """Send the rows of a mailing between two ids over one SMTP connection."""
+    outcome = ChunkOutcome()
+    ids = list(
+        OutboundMessage.objects.filter(
+            mailing_id=mailing_id,
+            pk__gte=first_id,
+            pk__lte=last_id,
+            status__in=[Status.PENDING, Status.RETRYING, Status.SENDING],
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    held = _locks_take(ids)
+    outcome.skipped = len(ids) - len(held)
+    smtp = None
+    try:
+        for message_id in held:
+            claimed = outbox._claim(message_id)
+            if isinstance(claimed, outbox.SendOutcome):
+                outcome.skipped += 1
+                continue
+            message, email = claimed
+            try:
+                if smtp is None:
+                    smtp = get_connection(fail_silently=False)
+                    smtp.open()
+                email.connection = smtp
+                outbox._attach_files(email, message)
+                email.send()
+            except Exception as exc:  # noqa: BLE001 - recorded on the row, retried
+                failure = outbox._record_failure(message.pk, message.attempts, exc)
+                outcome.failed += failure.status == "failed"
+                if not _only_this_message(exc):
+                    outcome.retry_in = failure.retry_in or outbox.retry_delay(1)
+                    logger.warning(
+                        "mailing.chunk_stopped mailing=%s first=%s error=%s",
+                        mailing_id,
+                        first_id,
+                        type(exc).__name__,
+                    )
+                    break
+                continue
+            outbox._record_sent(message.pk)
+            outcome.sent += 1
+    finally:
+        if smtp is not None:
+            with contextlib.suppress(Exception):
+                smtp.close()
+        _locks_release(held)
+    logger.info(
+        "mailing.chunk mailing=%s first=%s last=%s sent=%s failed=%s skipped=%s",
+        mailing_id,
+        first_id,
+        last_id,
+        outcome.sent,
+        outcome.failed,
+        outcome.skipped,
+    )
+    return outcome
