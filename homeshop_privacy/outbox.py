@@ -307,12 +307,18 @@ def _email(message: OutboundMessage) -> EmailMultiAlternatives | None:
             name: value.replace(LINK_PLACEHOLDER, context["link"])
             for name, value in headers.items()
         }
+    headers = {**headers, "Message-ID": message.message_id}
+    from_email = settings.DEFAULT_FROM_EMAIL
+    if settings.OUTBOX_BOUNCE_ADDRESS:
+        # Bounces (RFC 3464) go to the envelope sender: the bounce mailbox (bounces.py).
+        headers.setdefault("From", from_email)
+        from_email = settings.OUTBOX_BOUNCE_ADDRESS
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email,
         to=[message.recipient],
-        headers={**headers, "Message-ID": message.message_id},
+        headers=headers,
         connection=get_connection(fail_silently=False),
     )
     if body_html:

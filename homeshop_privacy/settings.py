@@ -205,6 +205,10 @@ OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
 # publishes it again (its chunk was lost with the broker or a killed worker).
 MAILING_CHUNK_SIZE = env.int("MAILING_CHUNK_SIZE", default=500)
 MAILING_SWEEP_GRACE_SECONDS = env.int("MAILING_SWEEP_GRACE_SECONDS", default=5 * 60)
+# Bounces (homeshop_privacy.bounces): the envelope sender of every email, and the IMAP
+# mailbox behind it read for delivery status notifications (imaps://user:pass@host/INBOX).
+OUTBOX_BOUNCE_ADDRESS = env.str("OUTBOX_BOUNCE_ADDRESS", default="")
+OUTBOX_BOUNCE_MAILBOX_URL = env.str("OUTBOX_BOUNCE_MAILBOX_URL", default="")
 # Issue 8 item 6: the emailed link that gives a customer recorded by the shop a sign-in
 # works once, for this many seconds.
 FIRST_SIGN_IN_LINK_MAX_AGE = env.int("FIRST_SIGN_IN_LINK_MAX_AGE", default=2 * 60 * 60)
@@ -250,6 +254,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "homeshop_privacy.outbox_sweep",
         "schedule": OUTBOX_SWEEP_SECONDS,
+    },
+    "outbox-bounces-fetch": {
+        "task": "homeshop_privacy.outbox_bounces_fetch",
+        "schedule": 5 * 60.0,
     },
     "visit-events-purge": {
         "task": "accounts.visit_events_purge",

@@ -41,6 +41,14 @@ def outbox_sweep() -> int:
     return len(ids) + len(chunks)
 
 
+@shared_task(name="homeshop_privacy.outbox_bounces_fetch")
+def outbox_bounces_fetch() -> int:
+    """Beat: record the bounces waiting in the bounce mailbox (nothing when none is set)."""
+    from .bounces import bounces_fetch
+
+    return bounces_fetch()
+
+
 # --- ops: heartbeat (issue 9 §6) ---------------------------------------------------------------
 
 
