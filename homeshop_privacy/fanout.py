@@ -16,9 +16,10 @@ only changes how many rows move at once (issue 14):
    then ``_record_sent``), under the same per-row PostgreSQL session lock as a single
    send: a worker killed mid-chunk leaves at most the one row it was sending in *sending*;
    that row is resent with its Message-ID and counted as possibly duplicated.
-4. ``mailing_chunks_due`` (the outbox sweeper, every minute) publishes again the rows whose
-   chunk was lost (a broker restarted, a worker killed) once they waited
-   ``MAILING_SWEEP_GRACE_SECONDS``, and the rows left *sending* by a dead sender.
+4. ``mailing_chunks_due`` (the outbox sweeper, every minute) publishes again the waiting
+   rows of a mailing that made no progress for ``MAILING_SWEEP_GRACE_SECONDS``: its
+   chunks were lost (a broker restarted, a worker killed), and a row left *sending* by a
+   dead sender is resent (its sender lock is free).
 
 The counters of a ``Mailing`` (written, sent, failed, possibly duplicated, bounced) move
 in the transaction that moves the row, so a page reads progress from one row.
@@ -309,20 +310,20 @@ def mailing_chunks_due(
     """(mailing, first id, last id) of each chunk of mailing rows to hand to a sender.
 
     With ``mailing_id`` (just written): every row of it waiting to be sent. Without (the
-    sweeper): rows due for longer than ``MAILING_SWEEP_GRACE_SECONDS`` (their chunk is
-    lost or far behind; a chunk sent twice sends nothing twice) and rows left *sending*
-    longer than ``OUTBOX_SENDING_TIMEOUT`` (their sender is gone).
+    sweeper): the waiting rows of every mailing that made no progress for
+    ``MAILING_SWEEP_GRACE_SECONDS`` (its chunks were lost with the broker or a killed
+    worker), including rows left *sending* (their sender lock tells a live sender from a
+    dead one). A chunk published twice sends nothing twice.
     """
     now = now or timezone.now()
     rows = OutboundMessage.objects.filter(mailing__isnull=False)
     if mailing_id is not None:
         rows = rows.filter(mailing_id=mailing_id, status__in=[Status.PENDING, Status.RETRYING])
     else:
-        grace = timedelta(seconds=settings.MAILING_SWEEP_GRACE_SECONDS)
-        stuck = now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT)
-        rows = rows.filter(
-            models.Q(status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now - grace)
-            | models.Q(status=Status.SENDING, attempt_started_at__lte=stuck)
+        stalled = now - timedelta(seconds=settings.MAILING_SWEEP_GRACE_SECONDS)
+        rows = rows.filter(mailing__progress_at__lte=stalled).filter(
+            models.Q(status__in=[Status.PENDING, Status.SENDING])
+            | models.Q(status=Status.RETRYING, next_attempt_at__lte=now)
         )
     numbered = rows.annotate(
         chunk=models.Window(
@@ -442,8 +443,11 @@ def chunk_send(*, mailing_id: int, first_id: int, last_id: int) -> ChunkOutcome:
             except Exception as exc:  # noqa: BLE001 - recorded on the row, retried
                 failure = outbox._record_failure(message.pk, message.attempts, exc)
                 outcome.failed += failure.status == "failed"
+                if failure.retry_in is not None:
+                    # The chunk comes back for its refused rows once the first is due.
+                    outcome.retry_in = min(outcome.retry_in or failure.retry_in, failure.retry_in)
                 if not _only_this_message(exc):
-                    outcome.retry_in = failure.retry_in or outbox.retry_delay(1)
+                    outcome.retry_in = outcome.retry_in or outbox.retry_delay(1)
                     logger.warning(
                         "mailing.chunk_stopped mailing=%s first=%s error=%s",
                         mailing_id,

@@ -24,6 +24,9 @@ class Mailing(models.Model):
     possible_duplicates = models.PositiveIntegerField(_("possibly duplicated"), default=0)
     bounced = models.PositiveIntegerField(_("bounced"), default=0)
     chunks_published = models.PositiveIntegerField(_("chunks published"), default=0)
+    # Moved with every counter: a mailing whose rows wait and that made no progress for
+    # MAILING_SWEEP_GRACE_SECONDS lost its chunks (a broker restarted, a worker killed).
+    progress_at = models.DateTimeField(_("last progress at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("mailing")

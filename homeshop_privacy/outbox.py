@@ -238,7 +238,7 @@ def mailing_count(mailing_id: int | None, **deltas: int) -> None:
         return
     changes = {name: models.F(name) + delta for name, delta in deltas.items() if delta}
     if changes:
-        Mailing.objects.filter(pk=mailing_id).update(**changes)
+        Mailing.objects.filter(pk=mailing_id).update(**changes, progress_at=timezone.now())
 
 
 # Sending a message -----------------------------------------------------------------------
