@@ -1,4 +1,5 @@
-"""Admin of recipients, written permissions and the disclosure register (thin: services write)."""
+"""Admin of the disclosure register: entries, lines, voids, the CSV export for the
+regulator, and a customer's disclosures on their page (1.3, 5.2.1); thin: services write."""
 
 import csv
 from datetime import datetime
@@ -7,9 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
-from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.db.models import Exists, OuterRef
+from django.http import StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,270 +18,31 @@ from django.utils.translation import ngettext
 
 from accounts.classification import DataCategory
 from accounts.models import Customer
-from accounts.selectors import customers_search
 from consents.models import Purpose
 from homeshop_privacy import roles
 from homeshop_privacy.access_log import (
     PersonalDataAdminMixin,
-    access_record,
     accesses_record_many,
 )
-from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
+from homeshop_privacy.admin_base import AppendOnlyAdmin
 from homeshop_privacy.csv_safety import csv_safe_row
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import PersonalDataAccess
-from homeshop_privacy.private_files import (
-    TYPES,
-    download_name,
-    file_check,
-    private_file_response,
-    stored_content_type,
-)
-from homeshop_privacy.timestamps import display_datetime, export_timestamp
+from homeshop_privacy.timestamps import export_timestamp
 
-from . import selectors, services
-from .models import (
-    BreachIncident,
-    BreachNotice,
+from .. import selectors, services
+from ..models import (
     Disclosure,
     DisclosureLine,
     DisclosureVoid,
     Recipient,
-    WrittenPermission,
-    category_labels,
 )
-from .services import LineInput
+from ..services import LineInput
 
 
 def _local(value: datetime | None) -> str:
     """A moment in the register export: ISO 8601 with the Almaty offset (issue 9 §7)."""
     return export_timestamp(value) or ""
-
-
-# --- recipients --------------------------------------------------------------------------
-
-
-class RecipientForm(forms.ModelForm):
-    """Takes a BIN written with spaces and a lower-case country code, as people type them."""
-
-    bin = forms.CharField(
-        label=_("BIN"),
-        required=False,
-        max_length=20,
-        help_text=_("Kazakhstan business identification number, 12 digits."),
-    )
-
-    class Meta:
-        model = Recipient
-        fields = (
-            "legal_name",
-            "kind",
-            "bin",
-            "foreign_registration",
-            "country",
-            "contact",
-            "agreement_reference",
-            "agreement_date",
-            "is_active",
-        )
-
-    def clean_bin(self):
-        return "".join((self.cleaned_data.get("bin") or "").split())
-
-    def clean_country(self):
-        return (self.cleaned_data.get("country") or "").strip().upper()
-
-
-@admin.register(Recipient)
-class RecipientAdmin(TrackedAdmin):
-    form = RecipientForm
-    list_display = ("legal_name", "kind", "bin", "country", "agreement_reference", "is_active")
-    list_filter = ("kind", "is_active", "country")
-    search_fields = ("legal_name", "=bin", "=foreign_registration")
-    ordering = ("legal_name",)
-
-    def has_delete_permission(self, request, obj=None):
-        # The register points at recipients; a former one is made inactive instead.
-        return False
-
-    def save_model(self, request, obj, form, change):
-        services.recipient_save(
-            recipient=obj,
-            actor=request.user,
-            reason="edited in admin" if change else "added in admin",
-        )
-
-
-# --- written permissions (5.3.2) ---------------------------------------------------------
-
-
-class WrittenPermissionForm(forms.ModelForm):
-    categories = forms.MultipleChoiceField(
-        label=_("data categories"),
-        choices=DataCategory.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    class Meta:
-        model = WrittenPermission
-        fields = (
-            "customer",
-            "recipient",
-            "purpose",
-            "categories",
-            "scope",
-            "signed_on",
-            "valid_until",
-            "document_reference",
-            "scan",
-            "revocation_reason",
-        )
-
-    def clean_scan(self):
-        # The service checks again; here the refusal lands next to the field.
-        scan = self.cleaned_data.get("scan")
-        if scan and not self.instance.pk:
-            try:
-                file_check(scan, field="scan")
-            except DomainError as exc:
-                raise forms.ValidationError(exc.message_dict["scan"]) from exc
-        return scan
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "scan" in self.fields:
-            self.fields["scan"].help_text = _("PDF, JPEG or PNG, up to 10 MB.")
-        if self.instance.pk:
-            # Once recorded, only the revocation reason is written (the rest is read-only).
-            self.fields.pop("categories", None)
-            if "revocation_reason" in self.fields:
-                self.fields["revocation_reason"].help_text = _(
-                    "Written when the customer withdraws the permission: saving it revokes "
-                    "the permission from now on."
-                )
-        if "purpose" in self.fields:
-            self.fields["purpose"].queryset = Purpose.objects.section4()
-
-
-@admin.register(WrittenPermission)
-class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
-    """Added once; afterwards only a revocation (with its reason) can be written."""
-
-    form = WrittenPermissionForm
-    list_display = (
-        "document_reference",
-        "customer",
-        "recipient",
-        "signed_on",
-        "valid_until",
-        "revoked_at",
-    )
-    list_filter = ("recipient", ("revoked_at", admin.EmptyFieldListFilter))
-    search_fields = ("=document_reference",)  # see get_search_results
-    search_help_text = _("Document reference, or the customer's exact email, phone or last name.")
-    list_select_related = ("customer", "recipient")
-    raw_id_fields = ("customer",)
-    ordering = ("-signed_on", "-id")
-    add_fields = WrittenPermissionForm.Meta.fields[:-1]
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return self.add_fields
-        shown_as = {"scan": "scan_download", "categories": "categories_display"}
-        shown = tuple(shown_as.get(f, f) for f in self.add_fields)
-        return (*shown, "recorded_at", "recorded_by", "revoked_at", "revocation_reason")
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ()
-        readonly = (*self.get_fields(request, obj)[:-1],)
-        if obj.revoked_at is not None:
-            readonly += ("revocation_reason",)
-        return readonly
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_search_results(self, request, queryset, search_term):
-        # "=customer__email" is UPPER(email) on PostgreSQL: no index; customers are found
-        # through accounts' own indexed search instead.
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        customers = customers_search(term=term).values("pk")
-        return queryset.filter(Q(document_reference=term) | Q(customer_id__in=customers)), False
-
-    @admin.display(description=_("data categories"))
-    def categories_display(self, obj):
-        return ", ".join(category_labels(obj.categories))
-
-    @admin.display(description=_("scan"))
-    def scan_download(self, obj):
-        if not obj.scan:
-            return "—"
-        url = reverse("admin:disclosures_writtenpermission_scan", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Download"))
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/scan/",
-                self.admin_site.admin_view(self.scan_view),
-                name="disclosures_writtenpermission_scan",
-            ),
-            *super().get_urls(),
-        ]
-
-    def scan_view(self, request, pk):
-        """The signed scan, for staff only: it is never under MEDIA_URL (1.5: logged)."""
-        permission = get_object_or_404(WrittenPermission, pk=pk)
-        if not self.has_view_permission(request, permission):
-            raise PermissionDenied
-        if not permission.scan:
-            raise Http404
-        access_record(
-            user=request.user,
-            obj=permission,
-            action=PersonalDataAccess.Action.EXPORT,
-            path=request.path,
-        )
-        # The type is read from the content (a scan kept before the checks existed may be
-        # anything: it goes out as an opaque download); the name is the document's
-        # reference, never the name the uploader gave the file.
-        content_type = stored_content_type(permission.scan)
-        extension = TYPES.get(content_type, ".bin")
-        return private_file_response(
-            permission.scan,
-            filename=download_name(
-                permission.document_reference, extension, fallback=f"permission-{permission.pk}"
-            ),
-            content_type=content_type or "application/octet-stream",
-        )
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            if "revocation_reason" in form.changed_data and obj.revocation_reason.strip():
-                services.written_permission_revoke(
-                    permission=obj, actor=request.user, reason=obj.revocation_reason
-                )
-            return
-        saved = services.written_permission_record(
-            actor=request.user,
-            customer=obj.customer,
-            recipient=obj.recipient,
-            categories=form.cleaned_data["categories"],
-            scope=obj.scope,
-            signed_on=obj.signed_on,
-            valid_until=obj.valid_until,
-            document_reference=obj.document_reference,
-            purpose_code=obj.purpose.code if obj.purpose_id else "",
-            scan=form.cleaned_data.get("scan"),
-        )
-        obj.pk = saved.pk
-        obj._state.adding = False
-
-
-# --- the register ------------------------------------------------------------------------
 
 
 class DisclosureForm(forms.ModelForm):
@@ -806,162 +567,3 @@ def attach_customer_inline(site: admin.AdminSite = admin.site) -> None:
 
 
 attach_customer_inline()
-
-
-# --- breaches (5.4.4): compliance officers only (roles exclude "breach" for support) ------
-
-
-class BreachIncidentForm(forms.ModelForm):
-    categories = forms.MultipleChoiceField(
-        label=_("data categories concerned"),
-        choices=DataCategory.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    add_from_disclosure = forms.ModelChoiceField(
-        label=_("add the customers of register entry"),
-        queryset=Disclosure.objects.all(),
-        required=False,
-        widget=forms.NumberInput,
-        help_text=_("Register entry number, e.g. a lost courier manifest."),
-    )
-    add_emails = forms.CharField(
-        label=_("add customers by email"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One email per line."),
-    )
-
-    class Meta:
-        model = BreachIncident
-        fields = (
-            "reference",
-            "title",
-            "description",
-            "discovered_at",
-            "occurred_at",
-            "categories",
-            "notice_ru",
-            "notice_kk",
-            "notice_en",
-        )
-
-    def clean_categories(self):
-        try:
-            return services.breach_categories_check(self.cleaned_data["categories"])
-        except DomainError as exc:
-            raise forms.ValidationError(exc.message_dict["categories"]) from exc
-
-    def clean_add_emails(self):
-        emails = (self.cleaned_data.get("add_emails") or "").split()
-        try:
-            return services.breach_customer_ids_by_email(emails=emails)
-        except DomainError as exc:
-            raise forms.ValidationError(exc.messages) from exc
-
-
-class BreachNoticeInline(admin.TabularInline):
-    model = BreachNotice
-    fields = ("customer", "created_at", "email_status", "sent_at")
-    readonly_fields = fields
-    can_delete = False
-    extra = 0
-    max_num = 0
-    list_limit = 100
-
-    def get_queryset(self, request):
-        object_id = (
-            request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-        )
-        queryset = super().get_queryset(request).select_related("customer", "message")
-        if object_id and str(object_id).isdigit():
-            first = BreachNotice.objects.filter(incident_id=int(object_id)).order_by("pk")
-            queryset = queryset.filter(
-                pk__in=list(first.values_list("pk", flat=True)[: self.list_limit])
-            )
-        return queryset
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("email"))
-    def email_status(self, notice):
-        return notice.message.get_status_display()
-
-    @admin.display(description=_("sent at"))
-    def sent_at(self, notice):
-        return display_datetime(notice.message.sent_at)
-
-
-@admin.register(BreachIncident)
-class BreachIncidentAdmin(TrackedAdmin):
-    form = BreachIncidentForm
-    list_display = ("reference", "title", "discovered_at", "notification_started_at")
-    search_fields = ("=reference", "title")
-    ordering = ("-discovered_at", "-id")
-    inlines = [BreachNoticeInline]
-    actions = ["start_notification"]
-    readonly_fields = ("notification_started_at", "progress", "recorded_by", "recorded_at")
-
-    def get_fields(self, request, obj=None):
-        fields = (*BreachIncidentForm.Meta.fields, "add_from_disclosure", "add_emails")
-        if obj is None:
-            return fields
-        if obj.notification_started_at:
-            # Frozen: the categories are shown by their names, not as stored codes.
-            fields = tuple("categories_display" if f == "categories" else f for f in fields)
-        return (*fields, *self.readonly_fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.notification_started_at:
-            # What customers are told is frozen once the first of them was told.
-            return (
-                *self.readonly_fields,
-                "categories_display",
-                "notice_ru",
-                "notice_kk",
-                "notice_en",
-            )
-        return self.readonly_fields
-
-    @admin.display(description=_("data categories concerned"))
-    def categories_display(self, obj):
-        return ", ".join(category_labels(obj.categories))
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("customers affected / told / email sent"))
-    def progress(self, obj):
-        p = selectors.breach_notification_progress(incident=obj)
-        return f"{p['affected']} / {p['notified']} / {p['sent']}"
-
-    def save_model(self, request, obj, form, change):
-        services.breach_save(
-            incident=obj,
-            actor=request.user,
-            reason="edited in admin" if change else "breach recorded in admin",
-        )
-        ids = list(form.cleaned_data.get("add_emails") or [])
-        disclosure = form.cleaned_data.get("add_from_disclosure")
-        if disclosure is not None:
-            services.breach_add_affected_from_disclosure(
-                incident=obj, disclosure=disclosure, actor=request.user
-            )
-        if ids:
-            services.breach_add_affected(incident=obj, customer_ids=ids, actor=request.user)
-
-    def has_notify_permission(self, request):
-        return request.user.has_perm(roles.NOTIFY_BREACH)
-
-    @admin.action(
-        description=_("Notify the affected customers (each once)"), permissions=["notify"]
-    )
-    def start_notification(self, request, queryset):
-        for incident in queryset:
-            services.breach_notification_start(incident=incident, actor=request.user)
-        self.message_user(
-            request, _("Notification started; the page shows how many were told and sent.")
-        )
