@@ -315,7 +315,7 @@ def policy_change_notices_write(
     Returns the customer id to continue after (the time budget ran out) or ``None`` once
     every customer is written.
     """
-    return fanout.mailing_write_batches(
+    run = fanout.mailing_write_batches(
         mailing=policy_change_mailing(version=version),
         recipients=customers_emailable().values_list(
             "pk", "email", "preferred_language", "first_name"
@@ -324,6 +324,7 @@ def policy_change_notices_write(
         after_id=after_id,
         time_budget=time_budget,
     )
+    return run.rest
 
 
 # --- promotional email and unsubscribe (4.2.6, 4.3) --------------------------------------

@@ -154,6 +154,12 @@ def mailing_write(
     return written
 
 
+@dataclasses.dataclass(frozen=True)
+class WriteRun:
+    written: int  # rows this run wrote
+    rest: int | None  # the recipient id to continue after, or None: every one is written
+
+
 def mailing_write_batches(
     *,
     mailing: Mailing,
@@ -163,28 +169,33 @@ def mailing_write_batches(
     batch_size: int = 20_000,
     time_budget: float = 60.0,
     on_written: Callable[[list[tuple[int, int]]], object] | None = None,
-) -> int | None:
+    before_batch: Callable[[], object] | None = None,
+) -> WriteRun:
     """``mailing_write`` over the recipients by id (keyset), one transaction per batch.
 
-    ``on_written(rows)`` runs in each batch's transaction (e.g. the breach notices that
-    point to the rows). Stops after ``time_budget`` seconds so a task stays short: returns
-    the id to continue after, or ``None`` once every recipient is written.
+    ``before_batch()`` and ``on_written(rows)`` run in each batch's transaction (e.g. the
+    lock of the incident whose notices point to the rows, and those notices). Stops after
+    ``time_budget`` seconds so a task stays short (``WriteRun.rest`` says where to go on).
     """
     started = monotonic()
+    total = 0
     while True:
         page = recipients.filter(pk__gt=after_id).order_by("pk")
         boundary = list(page.values_list("pk", flat=True)[batch_size - 1 : batch_size])
         if boundary:
             page = page.filter(pk__lte=boundary[0])
         with transaction.atomic():
+            if before_batch is not None:
+                before_batch()
             written = mailing_write(mailing=mailing, recipients=page, texts=texts)
             if on_written is not None and written:
                 on_written(written)
+        total += len(written)
         if not boundary:
-            return None
+            return WriteRun(total, None)
         after_id = boundary[0]
         if monotonic() - started > time_budget:
-            return after_id
+            return WriteRun(total, after_id)
 
 
 def _write_on_postgresql(mailing, recipients, texts, default_language, constant, now):

@@ -1,7 +1,7 @@
 """Admin of breaches (5.4.4): compliance officers only (roles exclude "breach" for support)."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts.classification import DataCategory
@@ -17,6 +17,7 @@ from ..models import (
     Disclosure,
     category_labels,
 )
+from .breach_fanout import BreachFanoutAdminMixin
 
 
 class BreachIncidentForm(forms.ModelForm):
@@ -104,7 +105,7 @@ class BreachNoticeInline(admin.TabularInline):
 
 
 @admin.register(BreachIncident)
-class BreachIncidentAdmin(TrackedAdmin):
+class BreachIncidentAdmin(BreachFanoutAdminMixin, TrackedAdmin):
     form = BreachIncidentForm
     list_display = ("reference", "title", "discovered_at", "notification_started_at")
     search_fields = ("=reference", "title")
@@ -143,8 +144,9 @@ class BreachIncidentAdmin(TrackedAdmin):
 
     @admin.display(description=_("customers affected / told / email sent"))
     def progress(self, obj):
+        # The counters of the incident (no count over its affected rows, issue 14).
         p = selectors.breach_notification_progress(incident=obj)
-        return f"{p['affected']} / {p['notified']} / {p['sent']}"
+        return f"{p['affected']} / {p['written']} / {p['sent']}"
 
     def save_model(self, request, obj, form, change):
         services.breach_save(
@@ -169,7 +171,17 @@ class BreachIncidentAdmin(TrackedAdmin):
     )
     def start_notification(self, request, queryset):
         for incident in queryset:
-            services.breach_notification_start(incident=incident, actor=request.user)
+            try:
+                services.breach_notification_start(incident=incident, actor=request.user)
+            except DomainError as exc:
+                self.message_user(
+                    request, f"{incident.reference}: {'; '.join(exc.messages)}", messages.ERROR
+                )
+                return
         self.message_user(
-            request, _("Notification started; the page shows how many were told and sent.")
+            request,
+            _(
+                "Notification started. Each incident's page shows, in its “Notification” "
+                "panel, the notices written, sent, failed and possibly duplicated as they move."
+            ),
         )

@@ -21,13 +21,14 @@ from .recipients import (
     private_storage,
 )
 from .register import Disclosure, DisclosureLine, DisclosureVoid
-from .breaches import BreachAffected, BreachIncident, BreachNotice
+from .breaches import BreachAffected, BreachContact, BreachIncident, BreachNotice
 
 # isort: on
 
 __all__ = [
     "BIN_REGEX",
     "BreachAffected",
+    "BreachContact",
     "BreachIncident",
     "BreachNotice",
     "Disclosure",

@@ -17,15 +17,3 @@ def breach_incidents_with_pending_notices() -> QuerySet:
     return BreachIncident.objects.filter(notification_started_at__isnull=False).filter(
         Exists(untold)
     )
-
-
-def breach_notification_progress(*, incident) -> dict:
-    """For the officer and the regulator: affected, told (email written) and sent."""
-    from homeshop_privacy.models import OutboundMessage
-
-    notices = incident.notices.all()
-    return {
-        "affected": incident.affected.count(),
-        "notified": notices.count(),
-        "sent": notices.filter(message__status=OutboundMessage.Status.SENT).count(),
-    }
