@@ -37,7 +37,12 @@ from disclosures.models import Disclosure
 from disclosures.services import LineInput
 from homeshop_privacy import roles
 from homeshop_privacy.history import save_tracked
-from homeshop_privacy.models import CalendarOverride, OutboundMessage, PersonalDataAccess
+from homeshop_privacy.models import (
+    CalendarOverride,
+    Mailing,
+    OutboundMessage,
+    PersonalDataAccess,
+)
 from tests import permission_matrix as pm
 from tests.accounts.factories import SignedUpCustomerFactory
 from tests.claims.factories import ClaimCategoryFactory, approved_and_sent, register
@@ -162,6 +167,7 @@ def build_world() -> SimpleNamespace:
     failed = OutboundMessage.objects.get(reason=disclosure_services.BREACH_REASON)
     failed.status, failed.attempts = OutboundMessage.Status.FAILED, 8
     failed.save(update_fields=["status", "attempts"])
+    Mailing.objects.filter(pk=failed.mailing_id).update(failed=1)  # as the sender counts it
     w.notified_breach = notified
 
     category = ClaimCategoryFactory(code="matrix-category")
