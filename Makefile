@@ -53,6 +53,7 @@ format: install
 
 bench: migrate
 	$(BIN)/python manage.py bench
+	$(BIN)/python manage.py bench_breach
 
 clean:
 	rm -rf var/test .pytest_cache

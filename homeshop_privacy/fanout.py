@@ -259,8 +259,7 @@ def _write_on_postgresql(mailing, recipients, texts, default_language, constant,
                 ({", ".join(quote(c) for c in history_columns)})
             SELECT {", ".join(history_values)} FROM ins
         )
-        SELECT ins.id, numbered.rid FROM ins JOIN numbered ON numbered.new_id = ins.id
-        ORDER BY ins.id
+        SELECT ins.id, ins.recipient FROM ins ORDER BY ins.id
     """
     all_params = [
         *src_params,
@@ -275,8 +274,13 @@ def _write_on_postgresql(mailing, recipients, texts, default_language, constant,
         *history_params,
     ]
     with connection.cursor() as cursor:
+        # Which recipient each address is: read first (two columns), so that the INSERT's
+        # result needs no join back to its source, which the planner may get badly wrong
+        # on rows written moments before (no statistics yet: a nested loop of n x n).
+        cursor.execute(f"SELECT src.email, src.rid FROM ({src_sql}) AS src(rid, email)", src_params)
+        by_email = dict(cursor.fetchall())
         cursor.execute(sql, all_params)
-        return [(row_id, rid) for row_id, rid in cursor.fetchall()]
+        return [(row_id, by_email[email]) for row_id, email in cursor.fetchall()]
 
 
 def _write_portably(mailing, recipients, texts, default_language, constant):

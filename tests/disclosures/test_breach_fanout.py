@@ -262,3 +262,41 @@ def test_notify_without_affected_customers_is_refused(client, officer, incident)
     response = client.post(_page(client, "notify", incident), follow=True)
     assert "Затронутых покупателей пока нет" in response.content.decode()
     assert BreachIncident.objects.get(pk=incident.pk).notification_started_at is None
+
+
+# --- the customer's side -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("kk", "Курьер тізімді жоғалтты."),
+        ("ru", "Курьер утерял список."),
+        ("en", "A courier lost a list."),
+    ],
+)
+def test_the_customer_sees_the_notice_sent_to_them_in_their_language(
+    client, officer, incident, monkeypatch, django_capture_on_commit_callbacks, language, expected
+):
+    from django.conf import settings as django_settings
+
+    from tests.accounts.factories import SignedUpCustomerFactory
+
+    customer = SignedUpCustomerFactory(preferred_language=language)
+    other = SignedUpCustomerFactory()
+    services.breach_add_affected(incident=incident, customer_ids=[customer.pk])
+    published = []
+    monkeypatch.setattr(outbox_send_chunk, "delay", lambda *args: published.append(args))
+    with django_capture_on_commit_callbacks(execute=False):
+        services.breach_notification_start(incident=incident, actor=officer)
+    tasks.breach_notify(incident.pk)
+    outbox_send_chunk.run(*published[0])
+
+    client.force_login(customer.user)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("accounts:home")).content.decode()
+    assert expected in page and "BR-2026-09" in page
+
+    client.force_login(other.user)
+    assert "BR-2026-09" not in client.get(reverse("accounts:home")).content.decode()

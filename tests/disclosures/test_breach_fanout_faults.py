@@ -23,7 +23,7 @@ from tests.mailing_processes import Deadline, PrivateRedis, SmtpSink, Workers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
-CUSTOMERS = 3000
+CUSTOMERS = 2000
 KILLS = 2
 
 
@@ -43,7 +43,7 @@ def rig(tmp_path):
 def test_workers_killed_twice_and_redis_restarted_every_customer_told_exactly_once(
     rig, officer, django_capture_on_commit_callbacks, capsys
 ):
-    deadline = Deadline(300)
+    deadline = Deadline(240)
     redis, sink, workers = rig
     Customer.objects.bulk_create(
         Customer(
@@ -79,12 +79,12 @@ def test_workers_killed_twice_and_redis_restarted_every_customer_told_exactly_on
         return len(sink.delivered)
 
     worker = workers.start()
-    deadline.wait_for(lambda: delivered() >= 600, "the first 600 notices", poll=0.02)
+    deadline.wait_for(lambda: delivered() >= 400, "the first 400 notices", poll=0.02)
     workers.kill(worker)  # kill 1, mid-chunk
     worker = workers.start()
-    deadline.wait_for(lambda: delivered() >= 1400, "1,400 notices", poll=0.02)
+    deadline.wait_for(lambda: delivered() >= 900, "900 notices", poll=0.02)
     redis.restart()  # every queued chunk is gone
-    deadline.wait_for(lambda: delivered() >= 2100, "2,100 notices", poll=0.02)
+    deadline.wait_for(lambda: delivered() >= 1400, "1,400 notices", poll=0.02)
     workers.kill(worker)  # kill 2
     workers.start()
     deadline.wait_for(
