@@ -28,6 +28,7 @@ from accounts.models import Customer, Order, User
 from homeshop_privacy import fanout
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
+from homeshop_privacy.ledger import chain_rows_seal
 from homeshop_privacy.models import Mailing, OutboundMessage
 from homeshop_privacy.outbox import mailing_count, object_key
 from homeshop_privacy.private_files import text_file_check
@@ -315,16 +316,30 @@ def breach_notices_write(
         BreachIncident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").get()
 
     def notices(written: list[tuple[int, int]]) -> None:
+        # The proofs, chained per incident in the order of their ids, written in one
+        # statement: hashed here (no model instances), inserted in that order.
         now = timezone.now()
-        BreachNotice.objects.bulk_create(
-            [
-                BreachNotice(
-                    incident_id=incident.pk, customer_id=cid, message_id=mid, created_at=now
-                )
-                for mid, cid in written
-            ],
-            batch_size=5_000,
-        )
+        rows = [
+            {"customer_id": cid, "message_id": mid, "created_at": now} for mid, cid in written
+        ]
+        sealed = chain_rows_seal(BreachNotice, incident.pk, rows)
+        table = connection.ops.quote_name(BreachNotice._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (incident_id, customer_id, message_id, created_at, "
+                "chain_prev, chain_hash, chain_evidence) "
+                "SELECT %s, c, m, %s, p, h, '{}'::jsonb FROM unnest("
+                "%s::bigint[], %s::bigint[], %s::text[], %s::text[]) WITH ORDINALITY "
+                "AS u(c, m, p, h, n) ORDER BY n",
+                [
+                    incident.pk,
+                    now,
+                    [row["customer_id"] for row in rows],
+                    [row["message_id"] for row in rows],
+                    [prev for prev, _digest in sealed],
+                    [digest for _prev, digest in sealed],
+                ],
+            )
 
     return fanout.mailing_write_batches(
         mailing=breach_mailing(incident=incident),

@@ -12,6 +12,7 @@ customers (100,000 by default, generated in SQL). Reports
   one process (a new SMTP connection per email, as ``send_mail`` does).
 """
 
+import logging
 import os
 import platform
 import shutil
@@ -48,12 +49,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=100_000)
-        parser.add_argument("--send", type=int, default=5_000, help="emails per throughput run")
+        parser.add_argument("--send", type=int, default=3_000, help="emails per throughput run")
 
     def handle(self, *args, customers, send, **options):
         if connection.vendor != "postgresql" or not shutil.which("redis-server"):
             self.stdout.write("bench_breach needs PostgreSQL and redis-server; skipped.")
             return
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: a line per command
         setup_test_environment()
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         workdir = Path(tempfile.mkdtemp(prefix="bench-breach-"))
