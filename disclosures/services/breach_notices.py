@@ -319,9 +319,7 @@ def breach_notices_write(
         # The proofs, chained per incident in the order of their ids, written in one
         # statement: hashed here (no model instances), inserted in that order.
         now = timezone.now()
-        rows = [
-            {"customer_id": cid, "message_id": mid, "created_at": now} for mid, cid in written
-        ]
+        rows = [{"customer_id": cid, "message_id": mid, "created_at": now} for mid, cid in written]
         sealed = chain_rows_seal(BreachNotice, incident.pk, rows)
         table = connection.ops.quote_name(BreachNotice._meta.db_table)
         with connection.cursor() as cursor:
