@@ -1,7 +1,7 @@
 """Admin of recipients, written permissions, the disclosure register and breaches.
 
 Thin: services write. By subject: ``recipients`` (recipients and written permissions),
-``register`` (entries, lines, voids, the CSV export and the customer page's inline) and
+``register`` (entries, lines, voids, the CSV export) and
 ``breaches`` (5.4.4); importing them registers their admins.
 """
 
@@ -14,7 +14,6 @@ from .recipients import (
 )
 from .register import (
     EXPORT_HEADER,
-    CustomerDisclosureInline,
     CustomerFilter,
     DisclosureAdmin,
     DisclosureForm,
@@ -23,7 +22,6 @@ from .register import (
     PurposeFilter,
     VoidActionForm,
     VoidedFilter,
-    attach_customer_inline,
     csv_rows,
 )
 
@@ -32,7 +30,6 @@ __all__ = [
     "BreachIncidentAdmin",
     "BreachIncidentForm",
     "BreachNoticeInline",
-    "CustomerDisclosureInline",
     "CustomerFilter",
     "DisclosureAdmin",
     "DisclosureForm",
@@ -45,6 +42,5 @@ __all__ = [
     "VoidedFilter",
     "WrittenPermissionAdmin",
     "WrittenPermissionForm",
-    "attach_customer_inline",
     "csv_rows",
 ]

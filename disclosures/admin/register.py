@@ -10,7 +10,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import StreamingHttpResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -25,8 +25,9 @@ from homeshop_privacy.access_log import (
     accesses_record_many,
 )
 from homeshop_privacy.admin_base import AppendOnlyAdmin
+from homeshop_privacy.admin_services import ServiceAdmin
 from homeshop_privacy.csv_safety import csv_safe_row
-from homeshop_privacy.errors import DomainError
+from homeshop_privacy.errors import DomainError, domain_error_to_form
 from homeshop_privacy.models import PersonalDataAccess
 from homeshop_privacy.timestamps import export_timestamp
 
@@ -114,11 +115,7 @@ class DisclosureForm(forms.ModelForm):
         except services.LinesRefused as exc:
             raise forms.ValidationError([r.message for r in exc.rejected]) from exc
         except DomainError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    self.add_error(field if field in self.fields else None, errors)
-            else:
-                raise forms.ValidationError(exc.messages) from exc
+            domain_error_to_form(self, exc)
         return cleaned
 
 
@@ -226,7 +223,7 @@ class VoidActionForm(ActionForm):
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
+class DisclosureAdmin(ServiceAdmin, PersonalDataAdminMixin, AppendOnlyAdmin):
     form = DisclosureForm
     action_form = VoidActionForm
     change_list_template = "admin/disclosures/disclosure/change_list.html"
@@ -328,12 +325,10 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
     def get_search_results(self, request, queryset, search_term):
         return selectors.register_search(queryset=queryset, term=search_term), False
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         if change:
             raise PermissionDenied
-        saved = services.disclosure_record(**form.service_arguments())
-        obj.pk = saved.pk
-        obj._state.adding = False
+        return services.disclosure_record(**form.service_arguments())
 
     def save_related(self, request, form, formsets, change):
         # The service wrote the lines; there is nothing related to save from the form.
@@ -495,75 +490,3 @@ def csv_rows(lines, without_customer):
     for disclosure in without_customer.iterator(chunk_size=2000):
         head, tail = _entry_columns(disclosure)
         yield writer.writerow(csv_safe_row([*head, "", "", "", "", "", "", "", *tail]))
-
-
-# --- the customer page shows that customer's disclosures ---------------------------------
-
-
-class CustomerDisclosureInline(admin.TabularInline):
-    """The latest disclosures of the customer, for ``CustomerAdmin`` (5.2.1, 1.3).
-
-    Attached below to the registered Customer admin (accounts owns that file). Only the
-    latest ``list_limit`` rows are shown; the link in each row and the register filter
-    ``?customer=<id>`` lead to the rest.
-    """
-
-    model = DisclosureLine
-    fk_name = "customer"
-    # The table, then a link to every entry of the customer (or "none recorded").
-    template = "admin/disclosures/customer_disclosures_inline.html"
-    verbose_name = _("disclosure of this customer's data")
-    verbose_name_plural = _("disclosures of this customer's data (latest first)")
-    fields = ("disclosed_at", "recipient", "what", "why", "order", "entry")
-    readonly_fields = fields
-    can_delete = False
-    extra = 0
-    max_num = 0
-    list_limit = 50
-
-    def get_queryset(self, request):
-        object_id = (
-            request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-        )
-        if not (object_id and str(object_id).isdigit()):
-            return DisclosureLine.objects.none()
-        latest = selectors.customer_disclosures(customer_id=int(object_id), include_voided=True)
-        ids = list(latest.values_list("pk", flat=True)[: self.list_limit])
-        return latest.filter(pk__in=ids)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("recipient"))
-    def recipient(self, line):
-        return line.disclosure.recipient
-
-    @admin.display(description=_("data categories"))
-    def what(self, line):
-        return ", ".join(line.disclosure.category_labels)
-
-    @admin.display(description=_("lawful basis and purpose"))
-    def why(self, line):
-        return f"{line.disclosure.get_basis_display()} / {line.disclosure.purpose.code}"
-
-    @admin.display(description=_("register entry"))
-    def entry(self, line):
-        url = reverse("admin:disclosures_disclosure_change", args=[line.disclosure_id])
-        label = _("voided") if line.disclosure.is_voided else _("open")
-        return format_html('<a href="{}">#{} ({})</a>', url, line.disclosure_id, label)
-
-
-def attach_customer_inline(site: admin.AdminSite = admin.site) -> None:
-    """Show a customer's disclosures on their admin page (accounts.admin owns the class)."""
-    try:
-        customer_admin = site.get_model_admin(Customer)
-    except admin.sites.NotRegistered:
-        return
-    if CustomerDisclosureInline not in customer_admin.inlines:
-        customer_admin.inlines = [*customer_admin.inlines, CustomerDisclosureInline]
-
-
-attach_customer_inline()
