@@ -49,29 +49,6 @@ Status = OutboundMessage.Status
 #: Where a mailing's text gets the recipient's first name (filled in by the database).
 FIRST_NAME = "\u27e6first_name\u27e7"
 
-#: Kept for callers that still hand out chunks of ids themselves.
-CHUNK_SIZE = 500
-CHUNKS_PER_RUN = 20
-
-
-def fan_out(
-    ids: QuerySet,
-    *,
-    send_chunk: Callable[[list[int]], object],
-    send_rest: Callable[[int], object],
-    chunk_size: int = CHUNK_SIZE,
-    chunks_per_run: int = CHUNKS_PER_RUN,
-) -> int:
-    """``ids``: an ordered ``values_list(..., flat=True)`` already past ``after_id``."""
-    batch = list(ids[: chunk_size * chunks_per_run])
-    chunks = [batch[i : i + chunk_size] for i in range(0, len(batch), chunk_size)]
-    for chunk in chunks:
-        send_chunk(chunk)
-    if len(batch) == chunk_size * chunks_per_run:
-        send_rest(batch[-1])
-    return len(chunks)
-
-
 # 1. Writing ---------------------------------------------------------------------------------
 
 
