@@ -40,6 +40,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import outbox
+from .history import bulk_create_tracked
 from .models import Mailing, OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -283,7 +284,18 @@ def _write_portably(mailing, recipients, texts, default_language, constant):
             )
         )
     before = set(OutboundMessage.objects.filter(mailing=mailing).values_list("pk", flat=True))
-    OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    existing = set(
+        OutboundMessage.objects.filter(
+            reason=mailing.reason, object_key=mailing.object_key, recipient__in=list(emails)
+        ).values_list("recipient", flat=True)
+    )
+    bulk_create_tracked(
+        OutboundMessage,
+        [row for row in rows if row.recipient not in existing],
+        actor=None,
+        reason="written in a mailing",
+        batch_size=500,
+    )
     written = []
     for message in OutboundMessage.objects.filter(mailing=mailing).exclude(pk__in=before):
         message.message_id = _message_id(message.pk)

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Customer, Order, User
 from homeshop_privacy import fanout
@@ -80,8 +81,13 @@ def breach_affected_add_query(
         )
         added = cursor.rowcount
     if added:
-        BreachIncident.objects.filter(pk=incident.pk).update(
-            affected_count=models.F("affected_count") + added
+        # The incident is locked above: the count moves with its history (who added how many).
+        incident.affected_count += added
+        save_tracked(
+            incident,
+            actor=actor,
+            reason=f"{added} affected customers added ({via})",
+            update_fields=["affected_count"],
         )
         _dispatch_if_started(incident)
     return added
@@ -405,11 +411,13 @@ def breach_notices_retry_failed(*, incident: BreachIncident, actor: User | None)
         message.status = OutboundMessage.Status.RETRYING
         message.attempts_before_retry = message.attempts
         message.next_attempt_at = now
-    OutboundMessage.objects.bulk_update(
-        failed, ["status", "attempts_before_retry", "next_attempt_at"], batch_size=1_000
-    )
-    OutboundMessage.history.bulk_history_create(
-        failed, update=True, default_user=actor, default_change_reason="retry requested"
+    bulk_update_with_history(
+        failed,
+        OutboundMessage,
+        ["status", "attempts_before_retry", "next_attempt_at"],
+        batch_size=1_000,
+        default_user=actor,
+        default_change_reason="retry requested",
     )
     mailing_count(mailing.pk, failed=-len(failed))
     transaction.on_commit(lambda: breach_notices_publish.delay(incident.pk), robust=True)
