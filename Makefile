@@ -57,6 +57,7 @@ format: install
 SCALE ?= 0.01
 bench: migrate
 	$(BIN)/python manage.py bench --scale $(SCALE)
+	$(BIN)/python manage.py bench_breach
 
 # A bounded load test on loopback: gunicorn on the bench database, locust headless.
 LOAD_USERS ?= 20

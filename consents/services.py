@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.email_address import same_address
 from accounts.models import Customer, User, customer_lock
-from homeshop_privacy import outbox
+from homeshop_privacy import fanout, outbox
 from homeshop_privacy.api.webhooks import webhook_event_emit
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
@@ -308,36 +308,55 @@ def policy_change_notification_dispatch(*, version: PolicyVersion) -> None:
     transaction.on_commit(lambda: policy_change_notify.delay(version.pk), robust=True)
 
 
-@transaction.atomic
-def policy_change_notify_customers(*, version: PolicyVersion, customer_ids: list[int]) -> int:
-    """Write one notification per customer into the outbox, each in its reader's language.
+#: The outbox reason of the 7.2 notification of a material change.
+POLICY_CHANGE_REASON = "consents.policy_changed"
 
-    The outbox key makes a repeated chunk a no-op. Returns how many were newly written.
-    """
-    created_count = 0
-    customers = customers_emailable().filter(pk__in=customer_ids).order_by("pk")
-    for customer in customers:
-        language = customer.preferred_language
+
+def policy_change_mailing(*, version: PolicyVersion):
+    """The large mailing (homeshop_privacy.fanout) of a material change's notification."""
+    return fanout.mailing_get(
+        reason=POLICY_CHANGE_REASON, key=object_key(version, "material-change")
+    )
+
+
+def policy_change_texts(*, version: PolicyVersion) -> dict[str, fanout.MailingText]:
+    """The notification in each language, the reader's first name left for the database."""
+    texts = {}
+    for language, _name in settings.LANGUAGES:
         with translation.override(language):
             context = {
-                "customer": customer,
+                "customer": {"first_name": fanout.FIRST_NAME},
                 "version": version,
                 "summary": version.change_summary_for(language),
                 "policy_url": settings.SITE_URL
                 + reverse("consents:policy_version", args=[version.label]),
             }
-            subject = str(_("Homeshop.kz has updated its privacy policy"))
-            body = render_to_string("consents/email/policy_changed.txt", context)
-        _message, created = message_enqueue(
-            reason="consents.policy_changed",
-            key=object_key(version, "material-change"),
-            recipient=customer.email,
-            subject=subject,
-            body_text=body,
-            language=language,
-        )
-        created_count += created
-    return created_count
+            texts[language] = fanout.MailingText(
+                subject=str(_("Homeshop.kz has updated its privacy policy")),
+                body_text=render_to_string("consents/email/policy_changed.txt", context),
+            )
+    return texts
+
+
+def policy_change_notices_write(
+    *, version: PolicyVersion, after_id: int = 0, time_budget: float = 60.0
+) -> int | None:
+    """7.2: write one notification per customer with an address, set-based, in each
+    reader's language; the outbox key makes a rerun write nothing twice.
+
+    Returns the customer id to continue after (the time budget ran out) or ``None`` once
+    every customer is written.
+    """
+    run = fanout.mailing_write_batches(
+        mailing=policy_change_mailing(version=version),
+        recipients=customers_emailable().values_list(
+            "pk", "email", "preferred_language", "first_name"
+        ),
+        texts=policy_change_texts(version=version),
+        after_id=after_id,
+        time_budget=time_budget,
+    )
+    return run.rest
 
 
 # --- promotional email and unsubscribe (4.2.6, 4.3) --------------------------------------

@@ -10,13 +10,18 @@ left out: the data did not go where they say.
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy import customer_pages
 from homeshop_privacy.admin_base import ReadOnlyInline
 
 from .models import DisclosureLine
-from .selectors import customer_disclosure_recipients, customer_disclosures
+from .selectors import (
+    customer_breach_notices,
+    customer_disclosure_recipients,
+    customer_disclosures,
+)
 
 PAGE_ROWS = 20
 
@@ -107,6 +112,46 @@ SECTION = customer_pages.AccountSection(
 )
 
 
+def breach_notices_export_for_customer(customer) -> list[dict]:
+    """5.4.4: the breach notices emailed to the customer, as the email said them."""
+    return [
+        {
+            "incident": notice.incident.reference,
+            "sent_at": notice.message.sent_at,
+            "language": notice.message.language,
+            "notice": notice.incident.notice_for(notice.message.language),
+        }
+        for notice in customer_breach_notices(customer_id=customer.pk)
+    ]
+
+
+def breach_notices_section_context(customer) -> dict:
+    # Shown in the language the customer reads the page in (their choice), whatever
+    # language the email went out in.
+    language = (get_language() or "ru")[:2]
+    notices = list(customer_breach_notices(customer_id=customer.pk)[:PAGE_ROWS])
+    return {
+        "notices": [
+            {
+                "reference": notice.incident.reference,
+                "sent_at": notice.message.sent_at,
+                "text": notice.incident.notice_for(language),
+            }
+            for notice in notices
+        ]
+    }
+
+
+BREACH_SECTION = customer_pages.AccountSection(
+    key="breach_notices",
+    title=_("Notices of incidents with my data"),
+    data=breach_notices_export_for_customer,
+    template_name="disclosures/breach_notices_section.html",
+    context=breach_notices_section_context,
+    order=31,
+)
+
+
 ADMIN_PANEL = customer_pages.AdminPanel(
     key="disclosures", inlines=(CustomerDisclosureInline,), order=30
 )
@@ -114,4 +159,5 @@ ADMIN_PANEL = customer_pages.AdminPanel(
 
 def register() -> None:
     customer_pages.account_sections.register(SECTION)
+    customer_pages.account_sections.register(BREACH_SECTION)
     customer_pages.admin_panels.register(ADMIN_PANEL)

@@ -4,16 +4,12 @@ import logging
 
 from celery import shared_task
 
-from homeshop_privacy.fanout import fan_out
+from homeshop_privacy.fanout import mailing_publish
 
-from .models import BreachAffected, BreachIncident
-from .services import breach_notify_customers
+from .models import BreachIncident
+from .services import breach_mailing, breach_notices_write
 
 logger = logging.getLogger(__name__)
-
-#: Affected customers per chunk task, and chunks handed out per run of the fan-out.
-NOTIFY_CHUNK_SIZE = 500
-NOTIFY_CHUNKS_PER_RUN = 20
 
 
 @shared_task(
@@ -22,49 +18,43 @@ NOTIFY_CHUNKS_PER_RUN = 20
     retry_backoff=True,
     max_retries=8,
 )
-def breach_notify(incident_id: int, after_id: int = 0) -> int:
-    """Fan-out for 5.4.4: hand out chunk tasks over the affected list, then continue itself.
+def breach_notify(incident_id: int, after_id: int = 0, wrote: bool = False) -> int:
+    """5.4.4 fan-out: write every untold affected customer's notice set-based, then publish.
 
-    Walks the affected customers by id (keyset), a few chunks per run. Customers already
-    told are skipped by the chunk; returns the chunks dispatched.
+    One run writes for at most a minute and continues itself after the last customer it
+    wrote; the run that finishes publishes one broker message per chunk of notices
+    (homeshop_privacy.fanout), if this chain wrote any. Returns the chunks published.
     """
-    if not BreachIncident.objects.filter(
-        pk=incident_id, notification_started_at__isnull=False
-    ).exists():
-        return 0
-    dispatched = fan_out(
-        BreachAffected.objects.filter(incident_id=incident_id, customer_id__gt=after_id)
-        .exclude(customer__breach_notices__incident_id=incident_id)
-        .order_by("customer_id")
-        .values_list("customer_id", flat=True),
-        send_chunk=lambda chunk: breach_notify_chunk.delay(incident_id, chunk),
-        send_rest=lambda last_id: breach_notify.delay(incident_id, last_id),
-        chunk_size=NOTIFY_CHUNK_SIZE,
-        chunks_per_run=NOTIFY_CHUNKS_PER_RUN,
-    )
-    logger.info(
-        "disclosures.breach_notify_fanout incident=%s after=%s chunks=%s",
-        incident_id,
-        after_id,
-        dispatched,
-    )
-    return dispatched
-
-
-@shared_task(
-    name="disclosures.breach_notify_chunk",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    max_retries=8,
-)
-def breach_notify_chunk(incident_id: int, customer_ids: list[int]) -> int:
-    """Write the notices of these affected customers into the outbox (once each)."""
     incident = BreachIncident.objects.filter(
         pk=incident_id, notification_started_at__isnull=False
     ).first()
     if incident is None:
         return 0
-    return breach_notify_customers(incident=incident, customer_ids=customer_ids)
+    run = breach_notices_write(incident=incident, after_id=after_id)
+    wrote = wrote or run.written > 0
+    if run.rest is not None:
+        breach_notify.delay(incident_id, run.rest, wrote)
+        return 0
+    chunks = mailing_publish(mailing_id=breach_mailing(incident=incident).pk) if wrote else 0
+    logger.info("disclosures.breach_notify incident=%s chunks=%s", incident_id, chunks)
+    return chunks
+
+
+@shared_task(name="disclosures.breach_notices_publish")
+def breach_notices_publish(incident_id: int) -> int:
+    """Publish the incident's waiting notices again (after an officer's retry)."""
+    incident = BreachIncident.objects.filter(pk=incident_id).first()
+    if incident is None:
+        return 0
+    return mailing_publish(mailing_id=breach_mailing(incident=incident).pk)
+
+
+@shared_task(name="disclosures.breach_notify_chunk")
+def breach_notify_chunk(incident_id: int, customer_ids: list[int]) -> int:
+    """Before the batch path, chunks of customers were written one task each; a message of
+    that kind still queued starts the incident's fan-out, which writes them all."""
+    breach_notify.delay(incident_id)
+    return 0
 
 
 @shared_task(name="disclosures.breach_notify_sweep")

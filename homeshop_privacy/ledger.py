@@ -266,6 +266,26 @@ def chain_seal_many(objs: Iterable[models.Model]) -> None:
             head = obj.chain_hash
 
 
+def chain_rows_seal(model, key, rows: list[dict]) -> list[tuple[str, str]]:
+    """``(chain_prev, chain_hash)`` of new rows of chain ``key``, given as ``{attname:
+    value}`` in the order they will be inserted, after locking the chain's head: for a
+    writer that inserts many rows itself in one statement (a breach's notices, 5.4.4)
+    and must hold the lock until it commits. Chains with evidence columns are sealed
+    row by row (``chain_seal_many``)."""
+    chain = chain_of(model)
+    if chain.evidence:
+        raise ImmutableRecordError(f"{model.__name__} has evidence columns: seal its rows.")
+    prev = _lock_and_head(model, chain, key)
+    columns = {attname: _field(model, attname) for attname in chain.fields}
+    sealed = []
+    for row in rows:
+        fields = {attname: _canon(field, row[attname]) for attname, field in columns.items()}
+        digest = row_hash(chain, key=key, fields=fields, evidence={}, prev=prev)
+        sealed.append((prev, digest))
+        prev = digest
+    return sealed
+
+
 def chain_link(objs: Iterable[models.Model], *, prev: str) -> None:
     """Seal new rows of one chain after ``prev``, for a writer that holds the chain's lock
     and knows its head (the lines of a register entry it has just written): no query."""

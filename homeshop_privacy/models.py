@@ -7,6 +7,40 @@ from simple_history.models import HistoricalRecords
 from .timestamps import display_date
 
 
+class Mailing(models.Model):
+    """A large mailing (7.2 policy change, 5.4.4 breach notices) and its live counters.
+
+    Its emails are outbox rows written set-based and sent in chunks (``fanout``). The
+    counters move in the same transaction as the rows they count, so a page shows the
+    progress of a million emails without counting a million rows (issue 14).
+    """
+
+    reason = models.CharField(_("reason"), max_length=64)
+    object_key = models.CharField(_("object"), max_length=160)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    written = models.PositiveIntegerField(_("emails written"), default=0)
+    sent = models.PositiveIntegerField(_("sent"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    possible_duplicates = models.PositiveIntegerField(_("possibly duplicated"), default=0)
+    bounced = models.PositiveIntegerField(_("bounced"), default=0)
+    chunks_published = models.PositiveIntegerField(_("chunks published"), default=0)
+    # Moved with every counter: a mailing whose rows wait and that made no progress for
+    # MAILING_SWEEP_GRACE_SECONDS lost its chunks (a broker restarted, a worker killed).
+    progress_at = models.DateTimeField(_("last progress at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mailing")
+        verbose_name_plural = _("mailings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reason", "object_key"], name="mailing_unique_reason_object"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reason} {self.object_key}"
+
+
 class OutboundMessage(models.Model):
     """One email to one recipient, written in the same transaction as its cause.
 
@@ -91,6 +125,24 @@ class OutboundMessage(models.Model):
     attempt_started_at = models.DateTimeField(_("last attempt started at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # A row of a large mailing (fanout): written set-based, sent in chunks, counted there.
+    mailing = models.ForeignKey(
+        Mailing,
+        verbose_name=_("mailing"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    # Accepted by the mail server is not received: a delivery status notification (RFC
+    # 3464) naming this row's Message-ID says it bounced (fanout.bounce_record).
+    bounced_at = models.DateTimeField(_("bounced at"), null=True, blank=True)
+    bounce_status = models.CharField(
+        _("bounce status"),
+        max_length=32,
+        blank=True,
+        help_text=_("The status code the recipient's mail server gave, e.g. 5.1.1."),
+    )
 
     history = HistoricalRecords(
         excluded_fields=["body_text", "body_html", "headers", "attachments"]
@@ -178,6 +230,17 @@ class OutboundMessage(models.Model):
             # The admin list's ordering, and its status filter in that order (issue 14).
             models.Index(fields=["-created_at", "-id"], name="outbox_created_idx"),
             models.Index(fields=["status", "-created_at", "-id"], name="outbox_status_created_idx"),
+            # A chunk of a mailing is a range of its ids (fanout); bounces are listed.
+            models.Index(
+                fields=["mailing", "id"],
+                name="outbox_mailing_idx",
+                condition=models.Q(mailing__isnull=False),
+            ),
+            models.Index(
+                fields=["mailing", "bounced_at"],
+                name="outbox_mailing_bounced_idx",
+                condition=models.Q(bounced_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

@@ -46,14 +46,12 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
-from .models import OutboundMessage
+from .models import Mailing, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
 Status = OutboundMessage.Status
 
-#: Seconds to wait after the n-th failed attempt (capped at OUTBOX_MAX_RETRY_DELAY).
-BACKOFF_BASE_SECONDS = 60
 #: A task that arrives this early for a row waiting out its backoff still sends it
 #: (workers' clocks differ a little); earlier than that, it leaves the row alone.
 DUE_TOLERANCE = timedelta(seconds=5)
@@ -93,7 +91,9 @@ def _attach_files(email: EmailMultiAlternatives, message: OutboundMessage) -> No
 
 
 def retry_delay(attempts: int) -> timedelta:
-    seconds = BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    """Seconds to wait after the n-th failed attempt (OUTBOX_RETRY_BASE_SECONDS doubled each
+    time, capped at OUTBOX_MAX_RETRY_DELAY)."""
+    seconds = max(settings.OUTBOX_RETRY_BASE_SECONDS, 1) * 2 ** max(attempts - 1, 0)
     return timedelta(seconds=min(seconds, settings.OUTBOX_MAX_RETRY_DELAY))
 
 
@@ -392,6 +392,15 @@ def customer_message_enqueue(
     )
 
 
+def mailing_count(mailing_id: int | None, **deltas: int) -> None:
+    """Move a mailing's counters in the caller's transaction (the row's state moves there)."""
+    if mailing_id is None:
+        return
+    changes = {name: models.F(name) + delta for name, delta in deltas.items() if delta}
+    if changes:
+        Mailing.objects.filter(pk=mailing_id).update(**changes, progress_at=timezone.now())
+
+
 # Sending a message -----------------------------------------------------------------------
 
 
@@ -458,12 +467,18 @@ def _email(message: OutboundMessage) -> EmailMultiAlternatives | None:
             name: value.replace(LINK_PLACEHOLDER, context["link"])
             for name, value in headers.items()
         }
+    headers = {**headers, "Message-ID": message.message_id}
+    from_email = settings.DEFAULT_FROM_EMAIL
+    if settings.OUTBOX_BOUNCE_ADDRESS:
+        # Bounces (RFC 3464) go to the envelope sender: the bounce mailbox (bounces.py).
+        headers.setdefault("From", from_email)
+        from_email = settings.OUTBOX_BOUNCE_ADDRESS
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email,
         to=[message.recipient],
-        headers={**headers, "Message-ID": message.message_id},
+        headers=headers,
         connection=get_connection(fail_silently=False),
     )
     if body_html:
@@ -493,6 +508,7 @@ def _claim(message_id: int) -> tuple[OutboundMessage, EmailMultiAlternatives] | 
                 message.status = Status.FAILED
                 message._change_reason = "abandoned while sending; stopped, not resent"
                 message.save(update_fields=["status"])
+                mailing_count(message.mailing_id, failed=1)
                 return SendOutcome("failed")
             duplicate = True
         elif message.next_attempt_at > now + DUE_TOLERANCE:
@@ -510,6 +526,7 @@ def _claim(message_id: int) -> tuple[OutboundMessage, EmailMultiAlternatives] | 
             message.status = Status.CANCELLED if message.attempts == 0 else Status.FAILED
             message._change_reason = "not sent: its one-time link can no longer be made"
             message.save(update_fields=["last_error", "stop_requested", "status"])
+            mailing_count(message.mailing_id, failed=int(message.status == Status.FAILED))
             return SendOutcome("cancelled")
 
         message.status = Status.SENDING
@@ -519,6 +536,7 @@ def _claim(message_id: int) -> tuple[OutboundMessage, EmailMultiAlternatives] | 
         if duplicate:
             message.possible_duplicates += 1
             update.append("possible_duplicates")
+            mailing_count(message.mailing_id, possible_duplicates=1)
             message._change_reason = "sending again: the previous attempt was interrupted"
             logger.warning(
                 "outbox.resend_interrupted message=%s attempt=%s", message.pk, message.attempts
@@ -534,6 +552,7 @@ def _record_sent(message_id: int) -> SendOutcome:
         message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status == Status.SENT:
             return SendOutcome("sent")
+        was_failed = message.status == Status.FAILED
         # Delivered: recorded as sent whatever happened to the row meanwhile (a row that
         # was handed to the backend can no longer be cancelled, see the states).
         message.status = Status.SENT
@@ -541,6 +560,7 @@ def _record_sent(message_id: int) -> SendOutcome:
         message.last_error = ""
         message._change_reason = "sent"
         message.save(update_fields=["status", "sent_at", "last_error"])
+        mailing_count(message.mailing_id, sent=1, failed=-int(was_failed))
     logger.info("outbox.sent message=%s reason=%s", message.pk, message.reason)
     return SendOutcome("sent")
 
@@ -556,6 +576,7 @@ def _record_failure(message_id: int, attempt: int, exc: Exception) -> SendOutcom
         delay = None
         if message.stop_requested or spent >= settings.OUTBOX_MAX_ATTEMPTS:
             message.status = Status.FAILED
+            mailing_count(message.mailing_id, failed=1)
         else:
             delay = retry_delay(spent)
             message.status = Status.RETRYING
@@ -596,17 +617,17 @@ def messages_due(*, now=None, limit: int = 500) -> list[int]:
     *sending* for longer than ``OUTBOX_SENDING_TIMEOUT`` (their sender died).
     """
     now = now or timezone.now()
+    # Rows of a large mailing are swept in chunks (fanout.mailing_chunks_due).
+    single = OutboundMessage.objects.filter(mailing__isnull=True)
     due = list(
-        OutboundMessage.objects.filter(
-            status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now
-        )
+        single.filter(status__in=[Status.PENDING, Status.RETRYING], next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
     stuck_before = now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT)
-    due += OutboundMessage.objects.filter(
-        status=Status.SENDING, attempt_started_at__lte=stuck_before
-    ).values_list("pk", flat=True)[: max(limit - len(due), 0)]
+    due += single.filter(status=Status.SENDING, attempt_started_at__lte=stuck_before).values_list(
+        "pk", flat=True
+    )[: max(limit - len(due), 0)]
     return due
 
 
@@ -624,6 +645,7 @@ def message_retry(*, message: OutboundMessage, actor) -> OutboundMessage:
         raise DomainError(_("This message is being sent right now."))
     if message.status == Status.FAILED:
         message.status = Status.RETRYING
+        mailing_count(message.mailing_id, failed=-1)
     message.attempts_before_retry = message.attempts
     message.next_attempt_at = timezone.now()
     message._history_user = actor
@@ -657,6 +679,7 @@ def messages_cancel(*, reason: str, recipient: str, why: str) -> int:
             message.status = Status.CANCELLED
         elif message.status == Status.RETRYING:
             message.status = Status.FAILED
+            mailing_count(message.mailing_id, failed=1)
         message._change_reason = f"stopped: {why}"
         message.save(update_fields=["status", "stop_requested", "last_error"])
         stopped += 1

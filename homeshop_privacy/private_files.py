@@ -163,6 +163,33 @@ def file_check(upload, *, field: str) -> CheckedFile:
     )
 
 
+#: An uploaded list (a CSV of customers affected by a breach) at most this size.
+MAX_TEXT_BYTES = 10 * 1024 * 1024
+
+
+def text_file_check(upload, *, field: str, max_bytes: int = MAX_TEXT_BYTES) -> str:
+    """An uploaded text file (CSV): its text, or a refusal (DomainError on ``field``) when it
+    is too big, binary (a NUL byte: a spreadsheet or an executable renamed .csv) or not
+    UTF-8 (Excel's "CSV UTF-8" and plain UTF-8 both pass; the BOM is dropped)."""
+    name = getattr(upload, "name", "") or "file"
+    if upload.size > max_bytes:
+        raise DomainError(
+            {
+                field: _("%(name)s is larger than %(limit)s MB.")
+                % {"name": name, "limit": _megabytes(max_bytes)}
+            }
+        )
+    data = _read_all(upload)
+    if b"\x00" in data:
+        raise DomainError({field: _("%(name)s is not a text (CSV) file.") % {"name": name}})
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DomainError(
+            {field: _('%(name)s is not in UTF-8: save it as "CSV UTF-8".') % {"name": name}}
+        ) from exc
+
+
 def files_check(
     uploads, *, field: str, already_files: int = 0, already_bytes: int = 0
 ) -> list[CheckedFile]:

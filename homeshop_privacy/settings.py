@@ -221,6 +221,17 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # tell): the sweeper sends it again, same Message-ID. Longer than CELERY_TASK_TIME_LIMIT.
 OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=10 * 60)
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+# The first retry of a failed send waits this long, doubled after each further failure.
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+# Large mailings (homeshop_privacy.fanout): emails per chunk (one broker message, one SMTP
+# connection), and how long a written row may wait for its chunk before the sweeper
+# publishes it again (its chunk was lost with the broker or a killed worker).
+MAILING_CHUNK_SIZE = env.int("MAILING_CHUNK_SIZE", default=500)
+MAILING_SWEEP_GRACE_SECONDS = env.int("MAILING_SWEEP_GRACE_SECONDS", default=5 * 60)
+# Bounces (homeshop_privacy.bounces): the envelope sender of every email, and the IMAP
+# mailbox behind it read for delivery status notifications (imaps://user:pass@host/INBOX).
+OUTBOX_BOUNCE_ADDRESS = env.str("OUTBOX_BOUNCE_ADDRESS", default="")
+OUTBOX_BOUNCE_MAILBOX_URL = env.str("OUTBOX_BOUNCE_MAILBOX_URL", default="")
 # Issue 8 item 6: the emailed link that gives a customer recorded by the shop a sign-in
 # works once, for this many seconds.
 FIRST_SIGN_IN_LINK_MAX_AGE = env.int("FIRST_SIGN_IN_LINK_MAX_AGE", default=2 * 60 * 60)
@@ -276,10 +287,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "homeshop_privacy.outbox_sweep",
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
+    "outbox-bounces-fetch": {
+        "task": "homeshop_privacy.outbox_bounces_fetch",
+        "schedule": 5 * 60.0,
+    },
     # 5.4.4: resume the notification of any breach with affected customers not yet told.
     "breach-notify-sweep": {
         "task": "disclosures.breach_notify_sweep",
-        "schedule": 10 * 60.0,
+        "schedule": env.float("BREACH_NOTIFY_SWEEP_SECONDS", default=10 * 60.0),
     },
     # Law 94-V art. 25 p.2: an unfiled breach due today or overdue, to the officers,
     # every morning in Almaty before the working day starts.

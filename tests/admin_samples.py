@@ -82,6 +82,10 @@ def one_of_each(*, actor) -> dict[type[models.Model], models.Model]:
         categories=["identity", "contact"],
         notice_ru="Курьер утерял бумажный список доставок с вашими данными.",
     )
+    # 5.4.4: an incident is notified only once it has affected customers.
+    disclosure_services.breach_add_affected_from_disclosure(
+        incident=breach, disclosure=disclosure, actor=actor
+    )
     category = ClaimCategoryFactory()
     # Issue 12: an endpoint first, so that the consent granted below is delivered to it.
     endpoint, _secret = webhooks.webhook_endpoint_save(

@@ -41,6 +41,7 @@ from homeshop_privacy.api.webhooks import webhook_endpoint_save
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.models import (
     CalendarOverride,
+    Mailing,
     OutboundMessage,
     PersonalDataAccess,
     RetentionRule,
@@ -175,6 +176,28 @@ def build_world() -> SimpleNamespace:
     disclosure_services.breach_add_affected(
         incident=breach, customer_ids=[target.pk], actor=officer
     )
+    # 5.4.4 fan-out pages: a customer not yet affected (to add), and an incident already
+    # notified whose one notice failed for good (to retry).
+    w.spare_customer = CustomerFactory(email="spare@matrix.example.kz")
+    notified = disclosure_services.breach_record(
+        actor=officer,
+        reference="BR-MATRIX-2",
+        title="Mail sent to the wrong list",
+        description="Invented.",
+        discovered_at=now - dt.timedelta(hours=2),
+        categories=["contact"],
+        notice_ru="Ваш email мог увидеть другой покупатель.",
+    )
+    disclosure_services.breach_add_affected(
+        incident=notified, customer_ids=[target.pk], actor=officer
+    )
+    disclosure_services.breach_notification_start(incident=notified, actor=officer)
+    disclosure_services.breach_notify_customers(incident=notified)
+    failed = OutboundMessage.objects.get(reason=disclosure_services.BREACH_REASON)
+    failed.status, failed.attempts = OutboundMessage.Status.FAILED, 8
+    failed.save(update_fields=["status", "attempts"])
+    Mailing.objects.filter(pk=failed.mailing_id).update(failed=1)  # as the sender counts it
+    w.notified_breach = notified
 
     category = ClaimCategoryFactory(code="matrix-category")
     received = now - dt.timedelta(days=1)
@@ -726,12 +749,33 @@ def admin_view_request(world, cell: pm.Cell) -> Request:
         return Request("GET", _admin(name, breach.pk, "kk"))
     if name == "claims_claim_answer_preview":
         return Request("GET", _admin(name, world.preview_claim.pk))
+    if name.startswith("disclosures_breachincident_"):
+        return _breach_fanout_request(world, name, method)
     if name == "claims_claim_step":
         url = _admin(name, world.objects["claims.claim"].pk, "review")
         if method == "GET":
             return Request("GET", url)
         return Request("POST", url, form_page=url)
     raise KeyError(name)
+
+
+def _breach_fanout_request(world, name: str, method: str) -> Request:
+    breach = world.objects["disclosures.breachincident"]
+    target = breach.affected.values_list("customer_id", flat=True).first()
+    if name == "disclosures_breachincident_retry_failed":
+        return Request("POST", _admin(name, world.notified_breach.pk))
+    if name == "disclosures_breachincident_contact":
+        url = _admin(name, breach.pk, target)
+        if method == "GET":
+            return Request("GET", url)
+        return Request("POST", url, data={"method": "phone", "note": "Позвонили (матрица)"})
+    url = _admin(name, breach.pk)
+    if method == "GET":
+        return Request("GET", url)
+    if name == "disclosures_breachincident_affected_add":
+        data = {"mode": "list", "list-customers": str(world.spare_customer.pk)}
+        return Request("POST", url, data=data)
+    return Request("POST", url)
 
 
 def site_view_request(world, cell: pm.Cell, role: str) -> Request:

@@ -263,6 +263,25 @@ ADMIN_VIEWS: dict[str, dict[str, tuple[str, frozenset]]] = {
         "GET": (PAGE, frozenset({SU, OFFICER, SUPPORT})),
         "POST": (WRITE, frozenset({SU, OFFICER, SUPPORT})),
     },
+    # 5.4.4 fan-out of a breach incident: telling customers and retrying is the officers'
+    # (notify_breach); adding customers and recording a contact changes the incident
+    # (officers); the auditor reads the progress and the lists; support sees no breach.
+    "disclosures_breachincident_notify": {
+        "GET": (PAGE, _OFFICERS),
+        "POST": (WRITE, _OFFICERS),
+    },
+    "disclosures_breachincident_progress": {"GET": (PAGE, frozenset({SU, OFFICER, AUDITOR}))},
+    "disclosures_breachincident_affected": {"GET": (PAGE, frozenset({SU, OFFICER, AUDITOR}))},
+    "disclosures_breachincident_affected_add": {
+        "GET": (PAGE, _OFFICERS),
+        "POST": (WRITE, _OFFICERS),
+    },
+    "disclosures_breachincident_retry_failed": {"POST": (WRITE, _OFFICERS)},
+    "disclosures_breachincident_unreached": {"GET": (PAGE, frozenset({SU, OFFICER, AUDITOR}))},
+    "disclosures_breachincident_contact": {
+        "GET": (PAGE, _OFFICERS),
+        "POST": (WRITE, _OFFICERS),
+    },
 }
 
 # The admin site's own views. "app_list" is expanded per app label below.

@@ -3,7 +3,7 @@
 from datetime import date
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -34,6 +34,7 @@ from ..models import (
     Disclosure,
     category_labels,
 )
+from .breach_fanout import BreachFanoutAdminMixin
 
 #: The incident itself, then what the filing with the regulator states (art. 25 p.2);
 #: the notice to customers (5.4.4) is its own fieldset (``NOTICE_FIELDS``).
@@ -235,7 +236,7 @@ class StatusForm(forms.Form):
 
 
 @admin.register(BreachIncident)
-class BreachIncidentAdmin(ServiceAdmin, TrackedAdmin):
+class BreachIncidentAdmin(ServiceAdmin, BreachFanoutAdminMixin, TrackedAdmin):
     """The incident page: status and the regulator's clock first, then the incident, what
     the filing states, and the notice to customers.
 
@@ -435,8 +436,9 @@ class BreachIncidentAdmin(ServiceAdmin, TrackedAdmin):
 
     @admin.display(description=_("customers affected / told / email sent"))
     def progress(self, obj):
+        # The counters of the incident (no count over its affected rows, issue 14).
         p = selectors.breach_notification_progress(incident=obj)
-        return f"{p['affected']} / {p['notified']} / {p['sent']}"
+        return f"{p['affected']} / {p['written']} / {p['sent']}"
 
     def service_save(self, request, obj, form, change):
         services.breach_save(
@@ -575,7 +577,17 @@ class BreachIncidentAdmin(ServiceAdmin, TrackedAdmin):
     )
     def start_notification(self, request, queryset):
         for incident in queryset:
-            services.breach_notification_start(incident=incident, actor=request.user)
+            try:
+                services.breach_notification_start(incident=incident, actor=request.user)
+            except DomainError as exc:
+                self.message_user(
+                    request, f"{incident.reference}: {'; '.join(exc.messages)}", messages.ERROR
+                )
+                return
         self.message_user(
-            request, _("Notification started; the page shows how many were told and sent.")
+            request,
+            _(
+                "Notification started. Each incident's page shows, in its “Notification” "
+                "panel, the notices written, sent, failed and possibly duplicated as they move."
+            ),
         )

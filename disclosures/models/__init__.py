@@ -24,6 +24,7 @@ from .register import Disclosure, DisclosureLine, DisclosureVisibility, Disclosu
 from .breaches import (
     SEVERITY_DEFINITIONS,
     BreachAffected,
+    BreachContact,
     BreachFiling,
     BreachIncident,
     BreachNotice,
@@ -35,6 +36,7 @@ __all__ = [
     "BIN_REGEX",
     "SEVERITY_DEFINITIONS",
     "BreachAffected",
+    "BreachContact",
     "BreachFiling",
     "BreachIncident",
     "BreachNotice",

@@ -129,6 +129,9 @@ class BreachIncident(models.Model):
     notification_started_at = models.DateTimeField(
         _("notification started at"), null=True, blank=True, editable=False
     )
+    # Kept by the services that add affected customers, in the same transaction: the
+    # incident page shows it without counting a million rows (issue 14).
+    affected_count = models.PositiveIntegerField(_("affected customers"), default=0, editable=False)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -294,6 +297,11 @@ class BreachFiling(AppendOnlyModel):
 class BreachAffected(AppendOnlyModel):
     """A customer whose data the incident concerns (5.4.4)."""
 
+    class Via(models.TextChoices):
+        LIST = "list", _("a list")
+        CSV = "csv", _("a CSV file")
+        REGISTER = "register", _("the disclosure register")
+
     incident = models.ForeignKey(
         BreachIncident,
         verbose_name=_("breach incident"),
@@ -307,6 +315,7 @@ class BreachAffected(AppendOnlyModel):
         related_name="breaches_affecting",
     )
     added_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
+    via = models.CharField(_("chosen by"), max_length=16, choices=Via.choices, default=Via.LIST)
     # 1.5: who decided that this customer is affected (rows are written in bulk, without
     # history, so the row itself names the staff member).
     added_by = models.ForeignKey(
@@ -387,4 +396,63 @@ class BreachNotice(ChainedRecord):
         return _("notice of incident %(incident)s to customer %(customer)s") % {
             "incident": self.incident_id,
             "customer": self.customer_id,
+        }
+
+
+class BreachContact(AppendOnlyModel):
+    """5.4.4: an affected customer the email did not reach (it bounced, failed, or there is
+    no address) was told another way: how, when, by whom. Never edited; a later contact
+    is a new row."""
+
+    class Method(models.TextChoices):
+        POST = "post", _("Letter by post")
+        PHONE = "phone", _("Phone call")
+        SMS = "sms", _("Text message")
+        IN_PERSON = "in_person", _("In person")
+        OTHER = "other", _("Other")
+
+    incident = models.ForeignKey(
+        BreachIncident,
+        verbose_name=_("breach incident"),
+        on_delete=models.PROTECT,
+        related_name="contacts",
+    )
+    customer = models.ForeignKey(
+        "accounts.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="breach_contacts",
+    )
+    method = models.CharField(_("how"), max_length=16, choices=Method.choices)
+    note = models.TextField(_("note"), blank=True)
+    contacted_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("contact with a customer affected by a breach")
+        verbose_name_plural = _("contacts with customers affected by breaches")
+        ordering = ["-contacted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(method__in=["post", "phone", "sms", "in_person", "other"]),
+                name="disclosures_breach_contact_method_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["incident", "customer"], name="disclosures_breach_cnt_idx"),
+            models.Index(fields=["customer"], name="disclosures_breach_cnt_cust"),
+        ]
+
+    def __str__(self):
+        return _("customer %(customer)s told of incident %(incident)s (%(method)s)") % {
+            "customer": self.customer_id,
+            "incident": self.incident_id,
+            "method": self.get_method_display(),
         }

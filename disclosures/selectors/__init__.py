@@ -4,11 +4,15 @@ By subject: ``register`` (a customer's disclosures, search and export) and ``bre
 Every name is importable from ``disclosures.selectors`` as before.
 """
 
-from .breaches import (
-    breach_incidents_with_pending_notices,
+from .breach_notices import (
+    breach_affected_one,
+    breach_affected_rows,
+    breach_contacts_of,
+    breach_customers_unreached,
     breach_notification_progress,
-    breaches_owed_to_regulator,
+    customer_breach_notices,
 )
+from .breaches import breach_incidents_with_pending_notices, breaches_owed_to_regulator
 from .register import (
     customer_disclosure_recipients,
     customer_disclosures,
@@ -18,6 +22,11 @@ from .register import (
 )
 
 __all__ = [
+    "breach_affected_one",
+    "breach_affected_rows",
+    "breach_contacts_of",
+    "breach_customers_unreached",
+    "customer_breach_notices",
     "breach_incidents_with_pending_notices",
     "breach_notification_progress",
     "breaches_owed_to_regulator",

@@ -19,18 +19,6 @@ def breach_incidents_with_pending_notices() -> QuerySet:
     )
 
 
-def breach_notification_progress(*, incident) -> dict:
-    """For the officer and the regulator: affected, told (email written) and sent."""
-    from homeshop_privacy.models import OutboundMessage
-
-    notices = incident.notices.all()
-    return {
-        "affected": incident.affected.count(),
-        "notified": notices.count(),
-        "sent": notices.filter(message__status=OutboundMessage.Status.SENT).count(),
-    }
-
-
 def breaches_owed_to_regulator(*, today):
     """Art. 25 p.2: unfiled incidents due today or overdue, the most urgent first."""
     from ..models import BreachIncident

@@ -5,7 +5,8 @@ import pytest
 import time_machine
 
 from consents import services, tasks
-from homeshop_privacy.models import OutboundMessage
+from homeshop_privacy.models import Mailing, OutboundMessage
+from homeshop_privacy.tasks import outbox_send_chunk
 from tests.factories import CustomerFactory
 
 from .factories import PolicyVersionFactory
@@ -27,23 +28,21 @@ def published(officer, django_capture_on_commit_callbacks, monkeypatch):
     return version, dispatched
 
 
-def _run_fan_out(version, monkeypatch, chunk_size=2):
-    """Run the fan-out and its chunks in-process, as a worker would, one task at a time."""
-    monkeypatch.setattr(tasks, "NOTIFY_CHUNK_SIZE", chunk_size)
-    monkeypatch.setattr(tasks, "NOTIFY_CHUNKS_PER_RUN", 2)
-    queue = [("fan", (version.pk,))]
+def _run_fan_out(version, monkeypatch, settings, chunk_size=2):
+    """Run the notification as a worker would, one task at a time: the writer, then the
+    chunk tasks it publishes (one broker message per chunk), each sending its emails."""
+    settings.MAILING_CHUNK_SIZE = chunk_size
+    queue = [("write", (version.pk,))]
     chunks = []
-    monkeypatch.setattr(tasks.policy_change_notify, "delay", lambda *a: queue.append(("fan", a)))
-    monkeypatch.setattr(
-        tasks.policy_change_notify_chunk, "delay", lambda *a: queue.append(("chunk", a))
-    )
+    monkeypatch.setattr(tasks.policy_change_notify, "delay", lambda *a: queue.append(("write", a)))
+    monkeypatch.setattr(outbox_send_chunk, "delay", lambda *a: queue.append(("chunk", a)))
     while queue:
         kind, args = queue.pop(0)
-        if kind == "fan":
+        if kind == "write":
             tasks.policy_change_notify(*args)
         else:
             chunks.append(args)
-            tasks.policy_change_notify_chunk(*args)
+            outbox_send_chunk.run(*args)
     return chunks
 
 
@@ -53,17 +52,25 @@ def test_publishing_a_material_change_starts_the_notification_after_commit(publi
     assert dispatched == [(version.pk,)]
 
 
-def test_every_customer_is_notified_once_in_their_language_in_chunks(published, monkeypatch):
+def test_every_customer_is_notified_once_in_their_language_in_chunks(
+    published, monkeypatch, settings, mailoutbox
+):
     version, _ = published
     CustomerFactory.create_batch(3, preferred_language="ru")
     kk = CustomerFactory(preferred_language="kk", first_name="Асель")
     en = CustomerFactory(preferred_language="en", first_name="Olga")
 
-    chunks = _run_fan_out(version, monkeypatch)
+    chunks = _run_fan_out(version, monkeypatch, settings)
 
-    assert len(chunks) == 3  # 5 customers, 2 per chunk
+    assert len(chunks) == 3  # 5 customers, 2 per chunk: one broker message per chunk
     messages = OutboundMessage.objects.filter(reason="consents.policy_changed")
     assert messages.count() == 5
+    assert set(messages.values_list("status", flat=True)) == {"sent"}
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        messages.values_list("recipient", flat=True)
+    )
+    mailing = Mailing.objects.get(reason="consents.policy_changed")
+    assert (mailing.written, mailing.sent, mailing.failed) == (5, 5, 0)
     kk_mail = messages.get(recipient=kk.email)
     assert kk_mail.language == "kk"
     assert "Сәлеметсіз бе, Асель!" in kk_mail.body_text
@@ -74,14 +81,18 @@ def test_every_customer_is_notified_once_in_their_language_in_chunks(published, 
     assert en_mail.body_text.count("/privacy-policy/2/") == 1
 
 
-def test_running_the_notification_again_sends_nothing_twice(published, monkeypatch):
+def test_running_the_notification_again_sends_nothing_twice(
+    published, monkeypatch, settings, mailoutbox
+):
     version, _ = published
     CustomerFactory.create_batch(3)
-    _run_fan_out(version, monkeypatch)
+    _run_fan_out(version, monkeypatch, settings)
 
-    _run_fan_out(version, monkeypatch)
+    _run_fan_out(version, monkeypatch, settings)
 
     assert OutboundMessage.objects.filter(reason="consents.policy_changed").count() == 3
+    assert len(mailoutbox) == 3
+    assert Mailing.objects.get(reason="consents.policy_changed").written == 3
 
 
 def test_a_non_material_version_notifies_nobody(officer, django_capture_on_commit_callbacks):

@@ -11,7 +11,7 @@ from disclosures.models import BreachNotice, Disclosure
 from disclosures.services import LineInput
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import OutboundMessage
-from homeshop_privacy.outbox import message_send
+from homeshop_privacy.tasks import outbox_send_chunk
 from tests.disclosures.conftest import NOW
 from tests.factories import CustomerFactory
 
@@ -33,27 +33,20 @@ def incident(officer):
 
 @pytest.fixture
 def run_notification(monkeypatch, officer, django_capture_on_commit_callbacks):
-    """What the workers do: the fan-out hands out chunks, each chunk writes its notices."""
+    """What the workers do: the writer writes every notice set-based and publishes one
+    broker message per chunk; each chunk sends its notices over one SMTP connection."""
 
     def run(incident):
-        handed_out = []
-        monkeypatch.setattr(
-            tasks.breach_notify_chunk, "delay", lambda *args: handed_out.append(args)
-        )
+        published = []
+        monkeypatch.setattr(outbox_send_chunk, "delay", lambda *args: published.append(args))
         with django_capture_on_commit_callbacks(execute=False):
             services.breach_notification_start(incident=incident, actor=officer)
         tasks.breach_notify(incident.pk)
-        for args in handed_out:
-            tasks.breach_notify_chunk(*args)
-        return handed_out
+        for args in published:
+            outbox_send_chunk.run(*args)
+        return published
 
     return run
-
-
-def send_all():
-    with_ids = OutboundMessage.objects.filter(reason=services.BREACH_REASON, status="pending")
-    for pk in with_ids.values_list("pk", flat=True):
-        message_send(message_id=pk)
 
 
 def test_breach_must_concern_personal_data(officer):
@@ -74,10 +67,10 @@ def test_each_affected_customer_is_told_once_in_their_language(incident, run_not
     kk = CustomerFactory(preferred_language="kk", email="kk@example.kz")
     ru = CustomerFactory(preferred_language="ru", email="ru@example.kz")
     services.breach_add_affected(incident=incident, customer_ids=[kk.pk, ru.pk, kk.pk])
-    assert len(run_notification(incident)) == 1
+    chunks = run_notification(incident)
+    assert len(chunks) == 1
     assert run_notification(incident) == []  # a second run finds everyone told
-    assert tasks.breach_notify_chunk(incident.pk, [kk.pk, ru.pk]) == 0  # a redelivered chunk
-    send_all()
+    outbox_send_chunk.run(*chunks[0])  # a redelivered chunk sends nothing twice
     by_recipient = {m.to[0]: m for m in mail.outbox}
     assert sorted(by_recipient) == ["kk@example.kz", "ru@example.kz"]
     assert "жеткізу тізімін жоғалтты" in by_recipient["kk@example.kz"].body
@@ -87,7 +80,13 @@ def test_each_affected_customer_is_told_once_in_their_language(incident, run_not
     assert selectors.breach_notification_progress(incident=incident) == {
         "affected": 2,
         "notified": 2,
+        "written": 2,
         "sent": 2,
+        "failed": 0,
+        "waiting": 0,
+        "possibly_duplicated": 0,
+        "bounced": 0,
+        "started": True,
     }
 
 
@@ -115,7 +114,6 @@ def test_a_customer_added_later_is_told_and_the_others_not_again(incident, run_n
     services.breach_add_affected(incident=incident, customer_ids=[late.pk])
     assert list(selectors.breach_incidents_with_pending_notices()) == [incident]
     run_notification(incident)
-    send_all()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([first.email, late.email])
     assert list(selectors.breach_incidents_with_pending_notices()) == []
 
@@ -251,9 +249,11 @@ def test_frozen_breach_page_names_its_categories(client, officer, incident, run_
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_chunk_tasks_at_the_same_moment_tell_each_customer_once(officer):
-    """A redelivered chunk running beside the original: one notice and one email each,
-    and the two runs together report each customer once."""
+def test_two_writers_at_the_same_moment_tell_each_customer_once(
+    officer, django_capture_on_commit_callbacks
+):
+    """A redelivered writer task running beside the original (or two officers' starts):
+    one notice and one email row each, and the two runs together write each customer once."""
     import threading
 
     from django.db import connection
@@ -270,13 +270,14 @@ def test_two_chunk_tasks_at_the_same_moment_tell_each_customer_once(officer):
     customers = [CustomerFactory() for _ in range(30)]
     ids = [c.pk for c in customers]
     services.breach_add_affected(incident=incident, customer_ids=ids)
-    services.breach_notification_start(incident=incident, actor=officer)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.breach_notification_start(incident=incident, actor=officer)
     barrier, results = threading.Barrier(2), []
 
     def worker():
         try:
             barrier.wait(timeout=10)
-            results.append(tasks.breach_notify_chunk(incident.pk, ids))
+            results.append(services.breach_notify_customers(incident=incident))
         finally:
             connection.close()
 
@@ -286,7 +287,8 @@ def test_two_chunk_tasks_at_the_same_moment_tell_each_customer_once(officer):
     for thread in threads:
         thread.join(timeout=60)
 
-    assert sum(results) == 30
+    assert sorted(results) == [0, 30]
     assert BreachNotice.objects.filter(incident=incident).count() == 30
     rows = OutboundMessage.objects.filter(reason=services.BREACH_REASON)
     assert sorted(rows.values_list("recipient", flat=True)) == sorted(c.email for c in customers)
+    assert selectors.breach_notification_progress(incident=incident)["written"] == 30
