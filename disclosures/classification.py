@@ -117,6 +117,7 @@ FIELDS = {
         "decided_by": C.TECHNICAL,
         "decision_reason": C.REFERENCE,
         "regulator_due_on": C.TECHNICAL,
+        "affected_count": C.TECHNICAL,
         "regulator_due_moved_because": C.TECHNICAL,
     },
     "disclosures.breachaffected": {
@@ -125,6 +126,7 @@ FIELDS = {
         "customer": C.TECHNICAL,
         "added_at": C.CORRESPONDENCE,
         "added_by": C.TECHNICAL,
+        "via": C.TECHNICAL,
     },
     "disclosures.breachnotice": {
         "id": C.TECHNICAL,
@@ -157,9 +159,20 @@ FIELDS = {
         "filed_late": C.TECHNICAL,
         "recorded_at": C.TECHNICAL,
     },
+    # 5.4.4: an officer reached a customer whom the notice email did not reach.
+    "disclosures.breachcontact": {
+        "id": C.TECHNICAL,
+        "incident": C.TECHNICAL,
+        "customer": C.TECHNICAL,
+        "method": C.TECHNICAL,
+        "note": C.CORRESPONDENCE,
+        "contacted_at": C.TECHNICAL,
+        "recorded_by": C.TECHNICAL,
+    },
 }
 
 SUBJECTS = {
+    "disclosures.breachcontact": "customer",
     "disclosures.writtenpermission": "customer",
     "disclosures.disclosureline": "customer",
     "disclosures.breachaffected": "customer",
@@ -170,6 +183,7 @@ SUBJECTS = {
 # signed, for what and how long, and revoked; that data went to a recipient on a date;
 # that the customer was affected by an incident and notified.
 KEPT = {
+    "disclosures.breachcontact": ("incident", "method", "contacted_at"),
     "disclosures.writtenpermission": ("categories", "signed_on", "valid_until", "revoked_at"),
     "disclosures.disclosureline": ("disclosed_at",),
     "disclosures.breachaffected": ("incident", "added_at"),

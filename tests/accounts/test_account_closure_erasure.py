@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import services
 from accounts.models import AccountClosureRequest, Customer
@@ -81,7 +81,7 @@ def test_a_stuck_email_is_waited_for_two_days_at_most(me, officer):
 def test_an_open_claim_holds_the_data(me, officer):
     register(customer=me)
     closure, _new = services.account_closure_request(customer=me, actor=me.user)
-    with pytest.raises(DomainError, match="claim"):
+    with translation.override("en"), pytest.raises(DomainError, match="claim"):
         services.account_closure_decide(closure_request=closure, actor=officer, status="done")
     closure.refresh_from_db()
     assert closure.status == AccountClosureRequest.Status.REQUESTED

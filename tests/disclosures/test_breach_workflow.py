@@ -106,9 +106,11 @@ def test_the_database_refuses_an_undecided_not_a_breach(incident):
         )
 
 
-def test_starting_the_notification_of_an_assessed_incident_makes_it_notifying(officer):
+def test_starting_the_notification_of_an_assessed_incident_makes_it_notifying(officer, customer):
+
     incident = record(officer, NOW - dt.timedelta(hours=3), **complete())
     services.breach_status_change(incident=incident, actor=officer, to=S.ASSESSED)
+    services.breach_add_affected(incident=incident, customer_ids=[customer.pk], actor=officer)
     services.breach_notification_start(incident=incident, actor=officer)
     assert _status(incident) == S.NOTIFYING
 
