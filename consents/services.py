@@ -72,6 +72,7 @@ def _state_apply(*, event: ConsentEvent) -> None:
 
 
 REASON_PROMOTION = "consents.promotion"
+REASON_POLICY_CHANGED = "consents.policy_changed"
 
 
 def _promotions_cancel_pending(*, customer: Customer) -> int:
@@ -297,7 +298,7 @@ def policy_change_notify_customers(*, version: PolicyVersion, customer_ids: list
             subject = str(_("Homeshop.kz has updated its privacy policy"))
             body = render_to_string("consents/email/policy_changed.txt", context)
         _message, created = message_enqueue(
-            reason="consents.policy_changed",
+            reason=REASON_POLICY_CHANGED,
             key=object_key(version, "material-change"),
             recipient=customer.email,
             subject=subject,

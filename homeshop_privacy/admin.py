@@ -12,6 +12,39 @@ from .access_log import PersonalDataAdminMixin
 from .admin_base import EstimatedCountPaginator, TrackedAdmin
 from .errors import DomainError
 from .models import OutboundMessage, PersonalDataAccess
+from .outbox_reasons import reason_choices, reason_label
+
+
+def record_link(key: str):
+    """The admin page of the record named by a key such as ``claims.claim:42:ack``, as
+    "claim 42" in the staff member's language (no query per row); the key as it is when
+    it names no registered model."""
+    from django.apps import apps
+
+    label, _sep, rest = key.partition(":")
+    pk = rest.split(":", 1)[0]
+    app_label, _dot, model_name = label.partition(".")
+    try:
+        model = apps.get_model(app_label, model_name)
+        url = reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
+    except (LookupError, ValueError, NoReverseMatch):
+        return key
+    return format_html('<a href="{}">{} {}</a>', url, model._meta.verbose_name, pk)
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    """The outbox's reasons by what they mean, not by their code."""
+
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return reason_choices()
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(reason=self.value())
+        return queryset
 
 
 def outbox_search(queryset, term: str):
@@ -32,21 +65,24 @@ class OutboundMessageAdmin(PersonalDataAdminMixin, TrackedAdmin):
     list_display = (
         "created_at",
         "status",
-        "reason",
-        "object_key",
+        "reason_label",
+        "record",
         "attempts",
         "possible_duplicates",
         "last_error",
         "sent_at",
     )
-    list_filter = ("status", "reason")
+    list_filter = ("status", ReasonFilter)
     search_fields = ("=object_key",)  # see get_search_results
     search_help_text = _("Exact recipient email, Message-ID or object (e.g. claims.claim:42:ack).")
     ordering = ("-created_at", "-id")
     actions = ("retry_failed",)
     # Issue 8 item 3: the bodies and headers are shown only through secrets_masked(); a
     # row with a one-time link stores its text with the link already masked.
+    # Issue 13: the reason and the record as a person reads them, before their codes.
     fields = readonly_fields = [
+        "reason_label",
+        "record",
         *(
             f.name
             for f in OutboundMessage._meta.fields
@@ -56,6 +92,14 @@ class OutboundMessageAdmin(PersonalDataAdminMixin, TrackedAdmin):
         "html_body",
         "extra_headers",
     ]
+
+    @admin.display(description=_("reason"), ordering="reason")
+    def reason_label(self, obj):
+        return reason_label(obj.reason)
+
+    @admin.display(description=_("record"), ordering="object_key")
+    def record(self, obj):
+        return record_link(obj.object_key)
 
     @admin.display(description=_("text body"))
     def text_body(self, obj):
@@ -120,13 +164,7 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     @admin.display(description=_("record"), ordering="subject_key")
     def record(self, obj):
         """The record's admin page, built from its key (no query per row)."""
-        label, _sep, pk = obj.subject_key.partition(":")
-        app_label, _dot, model_name = label.partition(".")
-        try:
-            url = reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
-        except NoReverseMatch:
-            return obj.subject_key
-        return format_html('<a href="{}">{}</a>', url, obj.subject_key)
+        return record_link(obj.subject_key)
 
     def get_search_results(self, request, queryset, search_term):
         # By the (subject_key, at) and (user, at) indexes; "=field" would be UPPER(...).

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .outbox_reasons import reason_label
 from .timestamps import display_date
 
 
@@ -98,7 +99,8 @@ class OutboundMessage(models.Model):
 
     class Meta:
         verbose_name = _("outbound email")
-        verbose_name_plural = _("outbox")
+        # "21 outbound emails" under the list (was "21 outbox").
+        verbose_name_plural = _("outbound emails")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -178,7 +180,8 @@ class OutboundMessage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reason} #{self.pk} ({self.get_status_display()})"
+        # "Claim received (to the claimant) № 12 (Sent)": no code name, no address.
+        return f"{reason_label(self.reason)} № {self.pk} ({self.get_status_display()})"
 
     @property
     def has_secret_link(self) -> bool:
