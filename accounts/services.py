@@ -667,3 +667,16 @@ def customer_email_change_confirm(*, token: str, actor: User | None) -> EmailCha
     change.decided_at = timezone.now()
     save_tracked(change, actor=actor, reason="confirmed from the new address")
     return change
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """A staff member's language of the admin and of the emails sent to them (issue 13).
+
+    Their own preference: they set it themselves, whatever their role."""
+    if language not in {code for code, _label in settings.LANGUAGES}:
+        raise DomainError({"language": [_("Choose one of the offered languages.")]})
+    if user.language == language:
+        return user
+    user.language = language
+    return save_tracked(user, actor=user, reason="language changed", update_fields=["language"])

@@ -104,11 +104,8 @@ def is_support_agent(user: User | None) -> bool:
 
 
 def officers() -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, is_staff=True, groups__name=roles.COMPLIANCE_OFFICER
-        ).order_by("pk")
-    )
+    """Who is reminded of an unassigned claim and told of an overdue one."""
+    return roles.escalation_recipients()
 
 
 def admin_url(claim: Claim) -> str:

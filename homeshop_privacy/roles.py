@@ -62,6 +62,27 @@ NOTIFY_BREACH = "disclosures.notify_breach"
 OFFICER_ONLY = (VOID_DISCLOSURE, NOTIFY_BREACH)
 
 
+def compliance_officers():
+    """Active staff of the Compliance officer group."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        is_active=True, is_staff=True, groups__name=COMPLIANCE_OFFICER
+    )
+
+
+def escalation_recipients() -> list:
+    """Who is told of work nobody does (an unassigned or overdue claim): the active
+    compliance officers; when the group has none, the active superusers, so that an
+    escalation never goes nowhere (issue 13). The admin index says when that happens."""
+    from django.contrib.auth import get_user_model
+
+    officers = list(compliance_officers().order_by("pk"))
+    if officers:
+        return officers
+    return list(get_user_model().objects.filter(is_active=True, is_superuser=True).order_by("pk"))
+
+
 def may_manage_staff(user) -> bool:
     """Who adds, changes or deletes staff accounts and groups, and sets their passwords."""
     return bool(user.is_active and user.is_superuser)
