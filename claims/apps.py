@@ -7,10 +7,10 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("Pre-trial claims")
 
     def ready(self):
-        from . import account_section, signals
+        from . import customer_page, signals
 
         signals.connect()
-        account_section.register()
+        customer_page.register()
 
         from homeshop_privacy.outbox_reasons import reason_labels_register
 
