@@ -10,3 +10,9 @@ class DisclosuresConfig(AppConfig):
         from .customer_page import register
 
         register()
+
+        from homeshop_privacy.outbox_reasons import reason_labels_register
+
+        from .services.breaches import BREACH_REASON
+
+        reason_labels_register({BREACH_REASON: _("Breach notice to a customer")})

@@ -190,9 +190,10 @@ def staff_rows() -> list[StaffRow]:
 
 # --- charts: inline SVG, drawn here (no script, no CDN; the CSP allows neither) -----------
 
-BAR_HEIGHT = 18
-LABEL_WIDTH = 230
-CHART_WIDTH = 560
+BAR_HEIGHT = 20
+LABEL_WIDTH = 190
+CHART_WIDTH = 460
+LABEL_CHARS = 26
 
 
 def svg_bars(rows: list[tuple[str, list[tuple[int, str, str]]]], *, title: str):
@@ -207,7 +208,10 @@ def svg_bars(rows: list[tuple[str, list[tuple[int, str, str]]]], *, title: str):
     items = []
     for index, (label, parts) in enumerate(rows):
         y = index * BAR_HEIGHT + 4
-        items.append(format_html('<text x="0" y="{}">{}</text>', y + 13, label[:40]))
+        short = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+        items.append(
+            format_html('<text x="0" y="{}">{}<title>{}</title></text>', y + 14, short, label)
+        )
         x = LABEL_WIDTH
         for value, css, legend in parts:
             width = round(span * value / largest)
@@ -227,7 +231,7 @@ def svg_bars(rows: list[tuple[str, list[tuple[int, str, str]]]], *, title: str):
                 )
             x += width
         total = sum(v for v, _c, _n in parts)
-        items.append(format_html('<text x="{}" y="{}">{}</text>', x + 4, y + 13, total))
+        items.append(format_html('<text x="{}" y="{}">{}</text>', x + 4, y + 14, total))
     body = format_html_join("", "{}", ((item,) for item in items))
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" '

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,8 +19,8 @@ from .timestamps import export_timestamp
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("from"))
-    end = forms.DateField(label=gettext_lazy("to"))
+    start = forms.DateField(label=capfirst(gettext_lazy("from")))
+    end = forms.DateField(label=capfirst(gettext_lazy("to")))
 
     def clean(self):
         data = super().clean()
@@ -78,7 +79,7 @@ def summary_view(request, *, site):
         "consents": summary.svg_bars(
             [
                 (
-                    f"{row.code} {row.title}",
+                    row.code,
                     [
                         (row.given, "bar-given", _("given")),
                         (row.withdrawn, "bar-withdrawn", _("withdrawn")),

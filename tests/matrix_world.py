@@ -501,7 +501,7 @@ def add_data(world, label: str) -> dict:
             "basis": Disclosure.Basis.ORDER_FULFILMENT,
             "purpose": str(Purpose.objects.get(code="4.2.3").pk),
             "categories": ["identity"],
-            "order_number": world.objects["accounts.order"].number,
+            "order": str(world.objects["accounts.order"].pk),
             "disclosed_at_0": day,
             "disclosed_at_1": time,
             "reference": "MAN-MATRIX-ADDED",

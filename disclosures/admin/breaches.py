@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.classification import DataCategory
@@ -21,19 +22,19 @@ from ..models import (
 
 class BreachIncidentForm(forms.ModelForm):
     categories = forms.MultipleChoiceField(
-        label=_("data categories concerned"),
+        label=capfirst(_("data categories concerned")),
         choices=DataCategory.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     add_from_disclosure = forms.ModelChoiceField(
-        label=_("add the customers of register entry"),
+        label=capfirst(_("add the customers of register entry")),
         queryset=Disclosure.objects.all(),
         required=False,
         widget=forms.NumberInput,
         help_text=_("Register entry number, e.g. a lost courier manifest."),
     )
     add_emails = forms.CharField(
-        label=_("add customers by email"),
+        label=capfirst(_("add customers by email")),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One email per line."),

@@ -7,17 +7,19 @@ from datetime import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.classification import DataCategory
-from accounts.models import Customer
+from accounts.models import Customer, Order
 from consents.models import Purpose
 from homeshop_privacy import roles
 from homeshop_privacy.access_log import (
@@ -49,18 +51,25 @@ class DisclosureForm(forms.ModelForm):
     """One disclosure concerning one customer (a manifest goes through import_manifest)."""
 
     categories = forms.MultipleChoiceField(
-        label=_("data categories"),
+        label=capfirst(_("data categories")),
         choices=DataCategory.choices,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Issue 13: picked by name, email, phone or order number (the admin's autocomplete,
+    # which answers only staff who may view customers and orders), never a raw id.
     customer = forms.ModelChoiceField(
-        label=_("customer"),
+        label=capfirst(_("customer")),
         queryset=Customer.objects.all(),
         required=False,
-        widget=forms.NumberInput,
-        help_text=_("Customer id; leave empty for 5.4.1 or when the order is given."),
+        widget=AutocompleteSelect(DisclosureLine._meta.get_field("customer"), admin.site),
+        help_text=_("Leave empty for 5.4.1 or when the order is given."),
     )
-    order_number = forms.CharField(label=_("order number"), required=False, max_length=32)
+    order = forms.ModelChoiceField(
+        label=capfirst(_("order")),
+        queryset=Order.objects.all(),
+        required=False,
+        widget=AutocompleteSelect(DisclosureLine._meta.get_field("order"), admin.site),
+    )
 
     class Meta:
         model = Disclosure
@@ -86,7 +95,8 @@ class DisclosureForm(forms.ModelForm):
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
-        customer, number = data.get("customer"), (data.get("order_number") or "").strip()
+        customer, order = data.get("customer"), data.get("order")
+        number = order.number if order is not None else ""
         lines = []
         if customer is not None or number:
             lines = [LineInput(order_number=number, customer_id=customer.pk if customer else None)]
@@ -218,7 +228,7 @@ class DisclosureVoidInline(admin.StackedInline):
 
 class VoidActionForm(ActionForm):
     void_reason = forms.CharField(
-        label=_("reason (for voiding)"),
+        label=capfirst(_("reason (for voiding)")),
         required=False,
         max_length=500,
         widget=forms.TextInput(attrs={"size": 40}),
@@ -292,7 +302,7 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
             return (
                 *DisclosureForm.Meta.fields[:4],
                 "customer",
-                "order_number",
+                "order",
                 *DisclosureForm.Meta.fields[4:],
             )
         # The authority's request only where 5.4.3 asks for it (elsewhere three dashes).

@@ -25,7 +25,7 @@ def customer_disclosures(*, customer_id: int, include_voided: bool = False) -> Q
             ~Exists(DisclosureVoid.objects.filter(disclosure=OuterRef("disclosure")))
         )
     return lines.select_related(
-        "disclosure__recipient", "disclosure__purpose", "disclosure__void", "order"
+        "disclosure__recipient", "disclosure__purpose", "disclosure__void", "order", "customer"
     ).order_by("-disclosed_at", "-id")
 
 
