@@ -83,6 +83,15 @@ FIELDS: dict[str, dict[str, DataCategory]] = {
         "note": C.REFERENCE,
         "created_at": C.TECHNICAL,
     },
+    # Issue 13: who confirmed a year's calendar (a staff member, like the access log's user).
+    "homeshop_privacy.calendarconfirmation": {
+        "id": C.TECHNICAL,
+        "year": C.REFERENCE,
+        "confirmed_by": C.TECHNICAL,
+        "confirmed_at": C.TECHNICAL,
+        "package_version": C.REFERENCE,
+        "overrides": C.REFERENCE,
+    },
     # 6.1–6.3 (claims app): a claim is correspondence of its claimant.
     "claims.claimcategory": {
         "id": C.TECHNICAL,
