@@ -19,3 +19,30 @@ class AccountsConfig(AppConfig):
         from . import sign_in_links
 
         sign_in_links.register()
+
+        from homeshop_privacy.outbox_reasons import reason_labels_register
+
+        from . import services
+
+        reason_labels_register(
+            {
+                services.REASON_PASSWORD_RESET: _("Password reset link"),
+                services.REASON_FIRST_SIGN_IN: _("First sign-in link"),
+                services.REASON_EMAIL_CHANGE_CONFIRM: _("Email change: confirmation link"),
+                services.REASON_EMAIL_CHANGE_NOTICE: _("Email change: notice to the old address"),
+                "accounts.closure_received": _("Account closure: request received"),
+                "accounts.closure_done": _("Account closure: account closed"),
+                "accounts.closure_refused": _("Account closure: request refused"),
+            }
+        )
+
+        # Issue 13: a sign-in is not a change of the account. Django's own receiver saves
+        # the user to stamp ``last_login``, and every save writes a history version (an
+        # empty "Changed" entry per sign-in); this one writes the column alone.
+        from django.contrib.auth import user_logged_in
+        from django.contrib.auth.models import update_last_login
+
+        from .signals import last_login_stamp
+
+        user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+        user_logged_in.connect(last_login_stamp, dispatch_uid="accounts_last_login_stamp")

@@ -1001,3 +1001,16 @@ def customer_hold_release(*, hold: CustomerHold, actor: User) -> CustomerHold:
         return hold
     hold.released_at, hold.released_by = timezone.now(), actor
     return save_tracked(hold, actor=actor, reason="legal hold released (4.1)")
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """A staff member's language of the admin and of the emails sent to them (issue 13).
+
+    Their own preference: they set it themselves, whatever their role."""
+    if language not in {code for code, _label in settings.LANGUAGES}:
+        raise DomainError({"language": [_("Choose one of the offered languages.")]})
+    if user.language == language:
+        return user
+    user.language = language
+    return save_tracked(user, actor=user, reason="language changed", update_fields=["language"])

@@ -423,9 +423,13 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             claim.claimant_address,
             claim.get_claimant_language_display(),
         ]
+        lines = format_html_join("", "<div>{}</div>", ((part,) for part in parts if part))
         if claim.customer_id:
-            parts.append(gettext("customer #%(id)s") % {"id": claim.customer_id})
-        return format_html_join("", "<div>{}</div>", ((part,) for part in parts if part))
+            # Issue 13: everything held about the customer is one click away.
+            url = reverse("admin:accounts_customer_change", args=[claim.customer_id])
+            label = gettext("customer #%(id)s") % {"id": claim.customer_id}
+            lines += format_html('<div><a href="{}">{}</a></div>', url, label)
+        return lines
 
     @admin.display(description=_("answer"))
     def answer_summary(self, claim):

@@ -17,3 +17,16 @@ class ClaimsConfig(AppConfig):
 
         signals.connect()
         customer_page.register()
+
+        from homeshop_privacy.outbox_reasons import reason_labels_register
+
+        from . import services
+
+        reason_labels_register(
+            {
+                services.REASON_ACK: _("Claim received: notice to the claimant"),
+                services.REASON_REMINDER: _("Claim due date reminder"),
+                services.REASON_ESCALATION: _("Overdue claim: escalation"),
+                services.REASON_ANSWER: _("Claim answer to the claimant"),
+            }
+        )

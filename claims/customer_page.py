@@ -4,12 +4,15 @@ Registered from ``ClaimsConfig.ready()`` through ``homeshop_privacy.customer_pag
 so that ``accounts`` never imports this app. Internal notes are staff-only and stay out.
 """
 
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import personal_rows
 from homeshop_privacy import customer_pages
 
-from .models import ClaimAnswer, ClaimAttachment
+from .models import Claim, ClaimAnswer, ClaimAttachment
 from .selectors import claims_of_customer
 
 
@@ -47,5 +50,43 @@ SECTION = customer_pages.AccountSection(
 )
 
 
+class CustomerClaimInline(admin.TabularInline):
+    """The customer's claims on their admin page (issue 13): read-only, each a link."""
+
+    model = Claim
+    fk_name = "customer"
+    verbose_name = _("claim of this customer")
+    verbose_name_plural = _("claims of this customer (latest first)")
+    fields = ("claim_link", "received_on", "category", "status", "due_on", "answered_at")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    max_num = 0
+    show_change_link = False
+    view_on_site = False  # the claimant's own page; the reference links the admin page
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("category").order_by("-received_at", "-pk")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("reference number"))
+    def claim_link(self, claim):
+        url = reverse("admin:claims_claim_change", args=[claim.pk])
+        return format_html('<a href="{}">{}</a>', url, claim.reference)
+
+
 def register() -> None:
     customer_pages.account_sections.register(SECTION)
+    customer_pages.admin_panels.register(
+        customer_pages.AdminPanel(key="claims", inlines=(CustomerClaimInline,), order=40)
+    )

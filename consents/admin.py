@@ -4,6 +4,7 @@ from django.template.defaultfilters import linebreaks_filter as linebreaks
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import customers_search
@@ -155,7 +156,9 @@ class ConsentEventAddForm(forms.ModelForm):
     """Staff record a choice the customer made elsewhere (a signed form, a phone call)."""
 
     wording_text = forms.CharField(
-        label=_("wording the customer saw or signed"), widget=forms.Textarea, required=False
+        label=capfirst(_("wording the customer saw or signed")),
+        widget=forms.Textarea,
+        required=False,
     )
 
     class Meta:

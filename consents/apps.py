@@ -30,6 +30,17 @@ class ConsentsConfig(AppConfig):
 
         register()
         unsubscribe_link_register()
+
+        from homeshop_privacy.outbox_reasons import reason_labels_register
+
+        from . import services
+
+        reason_labels_register(
+            {
+                services.REASON_PROMOTION: _("Promotional email"),
+                services.POLICY_CHANGE_REASON: _("Policy change notice"),
+            }
+        )
         post_migrate.connect(
             reference_data_ensure, sender=self, dispatch_uid="consents_reference_data"
         )

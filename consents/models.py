@@ -375,4 +375,7 @@ class ConsentState(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.customer_id} {self.purpose_id} {'+' if self.is_granted else '-'}"
+        # Issue 13: "4.2.6 Promotions: granted" (was "#1 12 +"); shown on the customer's
+        # page, where the inline reads the purpose with the row.
+        state = _("granted") if self.is_granted else _("withdrawn")
+        return f"{self.purpose}: {state}"

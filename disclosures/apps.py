@@ -15,3 +15,9 @@ class DisclosuresConfig(AppConfig):
 
         register()
         signals.connect()
+
+        from homeshop_privacy.outbox_reasons import reason_labels_register
+
+        from .services import BREACH_REASON
+
+        reason_labels_register({BREACH_REASON: _("Breach notice to a customer")})

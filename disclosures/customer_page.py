@@ -8,6 +8,7 @@ left out: the data did not go where they say.
 """
 
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import get_language
@@ -15,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy import customer_pages
 from homeshop_privacy.admin_base import ReadOnlyInline
+from homeshop_privacy.timestamps import display_datetime
 
-from .models import DisclosureLine
+from .models import BreachAffected, BreachNotice, DisclosureLine
 from .selectors import (
     customer_breach_notices,
     customer_disclosure_recipients,
@@ -152,8 +154,60 @@ BREACH_SECTION = customer_pages.AccountSection(
 )
 
 
+class CustomerBreachInline(admin.TabularInline):
+    """The breaches that concern the customer and when they were told (5.4.4, issue 13):
+    read-only, each incident a link; shown to whoever may read breach incidents."""
+
+    model = BreachAffected
+    fk_name = "customer"
+    verbose_name = _("breach concerning this customer")
+    verbose_name_plural = _("breaches concerning this customer")
+    fields = ("incident_link", "discovered_at", "added_at", "notified_at")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    max_num = 0
+
+    def get_queryset(self, request):
+        notice = BreachNotice.objects.filter(
+            incident=OuterRef("incident"), customer=OuterRef("customer")
+        ).values("created_at")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("incident", "customer")
+            .annotate(notice_written_at=Subquery(notice))
+            .order_by("-incident__discovered_at", "-pk")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("incident"))
+    def incident_link(self, affected):
+        url = reverse("admin:disclosures_breachincident_change", args=[affected.incident_id])
+        incident = affected.incident
+        return format_html('<a href="{}">{}</a> {}', url, incident.reference, incident.title)
+
+    @admin.display(description=_("discovered at"))
+    def discovered_at(self, affected):
+        return display_datetime(affected.incident.discovered_at)
+
+    @admin.display(description=_("notice written"))
+    def notified_at(self, affected):
+        if affected.notice_written_at is None:
+            return _("not yet")
+        return display_datetime(affected.notice_written_at)
+
+
 ADMIN_PANEL = customer_pages.AdminPanel(
-    key="disclosures", inlines=(CustomerDisclosureInline,), order=30
+    key="disclosures", inlines=(CustomerDisclosureInline, CustomerBreachInline), order=30
 )
 
 

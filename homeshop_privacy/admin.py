@@ -12,6 +12,41 @@ from .access_log import PersonalDataAdminMixin
 from .admin_base import EstimatedCountPaginator, TrackedAdmin
 from .errors import DomainError
 from .models import OutboundMessage, PersonalDataAccess
+from .outbox_reasons import reason_choices, reason_label
+
+
+def record_link(key: str):
+    """The admin page of the record named by a key such as ``claims.claim:42:ack``, as
+    "claim 42" in the staff member's language (no query per row); the key as it is when
+    it names no registered model."""
+    from django.apps import apps
+
+    label, _sep, rest = key.partition(":")
+    pk = rest.split(":", 1)[0]
+    app_label, _dot, model_name = label.partition(".")
+    try:
+        model = apps.get_model(app_label, model_name)
+        url = reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
+    except (LookupError, ValueError, NoReverseMatch):
+        return key
+    return format_html('<a href="{}">{} {}</a>', url, model._meta.verbose_name, pk)
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    """The outbox's reasons by what they mean, not by their code: the reasons the apps
+    registered (``outbox_reasons``), so that no ``SELECT DISTINCT reason`` runs over the
+    whole outbox on every view, as Django's field filter would (issue 14)."""
+
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return reason_choices()
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(reason=self.value())
+        return queryset
 
 
 def outbox_search(queryset, term: str):
@@ -26,29 +61,14 @@ def outbox_search(queryset, term: str):
     return queryset.filter(object_key=term)
 
 
-class ReasonFilter(admin.SimpleListFilter):
-    """The outbox by reason, from the reasons the code writes (``outbox.KNOWN_REASONS``):
-    Django's field filter would run ``SELECT DISTINCT reason`` over the whole outbox on
-    every view (issue 14)."""
-
-    title = _("reason")
-    parameter_name = "reason"
-
-    def lookups(self, request, model_admin):
-        return [(reason, reason) for reason in outbox.KNOWN_REASONS]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(reason=self.value()) if self.value() else queryset
-
-
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(PersonalDataAdminMixin, TrackedAdmin):
     # Status and the error first: what an operator looks for fits on a laptop screen.
     list_display = (
         "created_at",
         "status",
-        "reason",
-        "object_key",
+        "reason_label",
+        "record",
         "attempts",
         "possible_duplicates",
         "last_error",
@@ -61,7 +81,10 @@ class OutboundMessageAdmin(PersonalDataAdminMixin, TrackedAdmin):
     actions = ("retry_failed",)
     # Issue 8 item 3: the bodies and headers are shown only through secrets_masked(); a
     # row with a one-time link stores its text with the link already masked.
+    # Issue 13: the reason and the record as a person reads them, before their codes.
     fields = readonly_fields = [
+        "reason_label",
+        "record",
         *(
             f.name
             for f in OutboundMessage._meta.fields
@@ -71,6 +94,14 @@ class OutboundMessageAdmin(PersonalDataAdminMixin, TrackedAdmin):
         "html_body",
         "extra_headers",
     ]
+
+    @admin.display(description=_("reason"), ordering="reason")
+    def reason_label(self, obj):
+        return reason_label(obj.reason)
+
+    @admin.display(description=_("record"), ordering="object_key")
+    def record(self, obj):
+        return record_link(obj.object_key)
 
     @admin.display(description=_("text body"))
     def text_body(self, obj):
@@ -137,13 +168,7 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     @admin.display(description=_("record"), ordering="subject_key")
     def record(self, obj):
         """The record's admin page, built from its key (no query per row)."""
-        label, _sep, pk = obj.subject_key.partition(":")
-        app_label, _dot, model_name = label.partition(".")
-        try:
-            url = reverse(f"admin:{app_label}_{model_name}_change", args=[pk])
-        except NoReverseMatch:
-            return obj.subject_key
-        return format_html('<a href="{}">{}</a>', url, obj.subject_key)
+        return record_link(obj.subject_key)
 
     def get_search_results(self, request, queryset, search_term):
         # By the (subject_key, at) and (user, at) indexes; "=field" would be UPPER(...).

@@ -38,13 +38,49 @@ class HomeshopAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         response = super().login(request, extra_context)
+        if request.method == "POST" and request.user.is_authenticated:
+            # Issue 13: from the sign-in on, the admin speaks the staff member's language
+            # (their setting), not the browser's; the header's switcher changes both.
+            language_cookie_set(response, request.user.language)
         # After the password (or when coming back with it), the code is the next step.
         if request.user.is_authenticated and staff_otp_pending(request):
-            return redirect_to_second_factor(request)
+            return language_cookie_set(redirect_to_second_factor(request), request.user.language)
         return response
 
+    def language_view(self, request):
+        """The header's language switcher (issue 13): saves the staff member's language
+        and shows the admin in it. POST only; any verified staff member, for themselves."""
+        from django.http import HttpResponseNotAllowed
+
+        from accounts.services import user_language_set
+
+        from .errors import DomainError
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        language = request.POST.get("language", "")
+        target = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            from django.urls import reverse
+
+            target = reverse("admin:index", current_app=self.name)
+        try:
+            user_language_set(user=request.user, language=language)
+        except DomainError as exc:
+            from django.contrib import messages
+
+            messages.error(request, "; ".join(exc.messages))
+            return redirect(target)
+        return language_cookie_set(redirect(target), language)
+
     def get_urls(self):
+        from functools import partial
+
         from accounts import two_factor_views
+
+        from . import summary_admin
 
         return [
             path(
@@ -56,6 +92,17 @@ class HomeshopAdminSite(admin.AdminSite):
                 "two-factor/setup/",
                 self.admin_view_unverified(two_factor_views.StaffOTPSetupView.as_view()),
                 name="two_factor_setup",
+            ),
+            path("language/", self.admin_view(self.language_view), name="language"),
+            path(
+                "compliance-summary/",
+                self.admin_view(partial(summary_admin.summary_view, site=self)),
+                name="compliance_summary",
+            ),
+            path(
+                "compliance-summary.csv",
+                self.admin_view(partial(summary_admin.summary_csv_view, site=self)),
+                name="compliance_summary_csv",
             ),
         ] + [self._view_on_site_checked(pattern) for pattern in super().get_urls()]
 
@@ -114,6 +161,22 @@ class HomeshopAdminSite(admin.AdminSite):
         from django.urls import reverse
 
         return reverse("admin:login", current_app=self.name)
+
+
+def language_cookie_set(response, language: str):
+    """The cookie Django's LocaleMiddleware reads first (as ``i18n/setlang/`` sets it)."""
+    if language in {code for code, _label in settings.LANGUAGES}:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 def redirect_to_second_factor(request):

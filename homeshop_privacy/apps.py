@@ -28,6 +28,15 @@ class HomeshopPrivacyConfig(AppConfig):
         # Files written under a request's transaction that rolled back are removed.
         request_finished.connect(files_pending_settle, dispatch_uid="homeshop_files_settle")
 
+        from .outbox_reasons import reason_labels_register
+
+        reason_labels_register(
+            {
+                "ledger.heads": _("Daily ledger heads"),
+                "ledger.break": _("Legal records: broken hash chain alarm"),
+            }
+        )
+
 
 class HomeshopAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the project's site: staff sign in with a second factor.

@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.db import transaction
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -257,3 +258,93 @@ def term_deadline(*, received: datetime | date, term_days: int = DEFAULT_TERM_DA
                 return Deadline(received_on, term_days, last_day, day, tuple(skipped))
             skipped.append(status)
             day += timedelta(days=1)
+
+
+# --- the yearly check (issue 13) ----------------------------------------------------------
+
+#: From this day of a year (Almaty), the admin asks an officer to confirm the next year.
+CONFIRM_NEXT_YEAR_FROM = (11, 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class YearDay:
+    """One day of a year where the package or an officer says something other than
+    "a weekday is a working day, Saturday and Sunday are not"."""
+
+    day: date
+    package: DayStatus
+    override_kind: str = ""  # CalendarOverride.Kind, or "" when none
+    override_note: str = ""
+
+    @property
+    def package_says(self) -> str:
+        if self.package.working:
+            if self.day.weekday() >= 5:
+                return gettext("working day (moved by decree)")
+            return gettext("working day")
+        return self.package.reason()
+
+    @property
+    def working(self) -> bool:
+        from .models import CalendarOverride
+
+        if self.override_kind:
+            return self.override_kind == CalendarOverride.Kind.WORKING_DAY
+        return self.package.working
+
+
+def year_review(year: int) -> list[YearDay]:
+    """The package's days off and moved working days of ``year``, and the officers'
+    overrides, side by side (one query)."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    overrides = _overrides(start, end)
+    package = _package_year(year)
+    rows = []
+    day = start
+    while day <= end:
+        status = _package_status(day)
+        plain = status.kind in (DayKind.SATURDAY, DayKind.SUNDAY) or (
+            status.kind == DayKind.WORKING and day not in package.weekend_workdays
+        )
+        if not plain or day in overrides:
+            kind, note = overrides.get(day, ("", ""))
+            rows.append(YearDay(day, status, kind, note))
+        day += timedelta(days=1)
+    return rows
+
+
+def year_to_confirm(today: date) -> int | None:
+    """The year an officer should confirm now: the next one, from 1 November."""
+    if (today.month, today.day) >= CONFIRM_NEXT_YEAR_FROM:
+        return today.year + 1
+    return None
+
+
+def package_version() -> str:
+    return holidays.__version__
+
+
+def calendar_confirmation_latest(year: int):
+    """The latest confirmation of ``year``'s calendar, with who made it; None if none."""
+    from .models import CalendarConfirmation
+
+    return (
+        CalendarConfirmation.objects.filter(year=year)
+        .select_related("confirmed_by")
+        .order_by("-confirmed_at", "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def calendar_year_confirm(*, year: int, actor):
+    """An officer says ``year``'s days off and overrides match the government's decrees."""
+    from .errors import DomainError
+    from .models import CalendarConfirmation, CalendarOverride
+
+    if not 2000 <= year <= 2100:
+        raise DomainError(gettext("There is no calendar of %(year)s to confirm.") % {"year": year})
+    overrides = CalendarOverride.objects.filter(day__year=year).count()
+    return CalendarConfirmation.objects.create(
+        year=year, confirmed_by=actor, package_version=package_version(), overrides=overrides
+    )

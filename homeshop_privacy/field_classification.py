@@ -64,6 +64,15 @@ FIELDS = {
         "note": C.REFERENCE,
         "created_at": C.TECHNICAL,
     },
+    # Issue 13: who confirmed a year's calendar (a staff member, like the access log's user).
+    "homeshop_privacy.calendarconfirmation": {
+        "id": C.TECHNICAL,
+        "year": C.REFERENCE,
+        "confirmed_by": C.TECHNICAL,
+        "confirmed_at": C.TECHNICAL,
+        "package_version": C.REFERENCE,
+        "overrides": C.REFERENCE,
+    },
     "homeshop_privacy.personaldataaccess": {
         "id": C.TECHNICAL,
         "at": C.TECHNICAL,

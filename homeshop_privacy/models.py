@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .outbox_reasons import reason_label
 from .timestamps import display_date
 
 
@@ -150,7 +152,8 @@ class OutboundMessage(models.Model):
 
     class Meta:
         verbose_name = _("outbound email")
-        verbose_name_plural = _("outbox")
+        # "21 outbound emails" under the list (was "21 outbox").
+        verbose_name_plural = _("outbound emails")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -244,7 +247,8 @@ class OutboundMessage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reason} #{self.pk} ({self.get_status_display()})"
+        # "Claim received (to the claimant) № 12 (Sent)": no code name, no address.
+        return f"{reason_label(self.reason)} № {self.pk} ({self.get_status_display()})"
 
     @property
     def has_secret_link(self) -> bool:
@@ -285,6 +289,42 @@ class CalendarOverride(models.Model):
 
     def __str__(self):
         return f"{display_date(self.day)} {self.get_kind_display()}"
+
+
+class CalendarConfirmation(models.Model):
+    """An officer compared a year's calendar with the government's decrees (6.2, issue 13).
+
+    The ``holidays`` package knows the decrees up to its release, and the moved days off
+    of the next year are published late in the year: from 1 November the admin index asks
+    for this check and says when nobody has made it. A confirmation is never edited; a
+    second check of the same year is another row.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+    package_version = models.CharField(_("version of the holidays package"), max_length=32)
+    overrides = models.PositiveIntegerField(_("overrides of that year"))
+
+    class Meta:
+        verbose_name = _("calendar confirmation")
+        verbose_name_plural = _("calendar confirmations")
+        ordering = ["-year", "-confirmed_at"]
+        indexes = [models.Index(fields=["year", "-confirmed_at"], name="calendar_confirm_year_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(year__gte=2000, year__lte=2100),
+                name="calendar_confirmation_year_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}: {self.confirmed_by} ({display_date(self.confirmed_at)})"
 
 
 class PersonalDataAccess(models.Model):

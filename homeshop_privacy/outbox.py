@@ -224,25 +224,6 @@ def message_enqueue(
     return message, created
 
 
-#: Every ``reason`` the code writes, for the outbox list's filter (a reason missing here is
-#: still sent and listed, just not offered as a filter; tests/homeshop_privacy checks it).
-KNOWN_REASONS = (
-    "accounts.email_change_confirm",
-    "accounts.email_change_requested",
-    "accounts.first_sign_in",
-    "accounts.password_reset",
-    "claims.acknowledgement",
-    "claims.answer",
-    "claims.escalation",
-    "claims.reminder",
-    "consents.policy_changed",
-    "consents.promotion",
-    "disclosures.breach_notice",
-    "ledger.break",
-    "ledger.heads",
-)
-
-
 @dataclasses.dataclass(frozen=True)
 class MessageDraft:
     """One message of ``messages_enqueue_many`` (a plain text message, no secret link)."""

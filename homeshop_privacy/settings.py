@@ -161,6 +161,12 @@ LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
 # Each app keeps its translations in <app>/locale/ (ru, kk); English is the source.
 USE_I18N = True
+# Issue 13: Kazakh for the strings of Django's admin, auth, django-axes and
+# django-simple-history that their own catalogues lack (Django would fall back to
+# Russian, LANGUAGE_CODE), Russian for simple-history (its ru_RU catalogue is never
+# found for "ru"), and lower-case Kazakh month names mid-sentence. LOCALE_PATHS take
+# precedence over every app's catalogue; it holds only strings no project app translates.
+LOCALE_PATHS = [BASE_DIR / "homeshop_privacy" / "locale_overrides"]
 # Issue 9 §7: Kazakh date formats (Django ships none and falls back to m/d/Y).
 FORMAT_MODULE_PATH = ["homeshop_privacy.formats"]
 TIME_ZONE = "Asia/Almaty"

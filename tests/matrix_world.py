@@ -597,7 +597,7 @@ def add_data(world, label: str) -> dict:
             "basis": Disclosure.Basis.ORDER_FULFILMENT,
             "purpose": str(Purpose.objects.get(code="4.2.3").pk),
             "categories": ["identity"],
-            "order_number": world.objects["accounts.order"].number,
+            "order": str(world.objects["accounts.order"].pk),
             "disclosed_at_0": day,
             "disclosed_at_1": time,
             "reference": "MAN-MATRIX-ADDED",
@@ -756,6 +756,8 @@ def admin_view_request(world, cell: pm.Cell) -> Request:
         if method == "GET":
             return Request("GET", url)
         return Request("POST", url, form_page=url)
+    if name == "homeshop_privacy_calendaroverride_year":
+        return Request(method, _admin(name, 2027))
     raise KeyError(name)
 
 
@@ -794,6 +796,8 @@ def site_view_request(world, cell: pm.Cell, role: str) -> Request:
         return Request("GET", _admin("view_on_site", content_type.pk, claim.pk))
     if base == "logout":
         return Request("POST", _admin("logout"))
+    if base == "language":
+        return Request("POST", _admin("language"), data={"language": "en", "next": "/admin/"})
     if base == "password_change" and method == "POST":
         data = {
             "old_password": PASSWORD,

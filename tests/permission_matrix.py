@@ -282,6 +282,12 @@ ADMIN_VIEWS: dict[str, dict[str, tuple[str, frozenset]]] = {
         "GET": (PAGE, _OFFICERS),
         "POST": (WRITE, _OFFICERS),
     },
+    # Issue 13: a year's days off beside the overrides; whoever reads the overrides reads
+    # it, an officer confirms it (the calendar is not the support agents').
+    "homeshop_privacy_calendaroverride_year": {
+        "GET": (PAGE, frozenset({SU, OFFICER, AUDITOR})),
+        "POST": (WRITE, _OFFICERS),
+    },
 }
 
 # The admin site's own views. "app_list" is expanded per app label below.
@@ -296,6 +302,12 @@ SITE_VIEWS: dict[str, dict[str, tuple[str, frozenset]]] = {
     # a claim's customer): the roles that may list customers.
     "autocomplete": {"GET": (PAGE, frozenset({SU, OFFICER, SUPPORT, AUDITOR}))},
     "jsi18n": {"GET": (PAGE, _STAFF)},
+    # Issue 13: the compliance summary and its CSV: whoever reads everything on it (staff
+    # accounts included), so officers and auditors, not support agents.
+    "compliance_summary": {"GET": (PAGE, frozenset({SU, OFFICER, AUDITOR}))},
+    "compliance_summary_csv": {"GET": (DOWNLOAD, frozenset({SU, OFFICER, AUDITOR}))},
+    # Issue 13: the header's language switcher; each staff member sets their own.
+    "language": {"POST": (WRITE, _STAFF)},
     # The shortcut to a record's public page names the record: staff who may view it.
     "view_on_site": {"GET": (PAGE_OR_REDIRECT, frozenset({SU, OFFICER, SUPPORT, AUDITOR}))},
     # The second factor (issue 8 item 7): any staff member signed in with the password

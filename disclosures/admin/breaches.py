@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -64,19 +65,19 @@ NOTICE_FIELDS = ("notice_ru", "notice_kk", "notice_en", "add_from_disclosure", "
 
 class BreachIncidentForm(forms.ModelForm):
     categories = forms.MultipleChoiceField(
-        label=_("data categories concerned"),
+        label=capfirst(_("data categories concerned")),
         choices=DataCategory.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     add_from_disclosure = forms.ModelChoiceField(
-        label=_("add the customers of register entry"),
+        label=capfirst(_("add the customers of register entry")),
         queryset=Disclosure.objects.all(),
         required=False,
         widget=forms.NumberInput,
         help_text=_("Register entry number, e.g. a lost courier manifest."),
     )
     add_emails = forms.CharField(
-        label=_("add customers by email"),
+        label=capfirst(_("add customers by email")),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One email per line."),

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.classification import DataCategory
@@ -119,7 +120,7 @@ class RecipientAdmin(ServiceAdmin, TrackedAdmin):
 
 class WrittenPermissionForm(forms.ModelForm):
     categories = forms.MultipleChoiceField(
-        label=_("data categories"),
+        label=capfirst(_("data categories")),
         choices=DataCategory.choices,
         widget=forms.CheckboxSelectMultiple,
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404, StreamingHttpResponse
@@ -15,11 +16,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.classification import DataCategory
-from accounts.models import Customer
+from accounts.models import Customer, Order
 from consents.models import Purpose
 from homeshop_privacy import roles
 from homeshop_privacy.access_log import (
@@ -53,18 +55,25 @@ class DisclosureForm(forms.ModelForm):
     """One disclosure concerning one customer (a manifest goes through import_manifest)."""
 
     categories = forms.MultipleChoiceField(
-        label=_("data categories"),
+        label=capfirst(_("data categories")),
         choices=DataCategory.choices,
         widget=forms.CheckboxSelectMultiple,
     )
+    # Issue 13: picked by name, email, phone or order number (the admin's autocomplete,
+    # which answers only staff who may view customers and orders), never a raw id.
     customer = forms.ModelChoiceField(
-        label=_("customer"),
+        label=capfirst(_("customer")),
         queryset=Customer.objects.all(),
         required=False,
-        widget=forms.NumberInput,
-        help_text=_("Customer id; leave empty for 5.4.1 or when the order is given."),
+        widget=AutocompleteSelect(DisclosureLine._meta.get_field("customer"), admin.site),
+        help_text=_("Leave empty for 5.4.1 or when the order is given."),
     )
-    order_number = forms.CharField(label=_("order number"), required=False, max_length=32)
+    order = forms.ModelChoiceField(
+        label=capfirst(_("order")),
+        queryset=Order.objects.all(),
+        required=False,
+        widget=AutocompleteSelect(DisclosureLine._meta.get_field("order"), admin.site),
+    )
 
     class Meta:
         model = Disclosure
@@ -90,7 +99,8 @@ class DisclosureForm(forms.ModelForm):
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
-        customer, number = data.get("customer"), (data.get("order_number") or "").strip()
+        customer, order = data.get("customer"), data.get("order")
+        number = order.number if order is not None else ""
         lines = []
         if customer is not None or number:
             lines = [LineInput(order_number=number, customer_id=customer.pk if customer else None)]
@@ -247,7 +257,7 @@ class VisibilityForm(forms.Form):
 
 class VoidActionForm(ActionForm):
     void_reason = forms.CharField(
-        label=_("reason (for voiding)"),
+        label=capfirst(_("reason (for voiding)")),
         required=False,
         max_length=500,
         widget=forms.TextInput(attrs={"size": 40}),
@@ -327,7 +337,7 @@ class DisclosureAdmin(ServiceAdmin, PersonalDataAdminMixin, AppendOnlyAdmin):
             return (
                 *DisclosureForm.Meta.fields[:4],
                 "customer",
-                "order_number",
+                "order",
                 *DisclosureForm.Meta.fields[4:],
             )
         # The authority's request only where 5.4.3 asks for it (elsewhere three dashes).

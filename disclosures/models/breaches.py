@@ -338,9 +338,10 @@ class BreachAffected(AppendOnlyModel):
         indexes = [models.Index(fields=["customer"], name="disclosures_breach_aff_cust")]
 
     def __str__(self):
-        return _("customer %(customer)s affected by incident %(incident)s") % {
-            "customer": self.customer_id,
-            "incident": self.incident_id,
+        # Issue 13: the incident's reference and the customer's name, not two row ids.
+        return _("%(customer)s, affected by breach %(incident)s") % {
+            "customer": self.customer,
+            "incident": self.incident.reference,
         }
 
 
@@ -393,9 +394,9 @@ class BreachNotice(ChainedRecord):
         ]
 
     def __str__(self):
-        return _("notice of incident %(incident)s to customer %(customer)s") % {
-            "incident": self.incident_id,
-            "customer": self.customer_id,
+        return _("notice of breach %(incident)s to %(customer)s") % {
+            "incident": self.incident.reference,
+            "customer": self.customer,
         }
 
 

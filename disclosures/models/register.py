@@ -213,7 +213,16 @@ class DisclosureLine(ChainedRecord):
         ]
 
     def __str__(self):
-        return _("entry %(id)s, line %(no)s") % {"id": self.disclosure_id, "no": self.line_no}
+        # Issue 13: what went to whom, not "entry 33, line 1".
+        if self.order_id:
+            return _("order %(order)s, given to %(recipient)s") % {
+                "order": self.order.number,
+                "recipient": self.disclosure.recipient,
+            }
+        return _("%(customer)s, data given to %(recipient)s") % {
+            "customer": self.customer,
+            "recipient": self.disclosure.recipient,
+        }
 
 
 class DisclosureVoid(ChainedRecord):

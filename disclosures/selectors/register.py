@@ -49,7 +49,7 @@ def customer_disclosures(
             ~Exists(DisclosureVoid.objects.filter(disclosure=OuterRef("disclosure")))
         )
     return lines.select_related(
-        "disclosure__recipient", "disclosure__purpose", "disclosure__void", "order"
+        "disclosure__recipient", "disclosure__purpose", "disclosure__void", "order", "customer"
     ).order_by("-disclosed_at", "-id")
 
 

@@ -89,11 +89,8 @@ def breach_regulator_due_recompute(*, around: date, actor: User | None, reason: 
 
 
 def breach_officers() -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, is_staff=True, groups__name=roles.COMPLIANCE_OFFICER
-        ).order_by("pk")
-    )
+    """Who is reminded of an incident due to the regulator (issue 13's fallback too)."""
+    return roles.officers()
 
 
 def _officer_message(*, incident: BreachIncident, user: User, kind: str, today: date) -> bool:

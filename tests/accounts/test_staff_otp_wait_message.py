@@ -38,6 +38,9 @@ def _browser(user, language):
     TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     backup = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
     StaticToken.objects.create(device=backup, token=backup_code_digest(CODE))
+    # Issue 13: from the sign-in on, the admin speaks the staff member's own language.
+    user.language = language
+    user.save(update_fields=["language"])
     browser = Client(HTTP_ACCEPT_LANGUAGE=language)
     browser.post(LOGIN, {"username": user.email, "password": PASSWORD, "next": ADMIN})
     return browser

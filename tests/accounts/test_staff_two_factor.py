@@ -38,6 +38,10 @@ def browser():
 
 
 def _password_sign_in(browser, user):
+    # Issue 13: the admin speaks the staff member's language from the sign-in on; this
+    # one's setting is the browser's English.
+    user.language = "en"
+    user.save(update_fields=["language"])
     response = browser.post(LOGIN, {"username": user.email, "password": PASSWORD, "next": ADMIN})
     assert "_auth_user_id" in browser.session
     return response

@@ -188,7 +188,7 @@ def add_form(courier, **overrides):
         "categories": ["identity", "address"],
         "disclosed_at_0": "2026-11-25",
         "disclosed_at_1": "10:00",
-        "order_number": "",
+        "order": "",
         "customer": "",
         "reference": "",
         "request_number": "",
@@ -214,7 +214,7 @@ def test_officer_records_a_delivery_in_the_admin(client, officer, courier):
     order = OrderFactory(number="HS-4242")
     client.force_login(officer)
     response = client.post(
-        reverse("admin:disclosures_disclosure_add"), add_form(courier, order_number="HS-4242")
+        reverse("admin:disclosures_disclosure_add"), add_form(courier, order=str(order.pk))
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     disclosure = Disclosure.objects.get()
@@ -222,10 +222,10 @@ def test_officer_records_a_delivery_in_the_admin(client, officer, courier):
 
 
 def test_admin_shows_the_refusal_and_records_nothing(client, officer, analytics):
-    OrderFactory(number="HS-4243")
+    order = OrderFactory(number="HS-4243")
     client.force_login(officer)
     response = client.post(
-        reverse("admin:disclosures_disclosure_add"), add_form(analytics, order_number="HS-4243")
+        reverse("admin:disclosures_disclosure_add"), add_form(analytics, order=str(order.pk))
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors

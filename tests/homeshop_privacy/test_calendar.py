@@ -151,7 +151,7 @@ def test_reason_is_given_in_russian():
 def test_holiday_is_named_in_kazakh():
     with translation.override("kk"):
         assert day_status(date(2026, 12, 16)).reason() == (
-            "16 Желтоқсан — мереке күні (Тәуелсіздік күні)"
+            "16 желтоқсан — мереке күні (Тәуелсіздік күні)"
         )
 
 

@@ -65,6 +65,8 @@ def test_consents_and_disclosures_add_their_panels_through_the_registry():
         "DeviceInline",
         "ConsentStateInline",
         "CustomerDisclosureInline",
+        "CustomerBreachInline",  # issue 13: the breaches that concern the customer
+        "CustomerClaimInline",  # issue 13: the customer's claims
     ]
     assert {a.__name__ for a in customer_admin.actions} >= {
         "export_proof_json",
