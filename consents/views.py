@@ -18,7 +18,7 @@ from homeshop_privacy.errors import DomainError
 
 from . import services
 from .models import ConsentEvent, PolicyVersion, Purpose
-from .policy_text import policy_blocks
+from .policy_text import policy_blocks, policy_toc
 from .selectors import PROMOTIONS_EMAIL, consent_is_granted, policy_version_in_force
 from .tokens import unsubscribe_token_read
 
@@ -126,9 +126,11 @@ def policy_version(request, label: str):
 
 def _policy_page(request, version: PolicyVersion):
     language = translation.get_language()[:2]
+    blocks = policy_blocks(version.text_for(language))
     context = {
         "version": version,
-        "blocks": policy_blocks(version.text_for(language)),
+        "blocks": blocks,
+        "toc": policy_toc(blocks),
         "translated": bool(getattr(version, f"text_{language}", "")),
         "in_force": policy_version_in_force(),
     }
