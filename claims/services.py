@@ -537,9 +537,7 @@ def claim_pause(*, claim: Claim, actor: User | None, reason: str, on: date | Non
     return claim
 
 
-def _unpause(
-    claim: Claim, *, actor: User | None, reason: str, on: date
-) -> ClaimDeadlineChange:
+def _unpause(claim: Claim, *, actor: User | None, reason: str, on: date) -> ClaimDeadlineChange:
     if on < claim.paused_on:
         raise DomainError({"on": _("A pause cannot end before it began.")})
     days = (on - claim.paused_on).days

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.email_address import mask_address
 from accounts.models import Customer
 from accounts.selectors import customer_for_user
 from homeshop_privacy.errors import DomainError
@@ -24,8 +25,7 @@ from .tokens import unsubscribe_token_read
 
 
 def _mask_email(email: str) -> str:
-    local, _at, domain = email.partition("@")
-    return f"{local[:1]}{'•' * min(max(len(local) - 1, 3), 6)}@{domain}"
+    return mask_address(email)
 
 
 def _client_ip(request) -> str | None:

@@ -201,6 +201,8 @@ OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
 # Issue 8 item 6: the emailed link that gives a customer recorded by the shop a sign-in
 # works once, for this many seconds.
 FIRST_SIGN_IN_LINK_MAX_AGE = env.int("FIRST_SIGN_IN_LINK_MAX_AGE", default=2 * 60 * 60)
+# Issue 13: a customer's one-time sign-in link (no password needed) works this many seconds.
+SIGN_IN_LINK_MAX_AGE = env.int("SIGN_IN_LINK_MAX_AGE", default=20 * 60)
 
 # Celery. Reliability first: a task is acknowledged only after it ran, a task whose
 # worker died is given back to the queue, and a worker holds one message at a time.
