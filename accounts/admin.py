@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from homeshop_privacy import customer_pages
 from homeshop_privacy.access_log import PersonalDataAdminMixin
 from homeshop_privacy.admin_base import (
     EstimatedCountPaginator,
@@ -124,6 +125,15 @@ class CustomerAdmin(PersonalDataAdminMixin, TrackedAdmin):
         (_("Sign-in account"), {"fields": ("user",)}),
         (_("Purchase history"), {"fields": ("recent_orders",)}),
     )
+
+    # Other apps add their panels through ``customer_pages`` from their ``ready()``; they are
+    # read here, when a page is built, so the order the apps load in does not matter.
+    def get_inlines(self, request, obj):
+        return [*self.inlines, *customer_pages.admin_inlines()]
+
+    @property
+    def actions(self):
+        return customer_pages.admin_actions()
 
     def get_readonly_fields(self, request, obj=None):
         # Staff never move where a customer's mail and sign-in go (customer_save refuses

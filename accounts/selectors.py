@@ -173,10 +173,10 @@ def customer_data_export(*, customer: Customer) -> dict:
     """Everything held about ``customer`` as JSON-ready data (5.2.1, 3.2, 3.4).
 
     The fields come from ``accounts.classification`` (only personal ones: ids and
-    bookkeeping are left out); other apps contribute through ``account_sections``.
+    bookkeeping are left out); other apps contribute through ``customer_pages``.
     Every query is filtered by this customer, so no one else's data can appear.
     """
-    from homeshop_privacy import account_sections
+    from homeshop_privacy import customer_pages
 
     data = {
         "format": EXPORT_FORMAT,
@@ -198,6 +198,6 @@ def customer_data_export(*, customer: Customer) -> dict:
     }
     if customer.user_id:
         data["user"] = _row(customer.user, _export_fields(User))
-    for section in account_sections.sections():
+    for section in customer_pages.account_sections.all():
         data["sections"][section.key] = _plain(section.data(customer))
     return data

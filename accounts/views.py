@@ -1,7 +1,7 @@
 """Customer account pages (5.2.1): sign in, see everything held, correct it (5.1.2),
 download it, ask to close the account (2.2). Views stay thin: reads through
 ``selectors``, writes through ``services``; other apps appear through
-``homeshop_privacy.account_sections``.
+``homeshop_privacy.customer_pages``.
 """
 
 import csv
@@ -29,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
-from homeshop_privacy import account_sections
+from homeshop_privacy import customer_pages
 from homeshop_privacy.csv_safety import csv_safe
 from homeshop_privacy.errors import DomainError
 
@@ -279,7 +279,7 @@ class AccountHomeView(CustomerRequiredMixin, TemplateView):
         orders = Paginator(selectors.customer_orders(customer=customer), ORDERS_PER_PAGE)
         sections = [
             (section, section.render_html(request=self.request, customer=customer))
-            for section in account_sections.sections()
+            for section in customer_pages.account_sections.all()
             if section.show_on_page
         ]
         return super().get_context_data(

@@ -7,7 +7,7 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("Pre-trial claims")
 
     def ready(self):
-        from . import account_section, signals
+        from . import customer_page, signals
 
         signals.connect()
-        account_section.register()
+        customer_page.register()

@@ -1,22 +1,19 @@
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse
 from django.template.defaultfilters import linebreaks_filter as linebreaks
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import CustomerAdmin
-from accounts.models import Customer
 from accounts.selectors import customers_search
-from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
+from homeshop_privacy.access_log import PersonalDataAdminMixin
 from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
 from homeshop_privacy.errors import DomainError
-from homeshop_privacy.models import PersonalDataAccess
 
-from . import proof, services
-from .models import ConsentEvent, ConsentState, PolicyVersion, Purpose
+from . import services
+from .customer_page import export_proof_csv, export_proof_json
+from .models import ConsentEvent, PolicyVersion, Purpose
 from .policy_text import policy_blocks
 
 # --- policy versions -----------------------------------------------------------------------
@@ -186,44 +183,6 @@ class ConsentEventAddForm(forms.ModelForm):
         return cleaned
 
 
-def _proof_response(request, customers, fmt: str) -> HttpResponse:
-    for customer in customers:
-        # 1.5: an export of a person's ledger (IP addresses, browsers) is recorded.
-        access_record(
-            user=request.user,
-            obj=customer,
-            action=PersonalDataAccess.Action.EXPORT,
-            path=request.path,
-        )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    ids = "-".join(str(c.pk) for c in customers[:5])
-    if fmt == "json":
-        body, content_type = proof.consent_proof_json(customers=customers), "application/json"
-    else:
-        body, content_type = proof.consent_proof_csv(customers=customers), "text/csv"
-    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    name = f"consent-proof-{ids}-{stamp}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-@admin.action(description=_("Proof of consent (JSON)"), permissions=["view"])
-def export_proof_json(modeladmin, request, queryset):
-    return _proof_response(request, _customers_of(queryset), "json")
-
-
-@admin.action(description=_("Proof of consent (CSV)"), permissions=["view"])
-def export_proof_csv(modeladmin, request, queryset):
-    return _proof_response(request, _customers_of(queryset), "csv")
-
-
-def _customers_of(queryset) -> list[Customer]:
-    if queryset.model is Customer:
-        return list(queryset.order_by("pk"))
-    ids = queryset.order_by().values("customer_id").distinct()
-    return list(Customer.objects.filter(pk__in=ids).order_by("pk"))
-
-
 @admin.register(ConsentEvent)
 class ConsentEventAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
     # 1.5: an event shows the customer's IP address and browser; each view is logged.
@@ -309,43 +268,3 @@ class ConsentEventAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
         )
         obj.pk = event.pk
         obj._state.adding = False
-
-
-# --- on the customer page --------------------------------------------------------------------
-
-
-class ConsentStateInline(admin.TabularInline):
-    """Each customer's current consents, read-only (changes go through the ledger)."""
-
-    model = ConsentState
-    extra = 0
-    can_delete = False
-    fields = ("purpose", "is_granted", "changed_at", "channel", "event_link")
-    readonly_fields = fields
-    verbose_name_plural = _("current consents (latest ledger event per purpose)")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("purpose", "event")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("channel"))
-    def channel(self, obj):
-        return obj.event.get_channel_display()
-
-    @admin.display(description=_("latest event"))
-    def event_link(self, obj):
-        from django.urls import reverse
-
-        url = reverse("admin:consents_consentevent_change", args=[obj.event_id])
-        return format_html('<a href="{}">#{}</a>', url, obj.event_id)
-
-
-# consents depends on accounts, never the reverse: the customer page gets its consent
-# inline and the proof export from here.
-CustomerAdmin.inlines = [*CustomerAdmin.inlines, ConsentStateInline]
-CustomerAdmin.actions = [*(CustomerAdmin.actions or []), export_proof_json, export_proof_csv]

@@ -23,7 +23,7 @@ class ConsentsConfig(AppConfig):
     verbose_name = _("Consents and policy versions")
 
     def ready(self):
-        from .account_section import register
+        from .customer_page import register
         from .services import unsubscribe_link_register
 
         register()

@@ -7,6 +7,6 @@ class DisclosuresConfig(AppConfig):
     verbose_name = _("Disclosures and breaches")
 
     def ready(self):
-        from .account_section import register
+        from .customer_page import register
 
         register()

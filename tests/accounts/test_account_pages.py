@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Address, Customer, Order
-from homeshop_privacy import account_sections
+from homeshop_privacy.customer_pages import account_sections
 from tests.accounts.factories import DeviceFactory, SignedUpCustomerFactory
 from tests.factories import AddressFactory, CustomerFactory, OrderFactory, StaffFactory
 
@@ -152,7 +152,7 @@ def test_accounts_own_blocks_take_a_fixed_number_of_queries(
 ):
     # Without other apps' sections: session, user, customer, addresses, order count,
     # order page, devices, closure request (+ the request's savepoint pair).
-    monkeypatch.setattr(account_sections, "_registry", {})
+    monkeypatch.setattr(account_sections, "_entries", {})
     _customer_with_orders(me, orders)
     with django_assert_max_num_queries(10):
         response = my_client.get(HOME)

@@ -8,8 +8,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.template import engines
 from django.urls import reverse
 
-from homeshop_privacy import account_sections
-from homeshop_privacy.account_sections import AccountSection
+from homeshop_privacy import customer_pages
+from homeshop_privacy.customer_pages import AccountSection, account_sections
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_section_rendered_with_a_template(rf, me, monkeypatch):
         "{% for row in data %}<li>{{ row.subject }}</li>{% endfor %}"
     )
     monkeypatch.setattr(
-        account_sections,
+        customer_pages,
         "render_to_string",
         lambda name, context, request: template.render(context, request),
     )
@@ -78,7 +78,7 @@ def test_sections_come_in_their_order():
     account_sections.register(late)
     account_sections.register(early)
     try:
-        keys = [s.key for s in account_sections.sections() if s.key.startswith("test_")]
+        keys = [s.key for s in account_sections.all() if s.key.startswith("test_")]
         assert keys == ["test_a", "test_b"]
     finally:
         account_sections.unregister("test_a")

@@ -20,6 +20,7 @@ from django.urls.resolvers import RegexPattern
 
 from accounts.admin import CustomerAdmin
 from accounts.models import Address, Customer
+from homeshop_privacy import customer_pages
 from tests import matrix_world as mw
 from tests import permission_matrix as pm
 
@@ -81,22 +82,26 @@ def test_the_walker_reports_a_new_model_action_admin_view_and_url():
             view = self.admin_site.admin_view(_probe_view)
             return [path("probe/", view, name="accounts_address_probe"), *super().get_urls()]
 
-    class ProbeCustomerAdmin(CustomerAdmin):
-        actions = [*CustomerAdmin.actions, "probe_action"]
-
-        @admin.action(description="probe")
-        def probe_action(self, request, queryset):
-            pass
+    @admin.action(description="probe")
+    def probe_action(modeladmin, request, queryset):
+        pass
 
     site.register(Address, ProbeAddressAdmin)
-    site._registry[Customer] = ProbeCustomerAdmin(Customer, site)
+    site._registry[Customer] = CustomerAdmin(Customer, site)
+    # Another app adds to the customer's admin page through the registry (issue 15 item 1).
+    customer_pages.admin_panels.register(
+        customer_pages.AdminPanel(key="probe", actions=(probe_action,))
+    )
 
     root = pm.get_resolver()
     urlconf = type("ProbeURLConf", (), {"urlpatterns": [*root.url_patterns]})
     urlconf.urlpatterns.append(path("probe-page/<int:pk>/", _probe_view))
     resolver = URLResolver(RegexPattern(r"^/"), urlconf)
 
-    reported = pm.unnamed(pm.walk(site, resolver))
+    try:
+        reported = pm.unnamed(pm.walk(site, resolver))
+    finally:
+        customer_pages.admin_panels.unregister("probe")
 
     assert "admin model accounts.address" in reported
     assert "admin action accounts.address.probe_action" in reported

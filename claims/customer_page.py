@@ -1,13 +1,13 @@
 """The "My claims" section of the customer's account page and data export (5.2.1, 6.1).
 
-Registered from ``ClaimsConfig.ready()`` through ``homeshop_privacy.account_sections``
+Registered from ``ClaimsConfig.ready()`` through ``homeshop_privacy.customer_pages``
 so that ``accounts`` never imports this app. Internal notes are staff-only and stay out.
 """
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import personal_rows
-from homeshop_privacy import account_sections
+from homeshop_privacy import customer_pages
 
 from .models import ClaimAnswer, ClaimAttachment
 from .selectors import claims_of_customer
@@ -37,7 +37,7 @@ def claims_section_context(customer) -> dict:
     return {"claims": list(claims_of_customer(customer=customer)[:20])}
 
 
-SECTION = account_sections.AccountSection(
+SECTION = customer_pages.AccountSection(
     key="claims",
     title=_("My claims"),
     data=claims_export_for_customer,
@@ -48,4 +48,4 @@ SECTION = account_sections.AccountSection(
 
 
 def register() -> None:
-    account_sections.register(SECTION)
+    customer_pages.account_sections.register(SECTION)

@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from accounts.models import Customer, Order
 from accounts.validators import phone_to_e164
 
-from .models import Disclosure, DisclosureLine, DisclosureVoid, Recipient
+from ..models import Disclosure, DisclosureLine, DisclosureVoid, Recipient
 
 
 def customer_disclosures(*, customer_id: int, include_voided: bool = False) -> QuerySet:
@@ -103,31 +103,3 @@ def register_for_export(*, disclosures: QuerySet, term: str = "") -> tuple[Query
         .order_by("-disclosed_at", "-id")
     )
     return lines, without_customer
-
-
-def breach_incidents_with_pending_notices() -> QuerySet:
-    """Incidents whose notification started and that still have a customer not yet told."""
-    from .models import BreachAffected, BreachIncident, BreachNotice
-
-    untold = BreachAffected.objects.filter(incident=OuterRef("pk")).exclude(
-        Exists(
-            BreachNotice.objects.filter(
-                incident=OuterRef("incident"), customer=OuterRef("customer")
-            )
-        )
-    )
-    return BreachIncident.objects.filter(notification_started_at__isnull=False).filter(
-        Exists(untold)
-    )
-
-
-def breach_notification_progress(*, incident) -> dict:
-    """For the officer and the regulator: affected, told (email written) and sent."""
-    from homeshop_privacy.models import OutboundMessage
-
-    notices = incident.notices.all()
-    return {
-        "affected": incident.affected.count(),
-        "notified": notices.count(),
-        "sent": notices.filter(message__status=OutboundMessage.Status.SENT).count(),
-    }

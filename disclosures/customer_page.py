@@ -1,0 +1,119 @@
+"""What disclosures adds to a customer's pages (5.2.1, 1.3): the "Who received my data"
+section of the account page and data export, and the latest disclosures on the
+customer's admin page.
+
+Registered from ``DisclosuresConfig.ready()`` through ``homeshop_privacy.customer_pages``
+so that ``accounts`` never imports this app. Entries voided as recorded by mistake are
+left out: the data did not go where they say.
+"""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from homeshop_privacy import customer_pages
+
+from .models import DisclosureLine
+from .selectors import customer_disclosure_recipients, customer_disclosures
+
+PAGE_ROWS = 20
+
+
+def disclosures_export_for_customer(customer) -> list[dict]:
+    return [
+        {
+            "disclosed_at": line.disclosed_at,
+            "recipient": line.disclosure.recipient.legal_name,
+            "recipient_kind": line.disclosure.recipient.kind,
+            "lawful_basis": line.disclosure.basis,
+            "purpose": line.disclosure.purpose.code,
+            "data_categories": list(line.disclosure.categories),
+            "order": line.order.number if line.order_id else None,
+        }
+        for line in customer_disclosures(customer_id=customer.pk).iterator(chunk_size=2000)
+    ]
+
+
+def disclosures_section_context(customer) -> dict:
+    latest = list(customer_disclosures(customer_id=customer.pk)[: PAGE_ROWS + 1])
+    return {
+        "recipients": list(customer_disclosure_recipients(customer_id=customer.pk)),
+        "latest": latest[:PAGE_ROWS],
+        "more": len(latest) > PAGE_ROWS,
+    }
+
+
+class CustomerDisclosureInline(admin.TabularInline):
+    """The latest disclosures of the customer, for ``CustomerAdmin`` (5.2.1, 1.3).
+
+    Only the latest ``list_limit`` rows are shown; the link in each row and the register filter
+    ``?customer=<id>`` lead to the rest.
+    """
+
+    model = DisclosureLine
+    fk_name = "customer"
+    # The table, then a link to every entry of the customer (or "none recorded").
+    template = "admin/disclosures/customer_disclosures_inline.html"
+    verbose_name = _("disclosure of this customer's data")
+    verbose_name_plural = _("disclosures of this customer's data (latest first)")
+    fields = ("disclosed_at", "recipient", "what", "why", "order", "entry")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+    max_num = 0
+    list_limit = 50
+
+    def get_queryset(self, request):
+        object_id = (
+            request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        )
+        if not (object_id and str(object_id).isdigit()):
+            return DisclosureLine.objects.none()
+        latest = customer_disclosures(customer_id=int(object_id), include_voided=True)
+        ids = list(latest.values_list("pk", flat=True)[: self.list_limit])
+        return latest.filter(pk__in=ids)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("recipient"))
+    def recipient(self, line):
+        return line.disclosure.recipient
+
+    @admin.display(description=_("data categories"))
+    def what(self, line):
+        return ", ".join(line.disclosure.category_labels)
+
+    @admin.display(description=_("lawful basis and purpose"))
+    def why(self, line):
+        return f"{line.disclosure.get_basis_display()} / {line.disclosure.purpose.code}"
+
+    @admin.display(description=_("register entry"))
+    def entry(self, line):
+        url = reverse("admin:disclosures_disclosure_change", args=[line.disclosure_id])
+        label = _("voided") if line.disclosure.is_voided else _("open")
+        return format_html('<a href="{}">#{} ({})</a>', url, line.disclosure_id, label)
+
+
+SECTION = customer_pages.AccountSection(
+    key="disclosures",
+    title=_("Who received my data"),
+    data=disclosures_export_for_customer,
+    template_name="disclosures/account_section.html",
+    context=disclosures_section_context,
+    order=30,
+)
+
+
+ADMIN_PANEL = customer_pages.AdminPanel(
+    key="disclosures", inlines=(CustomerDisclosureInline,), order=30
+)
+
+
+def register() -> None:
+    customer_pages.account_sections.register(SECTION)
+    customer_pages.admin_panels.register(ADMIN_PANEL)
