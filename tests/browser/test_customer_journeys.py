@@ -133,3 +133,50 @@ def test_unsubscribe_link_from_a_sent_email(page, site, aigerim, shots, axe_chec
     shots("unsubscribed")
     assert not consent_is_granted(customer_id=aigerim.pk, purpose_code="4.2.6")
     assert Customer.objects.filter(pk=aigerim.pk).exists()
+
+
+def test_customer_without_a_password_signs_in_by_emailed_link(page, site, shots, axe_check):
+    from tests.factories import CustomerFactory
+
+    recorded = CustomerFactory(
+        first_name="Асель", last_name="Нурланова", email="asel.checkout@example.kz"
+    )
+
+    page.goto(f"{site}/")
+    page.get_by_role("link", name="Прочитать политику конфиденциальности").click()
+    expect(page.get_by_role("navigation")).to_contain_text("Содержание")
+    axe_check("privacy policy")
+    shots("privacy policy")
+
+    page.goto(f"{site}/")
+    page.locator("main .actions a.button").first.click()
+    page.get_by_role("link", name="Прислать ссылку для входа (без пароля)").click()
+    axe_check("sign-in link request")
+    shots("sign-in link request")
+    page.get_by_label("Адрес электронной почты").fill("asel.checkout@example.kz")
+    page.get_by_role("button", name="Прислать ссылку для входа").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Проверьте почту")
+    shots("sign-in link sent")
+
+    (row,) = OutboundMessage.objects.filter(reason="accounts.sign_in_link")
+    outbox.message_send(message_id=row.pk)
+    (email,) = mail.outbox
+    link = next(word for word in email.body.split() if "/account/sign-in/" in word)
+    assert link.startswith(site)
+
+    page.goto(link)
+    expect(page).to_have_url(f"{site}/account/sign-in/continue/")
+    axe_check("sign-in link page")
+    shots("sign-in link opened")
+    page.get_by_role("button", name="Войти").click()
+    expect(page).to_have_url(f"{site}/account/")
+    expect(page.locator(".messages")).to_contain_text("Вы вошли")
+    recorded.refresh_from_db()
+    assert recorded.user is not None and not recorded.user.has_usable_password()
+    shots("signed in by link")
+
+    # Used once: the same link no longer signs anyone in.
+    page.context.clear_cookies()
+    page.goto(link)
+    expect(page.locator(".error")).to_be_visible()
+    shots("link spent")

@@ -32,8 +32,9 @@ def test_pause_and_resume_are_told_in_russian_with_the_new_date(officer, time_ma
 
     paused, resumed = _term_emails(claim)
     assert paused.subject == f"Рассмотрение претензии {claim.reference} приостановлено"
-    assert paused.body_text.startswith("Здравствуйте, Айгерим Сейткалиева!\n\nСрок ответа")
-    assert "приостановлен с 10 ноября 2026" in paused.body_text
+    assert paused.body_text.startswith("Здравствуйте, Айгерим Сейткалиева!\n\nС 10 ноября")
+    assert paused.body_text.count("С 10 ноября 2026 г. срок ответа") == 1
+    assert ".." not in paused.body_text + resumed.body_text
     assert "Причина: Ждём копию чека" in paused.body_text
     assert "Причина: Чек получен" in resumed.body_text
     # 7 paused days added: due Wed 9 Dec 2026 instead of Wed 2 Dec.
