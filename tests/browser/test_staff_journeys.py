@@ -149,3 +149,59 @@ def test_officer_disclosure_and_claim_journey(page, browser, site, world, shots)
     assert answer.status == ClaimAnswer.Status.SENT
     pdf = page.request.get(f"{site}{answer.get_absolute_url()}")
     assert pdf.ok and pdf.body().startswith(b"%PDF")
+
+
+def test_officer_records_a_breach_and_starts_the_notification(page, site, shots):
+    """5.4.4: a breach recorded with its affected customers, then every one of them told
+    once. (Today's incident page; the breach issue rebuilds it.)"""
+    from disclosures.models import BreachIncident, BreachNotice
+    from disclosures.services import breach_notify_customers
+
+    officer, device = officer_with_authenticator("Алия Officer")
+    affected = [
+        CustomerFactory(email="aigerim.breach@example.kz", preferred_language="kk"),
+        CustomerFactory(email="nurlan.breach@example.kz", preferred_language="ru"),
+    ]
+    staff_sign_in(page, site, officer, device)
+
+    page.goto(f"{site}/admin/disclosures/breachincident/add/")
+    form = page.locator("#breachincident_form")
+    form.locator("input[name=reference]").fill("BR-2026-014")
+    form.locator("input[name=title]").fill("Потерян манифест курьера")
+    form.locator("textarea[name=description]").fill("Курьер потерял распечатку манифеста.")
+    form.locator("input[name=discovered_at_0]").fill(timezone.localdate().isoformat())
+    form.locator("input[name=discovered_at_1]").fill("08:15")
+    form.locator("input[name=categories][value=identity]").check()
+    form.locator("input[name=categories][value=address]").check()
+    form.locator("textarea[name=notice_ru]").fill("Курьер потерял лист с вашим именем и адресом.")
+    form.locator("textarea[name=notice_kk]").fill(
+        "Курьер атыңыз бен мекенжайыңыз бар парақты жоғалтты."
+    )
+    form.locator("textarea[name=add_emails]").fill("\n".join(c.email for c in affected))
+    shots("breach form")
+    form.locator("[type=submit][name=_save]").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    incident = BreachIncident.objects.get(reference="BR-2026-014")
+
+    # The notification is started from the list, as the action is offered there.
+    page.goto(f"{site}/admin/disclosures/breachincident/")
+    page.locator(f"#result_list input[name=_selected_action][value='{incident.pk}']").check()
+    page.locator("select[name=action]").select_option("start_notification")
+    shots("breach action")
+    page.locator("#changelist-form [name=index]").click()
+    expect(page.locator(".messagelist li").first).to_be_visible()
+    shots("notification started")
+
+    incident.refresh_from_db()
+    assert incident.notification_started_at is not None
+    # What the worker's chunk task does with the affected customers (no worker runs
+    # beside the live server): each is told once, notice and email written together.
+    told = breach_notify_customers(incident=incident, customer_ids=[c.pk for c in affected])
+    assert told == 2
+    notices = BreachNotice.objects.filter(incident=incident)
+    assert sorted(n.customer.email for n in notices) == sorted(c.email for c in affected)
+
+    page.goto(f"{site}/admin/disclosures/breachincident/{incident.pk}/change/")
+    # customers affected / told / email sent
+    expect(page.locator(".field-progress")).to_contain_text("2 / 2 /")
+    shots("incident after notifying")
