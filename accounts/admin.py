@@ -14,6 +14,7 @@ from homeshop_privacy.admin_base import (
     StaffAccountsAdminMixin,
     TrackedAdmin,
 )
+from homeshop_privacy.admin_services import ServiceAdmin
 from homeshop_privacy.timestamps import display_datetime
 
 from . import selectors, services
@@ -100,7 +101,7 @@ EMAIL_READ_ONLY_HELP = _(
 
 
 @admin.register(Customer)
-class CustomerAdmin(PersonalDataAdminMixin, TrackedAdmin):
+class CustomerAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
     form = CustomerForm
     list_display = (
         "id",
@@ -184,8 +185,8 @@ class CustomerAdmin(PersonalDataAdminMixin, TrackedAdmin):
         # Every branch hits an index, so search stays fast with millions of customers.
         return selectors.customers_search(queryset=queryset, term=search_term), False
 
-    def save_model(self, request, obj, form, change):
-        services.customer_save(
+    def service_save(self, request, obj, form, change):
+        return services.customer_save(
             customer=obj,
             actor=request.user,
             reason="edited in admin" if change else "added in admin",
@@ -249,29 +250,16 @@ class VisitEventAdmin(admin.ModelAdmin):
 
 
 class ClosureDecisionForm(forms.ModelForm):
-    """Staff decide a 2.2 closure request: close the account, or refuse with a reason."""
+    """Staff decide a 2.2 closure request: close the account, or refuse with a reason
+    (``account_closure_decide`` says what it refuses)."""
 
     class Meta:
         model = AccountClosureRequest
         fields = ["status", "decision_note"]
 
-    def clean(self):
-        cleaned = super().clean()
-        status = cleaned.get("status")
-        if status == AccountClosureRequest.Status.REQUESTED:
-            self.add_error(
-                "status", _("Choose whether the account is closed or the request refused.")
-            )
-        if (
-            status == AccountClosureRequest.Status.REFUSED
-            and not cleaned.get("decision_note", "").strip()
-        ):
-            self.add_error("decision_note", _("Say why the request is refused."))
-        return cleaned
-
 
 @admin.register(AccountClosureRequest)
-class AccountClosureRequestAdmin(PersonalDataAdminMixin, TrackedAdmin):
+class AccountClosureRequestAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
     form = ClosureDecisionForm
     list_display = ("id", "customer", "status", "requested_at", "decided_at", "decided_by")
     list_filter = ("status",)
@@ -302,8 +290,8 @@ class AccountClosureRequestAdmin(PersonalDataAdminMixin, TrackedAdmin):
             return self.fields
         return self.readonly_fields
 
-    def save_model(self, request, obj, form, change):
-        services.account_closure_decide(
+    def service_save(self, request, obj, form, change):
+        return services.account_closure_decide(
             closure_request=obj,
             actor=request.user,
             status=form.cleaned_data["status"],

@@ -489,7 +489,9 @@ def account_closure_decide(
     """
     closure = AccountClosureRequest.objects.select_for_update().get(pk=closure_request.pk)
     if status not in (AccountClosureRequest.Status.DONE, AccountClosureRequest.Status.REFUSED):
-        raise DomainError(_("Choose whether the account is closed or the request refused."))
+        raise DomainError(
+            {"status": [_("Choose whether the account is closed or the request refused.")]}
+        )
     if not closure.is_open:
         raise DomainError(_("This request was already decided."))
     if status == AccountClosureRequest.Status.REFUSED and not (note or "").strip():

@@ -31,7 +31,7 @@ from django.views.generic import FormView, TemplateView
 
 from homeshop_privacy import customer_pages
 from homeshop_privacy.csv_safety import csv_safe
-from homeshop_privacy.errors import DomainError
+from homeshop_privacy.errors import DomainError, domain_error_to_form
 
 from . import selectors, services, sign_in_links, signin_protection
 from .email_address import mask_address
@@ -50,15 +50,6 @@ logger = logging.getLogger(__name__)
 
 ORDERS_PER_PAGE = 20
 CUSTOMER_REASON = "corrected by the customer on the account page (5.1.2)"
-
-
-def apply_domain_error(form, exc: DomainError) -> None:
-    """Show a service's refusal next to the inputs it names (else above the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # Sign-in, sign-out, forgotten password ------------------------------------------------
@@ -166,7 +157,7 @@ class CustomerFirstSignInView(FormView):
                 customer=self.customer, password=form.cleaned_data["new_password1"]
             )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            domain_error_to_form(form, exc)
             return self.form_invalid(form)
         signin_protection.sign_in_failures_forget(
             user=user, reason="failures cleared by a completed first sign-in"
@@ -332,7 +323,7 @@ class CustomerDataEditView(CustomerRequiredMixin, FormView):
                         customer=self.customer, new_email=new_email, actor=self.request.user
                     )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            domain_error_to_form(form, exc)
             return self.form_invalid(form)
         if changes:
             messages.success(self.request, _("Your data were saved."))
@@ -413,7 +404,7 @@ class AddressEditView(CustomerRequiredMixin, FormView):
                 reason="address saved by the customer (5.1.2)",
             )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            domain_error_to_form(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("The address was saved."))
         return redirect(self.success_url)
@@ -541,7 +532,7 @@ class AccountClosureView(CustomerRequiredMixin, FormView):
                 comment=form.cleaned_data["comment"],
             )
         except DomainError as exc:
-            apply_domain_error(form, exc)
+            domain_error_to_form(form, exc)
             return self.form_invalid(form)
         if created:
             messages.success(self.request, _("Your request to close the account was received."))

@@ -20,6 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
 from homeshop_privacy.admin_base import TrackedAdmin
+from homeshop_privacy.admin_services import ServiceAdmin
 from homeshop_privacy.calendar import local_date
 from homeshop_privacy.models import PersonalDataAccess
 from homeshop_privacy.private_files import download_name
@@ -137,7 +138,7 @@ def available_steps(claim: Claim, user) -> list[str]:
 
 
 @admin.register(Claim)
-class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
+class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
     # 1.5: a claim holds the claimant's contact details and story; each view is logged.
     # Who must act comes before the long text columns: on a laptop the list is cut at
     # about the fifth column.
@@ -216,13 +217,7 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
             # The form's own Meta.fields. Not for a reader (the auditor): Django's
             # read-only page excludes the fields it is given, and cannot exclude None.
             kwargs["fields"] = None
-        form = super().get_form(request, obj, change=change, **kwargs)
-
-        class WithActor(form):
-            def __init__(self, *args, **inner):
-                super().__init__(*args, actor=request.user, **inner)
-
-        return WithActor
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -288,12 +283,23 @@ class ClaimAdmin(PersonalDataAdminMixin, TrackedAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()
 
-    def save_model(self, request, obj, form, change):
-        # The form's service call already wrote the claim; the admin only needs its id.
-        obj.pk = form.result.pk
-
-    def save_form(self, request, form, change):
-        return form.result
+    def service_save(self, request, obj, form, change):
+        data = dict(form.cleaned_data)
+        if not change:
+            return services.claim_register(
+                actor=request.user, attachments=data.pop("attachments", []), **data
+            )
+        claim = services.claim_update(
+            claim=obj,
+            actor=request.user,
+            assignee=data.get("assignee"),
+            internal_notes=data.get("internal_notes", ""),
+            category=data.get("category"),
+        )
+        uploads = data.get("new_attachments") or []
+        if uploads:
+            services.claim_attachments_add(claim=claim, uploads=uploads, actor=request.user)
+        return claim
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -1,11 +1,12 @@
-"""Forms of the claims admin and pages. Each one calls a service; a refusal becomes a
-form error (the service wrote nothing)."""
+"""Forms of the claims admin and pages. The admin's forms only validate (the admin's
+``service_save`` writes); a workflow step or the account page calls its service once the
+form is valid, and a refusal becomes a form error (the service wrote nothing)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from homeshop_privacy.errors import DomainError
-from homeshop_privacy.private_files import files_atomic
+from homeshop_privacy.admin_services import ServiceModelForm
+from homeshop_privacy.errors import DomainError, domain_error_to_form
 from homeshop_privacy.timestamps import display_date
 
 from . import services
@@ -29,51 +30,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data if item]
         return [single(data, initial)] if data else []
-
-
-def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.error_list)
-
-
-class ServiceModelForm(forms.ModelForm):
-    """A ModelForm whose ``clean`` calls a service (inside the request's transaction).
-
-    The model's own validation is the service's job (``full_clean`` there), so the
-    form skips it; ``self.result`` holds what the service returned.
-    """
-
-    result = None
-
-    def _post_clean(self):
-        pass
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        try:
-            # A savepoint: when a later service call of the same form refuses (a file too
-            # big after the claim was updated), nothing of this form stays written, files
-            # included. The admin commits its transaction even when it shows the form again.
-            with files_atomic():
-                self.result = self.call_service(cleaned)
-        except DomainError as exc:
-            self.result = None
-            _add_domain_error(self, exc)
-        return cleaned
-
-    def call_service(self, cleaned):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def save(self, commit=True):
-        return self.result
-
-    def save_m2m(self):
-        pass  # the service wrote everything
 
 
 class ClaimRegisterForm(ServiceModelForm):
@@ -101,19 +57,17 @@ class ClaimRegisterForm(ServiceModelForm):
             "internal_notes",
         ]
 
-    def __init__(self, *args, actor=None, **kwargs):
-        self.actor = actor
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["claimant_name"].required = False
         self.fields["claimant_name"].help_text = _("Taken from the customer when left empty.")
         self.fields["claimant_language"].required = False
 
-    def call_service(self, cleaned):
-        data = dict(cleaned)
-        attachments = data.pop("attachments", [])
-        if not data.get("customer") and not data.get("claimant_name"):
-            raise DomainError({"claimant_name": _("Name the claimant or choose a customer.")})
-        return services.claim_register(actor=self.actor, attachments=attachments, **data)
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("customer") and not cleaned.get("claimant_name"):
+            self.add_error("claimant_name", _("Name the claimant or choose a customer."))
+        return cleaned
 
 
 class ClaimChangeForm(ServiceModelForm):
@@ -122,23 +76,6 @@ class ClaimChangeForm(ServiceModelForm):
     class Meta:
         model = Claim
         fields = ["category", "assignee", "internal_notes"]
-
-    def __init__(self, *args, actor=None, **kwargs):
-        self.actor = actor
-        super().__init__(*args, **kwargs)
-
-    def call_service(self, cleaned):
-        claim = services.claim_update(
-            claim=self.instance,
-            actor=self.actor,
-            assignee=cleaned.get("assignee"),
-            internal_notes=cleaned.get("internal_notes", ""),
-            category=cleaned.get("category"),
-        )
-        uploads = cleaned.get("new_attachments") or []
-        if uploads:
-            services.claim_attachments_add(claim=claim, uploads=uploads, actor=self.actor)
-        return claim
 
 
 # --- workflow steps (one form per service) -------------------------------------------------
@@ -155,7 +92,7 @@ class StepForm(forms.Form):
         try:
             self.perform(self.cleaned_data)
         except DomainError as exc:
-            _add_domain_error(self, exc)
+            domain_error_to_form(self, exc)
             return False
         return True
 
@@ -316,5 +253,5 @@ class CustomerClaimForm(forms.Form):
                 attachments=data.get("attachments") or [],
             )
         except DomainError as exc:
-            _add_domain_error(self, exc)
+            domain_error_to_form(self, exc)
             return None

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import customers_search
 from homeshop_privacy.access_log import PersonalDataAdminMixin
 from homeshop_privacy.admin_base import AppendOnlyAdmin, TrackedAdmin
-from homeshop_privacy.errors import DomainError
+from homeshop_privacy.admin_services import ServiceAdmin
+from homeshop_privacy.errors import DomainError, domain_error_to_form
 
 from . import services
 from .customer_page import export_proof_csv, export_proof_json
@@ -20,7 +21,7 @@ from .policy_text import policy_blocks
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(TrackedAdmin):
+class PolicyVersionAdmin(ServiceAdmin, TrackedAdmin):
     list_display = ("label", "status", "published_at", "effective_from", "is_material")
     list_filter = ("is_material",)
     search_fields = ("=label",)
@@ -101,8 +102,8 @@ class PolicyVersionAdmin(TrackedAdmin):
     def rendered_en(self, obj):
         return self._rendered(obj, "en")
 
-    def save_model(self, request, obj, form, change):
-        services.policy_version_save_draft(version=obj, actor=request.user)
+    def service_save(self, request, obj, form, change):
+        return services.policy_version_save_draft(version=obj, actor=request.user)
 
     @admin.action(description=_("Publish the selected drafts now"), permissions=["change"])
     def publish(self, request, queryset):
@@ -179,12 +180,12 @@ class ConsentEventAddForm(forms.ModelForm):
                     occurred_at=cleaned.get("occurred_at") or timezone.now(),
                 )
             except DomainError as exc:
-                raise forms.ValidationError(exc.messages) from exc
+                domain_error_to_form(self, exc)
         return cleaned
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
+class ConsentEventAdmin(ServiceAdmin, PersonalDataAdminMixin, AppendOnlyAdmin):
     # 1.5: an event shows the customer's IP address and browser; each view is logged.
     # The ledger has no edit history (rows never change): the plain admin log suffices.
     object_history_template = None
@@ -255,8 +256,8 @@ class ConsentEventAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
     def wording_text(self, obj):
         return linebreaks(obj.wording.text) if obj.wording else "—"
 
-    def save_model(self, request, obj, form, change):
-        event = services.consent_record(
+    def service_save(self, request, obj, form, change):
+        return services.consent_record(
             customer=obj.customer,
             purpose_code=obj.purpose.code,
             action=obj.action,
@@ -266,5 +267,3 @@ class ConsentEventAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
             wording_text=form.cleaned_data.get("wording_text", ""),
             note=obj.note,
         )
-        obj.pk = event.pk
-        obj._state.adding = False

@@ -21,6 +21,19 @@ class DomainError(ValidationError):
         return cls(exc.error_list)
 
 
+def domain_error_to_form(form, exc: ValidationError) -> None:
+    """Show a refusal next to the inputs it names, the rest above the form.
+
+    The one place a ``DomainError`` becomes form errors: the admin (through
+    ``admin_services.ServiceAdmin``), the account pages and the workflow steps.
+    """
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.error_list)
+
+
 NUL_MESSAGE = _("This text contains a NUL character, which cannot be stored.")
 
 

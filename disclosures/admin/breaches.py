@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.classification import DataCategory
 from homeshop_privacy import roles
 from homeshop_privacy.admin_base import TrackedAdmin
+from homeshop_privacy.admin_services import ServiceAdmin
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.timestamps import display_datetime
 
@@ -104,7 +105,7 @@ class BreachNoticeInline(admin.TabularInline):
 
 
 @admin.register(BreachIncident)
-class BreachIncidentAdmin(TrackedAdmin):
+class BreachIncidentAdmin(ServiceAdmin, TrackedAdmin):
     form = BreachIncidentForm
     list_display = ("reference", "title", "discovered_at", "notification_started_at")
     search_fields = ("=reference", "title")
@@ -146,7 +147,7 @@ class BreachIncidentAdmin(TrackedAdmin):
         p = selectors.breach_notification_progress(incident=obj)
         return f"{p['affected']} / {p['notified']} / {p['sent']}"
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         services.breach_save(
             incident=obj,
             actor=request.user,
@@ -160,6 +161,7 @@ class BreachIncidentAdmin(TrackedAdmin):
             )
         if ids:
             services.breach_add_affected(incident=obj, customer_ids=ids, actor=request.user)
+        return obj
 
     def has_notify_permission(self, request):
         return request.user.has_perm(roles.NOTIFY_BREACH)

@@ -18,7 +18,8 @@ from homeshop_privacy.access_log import (
     access_record,
 )
 from homeshop_privacy.admin_base import TrackedAdmin
-from homeshop_privacy.errors import DomainError
+from homeshop_privacy.admin_services import ServiceAdmin
+from homeshop_privacy.errors import DomainError, domain_error_to_form
 from homeshop_privacy.models import PersonalDataAccess
 from homeshop_privacy.private_files import (
     TYPES,
@@ -68,7 +69,7 @@ class RecipientForm(forms.ModelForm):
 
 
 @admin.register(Recipient)
-class RecipientAdmin(TrackedAdmin):
+class RecipientAdmin(ServiceAdmin, TrackedAdmin):
     form = RecipientForm
     list_display = ("legal_name", "kind", "bin", "country", "agreement_reference", "is_active")
     list_filter = ("kind", "is_active", "country")
@@ -79,8 +80,8 @@ class RecipientAdmin(TrackedAdmin):
         # The register points at recipients; a former one is made inactive instead.
         return False
 
-    def save_model(self, request, obj, form, change):
-        services.recipient_save(
+    def service_save(self, request, obj, form, change):
+        return services.recipient_save(
             recipient=obj,
             actor=request.user,
             reason="edited in admin" if change else "added in admin",
@@ -112,15 +113,16 @@ class WrittenPermissionForm(forms.ModelForm):
             "revocation_reason",
         )
 
-    def clean_scan(self):
+    def clean(self):
         # The service checks again; here the refusal lands next to the field.
-        scan = self.cleaned_data.get("scan")
+        cleaned = super().clean()
+        scan = cleaned.get("scan")
         if scan and not self.instance.pk:
             try:
                 file_check(scan, field="scan")
             except DomainError as exc:
-                raise forms.ValidationError(exc.message_dict["scan"]) from exc
-        return scan
+                domain_error_to_form(self, exc)
+        return cleaned
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,7 +141,7 @@ class WrittenPermissionForm(forms.ModelForm):
 
 
 @admin.register(WrittenPermission)
-class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
+class WrittenPermissionAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
     """Added once; afterwards only a revocation (with its reason) can be written."""
 
     form = WrittenPermissionForm
@@ -233,14 +235,14 @@ class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
             content_type=content_type or "application/octet-stream",
         )
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         if change:
             if "revocation_reason" in form.changed_data and obj.revocation_reason.strip():
-                services.written_permission_revoke(
+                return services.written_permission_revoke(
                     permission=obj, actor=request.user, reason=obj.revocation_reason
                 )
-            return
-        saved = services.written_permission_record(
+            return obj
+        return services.written_permission_record(
             actor=request.user,
             customer=obj.customer,
             recipient=obj.recipient,
@@ -252,5 +254,3 @@ class WrittenPermissionAdmin(PersonalDataAdminMixin, TrackedAdmin):
             purpose_code=obj.purpose.code if obj.purpose_id else "",
             scan=form.cleaned_data.get("scan"),
         )
-        obj.pk = saved.pk
-        obj._state.adding = False

@@ -25,8 +25,9 @@ from homeshop_privacy.access_log import (
     accesses_record_many,
 )
 from homeshop_privacy.admin_base import AppendOnlyAdmin
+from homeshop_privacy.admin_services import ServiceAdmin
 from homeshop_privacy.csv_safety import csv_safe_row
-from homeshop_privacy.errors import DomainError
+from homeshop_privacy.errors import DomainError, domain_error_to_form
 from homeshop_privacy.models import PersonalDataAccess
 from homeshop_privacy.timestamps import export_timestamp
 
@@ -114,11 +115,7 @@ class DisclosureForm(forms.ModelForm):
         except services.LinesRefused as exc:
             raise forms.ValidationError([r.message for r in exc.rejected]) from exc
         except DomainError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    self.add_error(field if field in self.fields else None, errors)
-            else:
-                raise forms.ValidationError(exc.messages) from exc
+            domain_error_to_form(self, exc)
         return cleaned
 
 
@@ -226,7 +223,7 @@ class VoidActionForm(ActionForm):
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
+class DisclosureAdmin(ServiceAdmin, PersonalDataAdminMixin, AppendOnlyAdmin):
     form = DisclosureForm
     action_form = VoidActionForm
     change_list_template = "admin/disclosures/disclosure/change_list.html"
@@ -328,12 +325,10 @@ class DisclosureAdmin(PersonalDataAdminMixin, AppendOnlyAdmin):
     def get_search_results(self, request, queryset, search_term):
         return selectors.register_search(queryset=queryset, term=search_term), False
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         if change:
             raise PermissionDenied
-        saved = services.disclosure_record(**form.service_arguments())
-        obj.pk = saved.pk
-        obj._state.adding = False
+        return services.disclosure_record(**form.service_arguments())
 
     def save_related(self, request, form, formsets, change):
         # The service wrote the lines; there is nothing related to save from the form.

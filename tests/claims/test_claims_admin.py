@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -207,6 +208,9 @@ def test_refused_file_on_the_change_form_changes_nothing_else(client, officer, s
     claim.refresh_from_db()
     assert (claim.assignee, claim.internal_notes) == (support_agent, "")
     assert claim.history.count() == 1
+    # claim_update had written before the file was refused: all of it rolled back, the
+    # admin's change log included (issue 15 item 2).
+    assert not LogEntry.objects.filter(object_id=str(claim.pk)).exists()
 
 
 @pytest.mark.django_db
