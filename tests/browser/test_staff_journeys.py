@@ -4,6 +4,7 @@ signing in with the second factor (TOTP)."""
 import re
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -12,7 +13,8 @@ from playwright.sync_api import expect
 from claims.models import Claim, ClaimAnswer
 from consents.models import Purpose
 from disclosures.models import Disclosure, Recipient
-from homeshop_privacy import roles
+from homeshop_privacy import outbox, roles
+from homeshop_privacy.models import OutboundMessage
 from tests.claims.factories import ClaimCategoryFactory
 from tests.disclosures.factories import RecipientFactory
 from tests.factories import CustomerFactory, OrderFactory, StaffFactory
@@ -149,6 +151,14 @@ def test_officer_disclosure_and_claim_journey(page, browser, site, world, shots)
     assert answer.status == ClaimAnswer.Status.SENT
     pdf = page.request.get(f"{site}{answer.get_absolute_url()}")
     assert pdf.ok and pdf.body().startswith(b"%PDF")
+
+    # The claimant's email carries the letter itself (6.2), as the outbox sends it.
+    row = OutboundMessage.objects.get(reason="claims.answer", recipient=customer.email)
+    outbox.message_send(message_id=row.pk)
+    (sent,) = [m for m in mail.outbox if m.to == [customer.email] and m.attachments]
+    ((filename, content, mimetype),) = sent.attachments
+    assert (filename, mimetype) == (f"{claim.reference}.pdf", "application/pdf")
+    assert content.startswith(b"%PDF")
 
 
 def test_officer_records_a_breach_and_starts_the_notification(page, site, shots):
