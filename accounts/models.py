@@ -25,6 +25,16 @@ def email_match(queryset: models.QuerySet, email: str, *, field: str = "email"):
     )
 
 
+def customer_lock(*, customer_id: int) -> None:
+    """Lock the customer's row until the transaction ends.
+
+    Every write about one customer in several apps (consents, promotions, claims filed
+    online) takes this lock first: one fixed order, so they wait for each other instead
+    of deadlocking, and a double submission sees the first one's rows.
+    """
+    Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk").first()
+
+
 class Language(models.TextChoices):
     RU = "ru", _("Russian")
     KK = "kk", _("Kazakh")

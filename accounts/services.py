@@ -1,15 +1,15 @@
 """Every write to customers and their personal data (STYLE: one function per change)."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
@@ -17,6 +17,7 @@ from simple_history.utils import bulk_update_with_history
 from homeshop_privacy import outbox
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
+from homeshop_privacy.models import OutboundMessage
 
 from .email_address import (
     EMAIL_TAKEN_MESSAGE,
@@ -128,30 +129,25 @@ def _link_email(
     key: str,
     recipient: str,
     language: str,
-    subject_template: str,
-    body_template: str,
+    template: str,
     link_kind: str,
     link_object_id: int,
     context: dict,
-):
+) -> OutboundMessage:
     """Enqueue an email whose one-time link is made when it is sent (issue 8 item 3).
 
     The row keeps the text with the link masked, which is all the admin can show.
     """
-    with translation.override(language):
-        context = {**context, "link": outbox.secret_link_mask(), "site_url": settings.SITE_URL}
-        subject = " ".join(render_to_string(subject_template, context).splitlines()).strip()
-        preview = render_to_string(body_template, context)
-    message, _created = outbox.message_enqueue(
+    message, _created = outbox.template_message_enqueue(
         reason=reason,
         key=key,
         recipient=recipient,
-        subject=subject,
-        body_text=preview,
-        body_template=body_template,
+        language=language,
+        template=template,
+        context={**context, "link": outbox.secret_link_mask(), "site_url": settings.SITE_URL},
+        body_template=f"{template}.txt",
         link_kind=link_kind,
         link_object_id=link_object_id,
-        language=language,
     )
     return message
 
@@ -170,8 +166,7 @@ def password_reset_link_send(*, user: User, language: str):
         key=_request_key(user, "password-reset"),
         recipient=user.email,
         language=language,
-        subject_template="accounts/email/password_reset_subject.txt",
-        body_template="accounts/email/password_reset.txt",
+        template="accounts/email/password_reset",
         link_kind=PASSWORD_RESET,
         link_object_id=user.pk,
         context={},
@@ -199,8 +194,7 @@ def first_sign_in_link_send(*, email: str, language: str):
         key=_request_key(customer, "first-sign-in"),
         recipient=customer.email,
         language=language,
-        subject_template="accounts/email/first_sign_in_subject.txt",
-        body_template="accounts/email/first_sign_in.txt",
+        template="accounts/email/first_sign_in",
         link_kind=FIRST_SIGN_IN,
         link_object_id=customer.pk,
         context={"hours": link_hours()},
@@ -400,9 +394,9 @@ def order_record(
     *,
     customer: Customer,
     number: str,
-    placed_at,
+    placed_at: datetime,
     seller_name: str,
-    total,
+    total: Decimal,
     status: str = Order.Status.PLACED,
     delivery_address: Address | None = None,
     actor: User | None = None,
@@ -428,7 +422,7 @@ def order_record(
     return save_tracked(order, actor=actor, reason="order recorded")
 
 
-def visit_events_purge(*, now=None, batch_size: int = 10_000) -> int:
+def visit_events_purge(*, now: datetime | None = None, batch_size: int = 10_000) -> int:
     """4.1: delete non-personal visit events older than the retention period.
 
     Deletes in batches so that no single statement locks millions of rows; visit events
@@ -511,19 +505,13 @@ def account_closure_decide(
 
 
 def _closure_email(closure: AccountClosureRequest, *, event: str) -> None:
-    customer = closure.customer
-    language = customer.preferred_language
-    with translation.override(language):
-        context = {"customer": customer, "closure": closure, "site_url": settings.SITE_URL}
-        subject = render_to_string("accounts/email/closure_subject.txt", context).strip()
-        body = render_to_string(f"accounts/email/closure_{event}.txt", context)
-    outbox.message_enqueue(
+    outbox.customer_message_enqueue(
+        customer=closure.customer,
         reason=f"accounts.closure_{event}",
         key=outbox.object_key(closure, event),
-        recipient=customer.email,
-        subject=" ".join(subject.splitlines()),
-        body_text=body,
-        language=language,
+        template=f"accounts/email/closure_{event}",
+        subject_template="accounts/email/closure_subject.txt",
+        context={"closure": closure, "site_url": settings.SITE_URL},
     )
 
 
@@ -629,33 +617,27 @@ def _email_change_throttle(*, customer: Customer, new_email: str, now) -> None:
 
 def _email_change_emails(change: EmailChangeRequest) -> None:
     customer = change.customer
-    language = customer.preferred_language
-    with translation.override(language):
-        context = {"customer": customer, "change": change, "site_url": settings.SITE_URL}
-        confirm_subject = _("Confirm your new email address for Homeshop.kz")
-        notice_subject = _("A change of your Homeshop.kz email address was requested")
-        # The stored body has no link: the outbox builds it when sending
-        # (email_change_confirm_context, a secret link of kind EMAIL_CHANGE_LINK).
-        confirm_body = render_to_string(EMAIL_CHANGE_CONFIRM_TEMPLATE, context)
-        notice_body = render_to_string("accounts/email/email_change_notice.txt", context)
-    outbox.message_enqueue(
+    context = {"customer": customer, "change": change, "site_url": settings.SITE_URL}
+    # The stored body has no link: the outbox builds it when sending
+    # (email_change_confirm_context, a secret link of kind EMAIL_CHANGE_LINK).
+    outbox.template_message_enqueue(
         reason=REASON_EMAIL_CHANGE_CONFIRM,
         key=outbox.object_key(change, "confirm"),
         recipient=change.new_email,
-        subject=confirm_subject,
-        body_text=confirm_body,
-        language=language,
+        language=customer.preferred_language,
+        template=EMAIL_CHANGE_CONFIRM_TEMPLATE.removesuffix(".txt"),
+        context=context,
         body_template=EMAIL_CHANGE_CONFIRM_TEMPLATE,
         link_kind=EMAIL_CHANGE_LINK,
         link_object_id=change.pk,
     )
-    outbox.message_enqueue(
+    outbox.template_message_enqueue(
         reason=REASON_EMAIL_CHANGE_NOTICE,
         key=outbox.object_key(change, "notice"),
         recipient=change.old_email,
-        subject=notice_subject,
-        body_text=notice_body,
-        language=language,
+        language=customer.preferred_language,
+        template="accounts/email/email_change_notice",
+        context=context,
     )
 
 

@@ -18,8 +18,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from homeshop_privacy import roles
 from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
-from homeshop_privacy.admin_base import TrackedAdmin
+from homeshop_privacy.admin_base import ReadOnlyInline, TrackedAdmin
 from homeshop_privacy.admin_services import ServiceAdmin
 from homeshop_privacy.calendar import local_date
 from homeshop_privacy.models import PersonalDataAccess
@@ -70,17 +71,6 @@ class DueFilter(admin.SimpleListFilter):
         return selectors.claims_by_due(due=self.value(), today=today, queryset=queryset)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class DeadlineChangeInline(ReadOnlyInline):
     model = ClaimDeadlineChange
     fields = ("created_at", "kind", "days", "due_before", "due_after", "actor", "reason")
@@ -125,8 +115,8 @@ def available_steps(claim: Claim, user) -> list[str]:
         steps.append("resume" if claim.paused_on else "pause")
         steps += ["extend", "answer"]
         if answer is not None and answer.status == ClaimAnswer.Status.DRAFT:
-            if services.answer_needs_approval(claim, answer):
-                if services.is_officer(user):
+            if services.answer_needs_approval(claim=claim, answer=answer):
+                if roles.is_officer(user):
                     steps.append("approve")
             else:
                 steps.append("send")

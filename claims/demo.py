@@ -387,7 +387,7 @@ def _claim(plan: Plan, *, index: int, categories, customers, staff, can_answer: 
     answer = services.claim_answer_draft(
         claim=claim, actor=actor, body=_answer_text(claim, plan), language="ru"
     )
-    if services.answer_needs_approval(claim, answer):
+    if services.answer_needs_approval(claim=claim, answer=answer):
         approver = staff["admin"] if actor == officer else officer
         answer = services.claim_answer_approve(answer=answer, actor=approver)
     sent_at = now

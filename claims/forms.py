@@ -167,7 +167,7 @@ class AnswerApproveForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         answer = ClaimAnswer.objects.filter(claim=self.claim).first()
-        self.current_digest = services.answer_digest(answer) if answer else ""
+        self.current_digest = services.answer_digest(answer=answer) if answer else ""
         self.fields["shown_digest"].initial = self.current_digest
 
     def perform(self, data):

@@ -130,6 +130,10 @@ class ClaimCategory(models.Model):
         return getattr(self, f"answer_template_{language}", "") or self.answer_template_ru
 
 
+#: Reminders to the assignee this many days before the due date (0 = on the day, 6.2).
+REMINDER_DAYS = (7, 3, 1, 0)
+
+
 class Claim(models.Model):
     """A written pre-trial claim (6.1) and the state of its answer (6.2, 6.3)."""
 

@@ -3,10 +3,12 @@
 import dataclasses
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import Claim
+from .models import REMINDER_DAYS, Claim
 
 #: The dashboard's "answered on time" rate looks back this many days.
 ON_TIME_WINDOW_DAYS = 90
@@ -49,8 +51,6 @@ def claims_by_due(*, due: str, today: date, queryset: QuerySet[Claim] | None = N
 
 def claims_needing_reminders(*, today: date) -> QuerySet[Claim]:
     """Open, running claims that have a reminder or escalation due on ``today``."""
-    from .services import REMINDER_DAYS
-
     reminder_days = [today + timedelta(days=days) for days in REMINDER_DAYS]
     return (
         claims_open()
@@ -63,6 +63,10 @@ def claims_needing_reminders(*, today: date) -> QuerySet[Claim]:
         )
         .order_by("due_on", "pk")
     )
+
+
+def claim_admin_url(*, claim: Claim) -> str:
+    return settings.SITE_URL + reverse("admin:claims_claim_change", args=[claim.pk])
 
 
 def claims_of_customer(*, customer) -> QuerySet[Claim]:

@@ -12,24 +12,30 @@ import logging
 import re
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Customer, Order, User
+from accounts.models import Customer, Order, User, customer_lock
 from homeshop_privacy import roles
 from homeshop_privacy.calendar import local_date, term_deadline
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.ledger import chain_seal
-from homeshop_privacy.outbox import OutboxAttachment, message_enqueue, object_key
+from homeshop_privacy.outbox import (
+    OutboxAttachment,
+    message_enqueue,
+    object_key,
+    template_message_enqueue,
+)
 from homeshop_privacy.private_files import (
     CheckedFile,
     download_name,
@@ -41,6 +47,7 @@ from homeshop_privacy.timestamps import display_date
 
 from . import letters
 from .models import (
+    REMINDER_DAYS,
     Claim,
     ClaimAnswer,
     ClaimAttachment,
@@ -48,11 +55,10 @@ from .models import (
     ClaimDeadlineChange,
     unfilled_placeholders,
 )
+from .selectors import claim_admin_url
 
 logger = logging.getLogger(__name__)
 
-#: Reminders to the assignee this many days before the due date (0 = on the day).
-REMINDER_DAYS = (7, 3, 1, 0)
 REASON_ACK = "claims.acknowledgement"
 REASON_REMINDER = "claims.reminder"
 REASON_ESCALATION = "claims.escalation"
@@ -94,28 +100,6 @@ def _dispatch_reminders(claim_id: int) -> None:
     transaction.on_commit(lambda: claim_reminders.delay(claim_id), robust=True)
 
 
-def is_officer(user: User | None) -> bool:
-    if user is None or not user.is_active:
-        return False
-    return user.is_superuser or user.groups.filter(name=roles.COMPLIANCE_OFFICER).exists()
-
-
-def is_support_agent(user: User | None) -> bool:
-    return user is not None and user.groups.filter(name=roles.SUPPORT_AGENT).exists()
-
-
-def officers() -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, is_staff=True, groups__name=roles.COMPLIANCE_OFFICER
-        ).order_by("pk")
-    )
-
-
-def admin_url(claim: Claim) -> str:
-    return settings.SITE_URL + reverse("admin:claims_claim_change", args=[claim.pk])
-
-
 # --- registration (6.1) -------------------------------------------------------------------
 
 
@@ -140,7 +124,7 @@ def claim_register(
     related_breach: str = "",
     assignee: User | None = None,
     internal_notes: str = "",
-    attachments=(),
+    attachments: Iterable[UploadedFile] = (),
 ) -> Claim:
     """Register a pre-trial claim (6.1), fix its due date (6.2), acknowledge it."""
     if received_at.tzinfo is None:
@@ -212,7 +196,7 @@ def claim_file_online(
     subject: str,
     text: str,
     order: Order | None = None,
-    attachments=(),
+    attachments: Iterable[UploadedFile] = (),
 ) -> Claim:
     """6.1: a customer files a claim on the site, received now.
 
@@ -220,7 +204,7 @@ def claim_file_online(
     the claim already filed instead of registering and acknowledging a second one; the
     customer's row lock makes two simultaneous submissions wait for each other.
     """
-    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    customer_lock(customer_id=customer.pk)
     now = timezone.now()
     earlier = (
         Claim.objects.filter(
@@ -262,33 +246,24 @@ def _acknowledge(claim: Claim) -> None:
             # 6.2 allows 30 days at most; the claim's category may promise fewer: the
             # text names the term and the rule it comes from.
             "term": claim.term_text,
+            "why": claim.due_explanation,
+            "url": _claim_page_url(claim),
         }
-        subject = gettext("Your claim %(reference)s has been received") % context
-        body = (
-            gettext(
-                "Dear %(name)s,\n\n"
-                "We have received your claim of %(received)s about “%(subject)s”. "
-                "Its reference number is %(reference)s.\n\n"
-                "We will answer you in writing by %(due)s at the latest "
-                "(from receipt: %(term)s).\n\n"
-                "Homeshop.kz"
-            )
-            % context
-        )
-        if claim.due_explanation:
-            body += "\n\n" + gettext("Why this date: %(why)s.") % {"why": claim.due_explanation}
-        if claim.customer_id and claim.customer.user_id:
-            body += "\n\n" + gettext("Follow your claim: %(url)s") % {
-                "url": settings.SITE_URL + claim.get_absolute_url()
-            }
-    message_enqueue(
+    template_message_enqueue(
         reason=REASON_ACK,
         key=object_key(claim, "ack"),
         recipient=claim.claimant_email,
-        subject=subject,
-        body_text=body,
         language=claim.claimant_language,
+        template="claims/email/acknowledgement",
+        context=context,
     )
+
+
+def _claim_page_url(claim: Claim) -> str:
+    """The claim's page on the site, for a claimant who can sign in; else no link."""
+    if claim.customer_id and claim.customer.user_id:
+        return settings.SITE_URL + claim.get_absolute_url()
+    return ""
 
 
 def _attachment_store(*, claim: Claim, file: CheckedFile, actor: User | None) -> ClaimAttachment:
@@ -307,7 +282,9 @@ def _attachment_store(*, claim: Claim, file: CheckedFile, actor: User | None) ->
 
 
 @files_atomic
-def claim_attachments_add(*, claim: Claim, uploads, actor: User | None) -> list[ClaimAttachment]:
+def claim_attachments_add(
+    *, claim: Claim, uploads: Iterable[UploadedFile], actor: User | None
+) -> list[ClaimAttachment]:
     """Keep more documents of the claim: all or none, within the caps per claim."""
     claim = _locked(claim)
     kept = claim.attachments.aggregate(count=Count("pk"), size=Sum("size"))
@@ -320,7 +297,9 @@ def claim_attachments_add(*, claim: Claim, uploads, actor: User | None) -> list[
     return [_attachment_store(claim=claim, file=file, actor=actor) for file in checked]
 
 
-def claim_attachment_add(*, claim: Claim, upload, actor: User | None) -> ClaimAttachment:
+def claim_attachment_add(
+    *, claim: Claim, upload: UploadedFile, actor: User | None
+) -> ClaimAttachment:
     """Keep one document of the claim, refusing what is too big or of another type."""
     (attachment,) = claim_attachments_add(claim=claim, uploads=[upload], actor=actor)
     return attachment
@@ -458,10 +437,9 @@ def _claimant_told_of_change(claim: Claim, change: ClaimDeadlineChange) -> None:
             )
         greeting = gettext("Dear %(name)s,") % context
         body = f"{greeting}\n\n{news}\n\nHomeshop.kz"
-        if claim.customer_id and claim.customer.user_id:
-            body += "\n\n" + gettext("Follow your claim: %(url)s") % {
-                "url": settings.SITE_URL + claim.get_absolute_url()
-            }
+        url = _claim_page_url(claim)
+        if url:
+            body += "\n\n" + gettext("Follow your claim: %(url)s") % {"url": url}
     message_enqueue(
         reason=REASON_TERM_CHANGE,
         key=object_key(change),
@@ -652,14 +630,18 @@ def four_eyes() -> bool:
     return settings.CLAIM_ANSWER_FOUR_EYES
 
 
-def answer_needs_approval(claim: Claim, answer: ClaimAnswer | None = None) -> bool:
+def answer_needs_approval(*, claim: Claim, answer: ClaimAnswer | None = None) -> bool:
     """Every answer needs an officer's approval (four eyes). With the rule relaxed, only a
     support agent's answer does: whether the agent is the claim's assignee or wrote the
     text (an unassigned claim answered by an agent too)."""
     if four_eyes():
         return True
     people = [claim.assignee, answer.drafted_by if answer is not None else None]
-    return any(is_support_agent(person) and not is_officer(person) for person in people if person)
+    return any(
+        roles.is_support_agent(person) and not roles.is_officer(person)
+        for person in people
+        if person
+    )
 
 
 def _refuse_if_unfilled(answer: ClaimAnswer) -> None:
@@ -715,7 +697,7 @@ def claim_answer_draft(
     return save_tracked(answer, actor=actor, reason="answer drafted")
 
 
-def answer_digest(answer: ClaimAnswer) -> str:
+def answer_digest(*, answer: ClaimAnswer) -> str:
     """What an approver was shown: the text and its language, as a short digest that the
     approve page carries and the approval compares (6.2: the text approved is the text read)."""
     content = f"{answer.language}\0{answer.body}".encode()
@@ -733,13 +715,13 @@ def claim_answer_approve(
     carries it); by default, that of the ``answer`` given. A text changed since then is
     refused, never approved unread."""
     if shown_digest is None:
-        shown_digest = answer_digest(answer)
+        shown_digest = answer_digest(answer=answer)
     answer = ClaimAnswer.objects.select_for_update().get(pk=answer.pk)
-    if not is_officer(actor):
+    if not roles.is_officer(actor):
         raise DomainError(_("Only a compliance officer can approve an answer."))
     if answer.status != ClaimAnswer.Status.DRAFT:
         raise DomainError(_("Only a draft answer can be approved."))
-    if not hmac.compare_digest(shown_digest, answer_digest(answer)):
+    if not hmac.compare_digest(shown_digest, answer_digest(answer=answer)):
         raise DomainError(
             _("The answer changed after you opened this page; read it again before approving.")
         )
@@ -780,7 +762,10 @@ def claim_answer_send(
     tracking_number = (tracking_number or "").strip()
     if answer.status == ClaimAnswer.Status.SENT:
         raise DomainError(_("The answer was already sent."))
-    if answer_needs_approval(claim, answer) and answer.status != ClaimAnswer.Status.APPROVED:
+    if (
+        answer_needs_approval(claim=claim, answer=answer)
+        and answer.status != ClaimAnswer.Status.APPROVED
+    ):
         if four_eyes():
             raise DomainError(
                 _(
@@ -819,20 +804,17 @@ def claim_answer_send(
     save_tracked(answer, actor=actor, reason="answer sent")
 
     if by_email:
-        with translation.override(answer.language):
-            subject = gettext("Answer to your claim %(reference)s") % {"reference": claim.reference}
-            body = answer.body + "\n\n" + gettext("The letter is attached as a PDF file.")
-            if claim.customer_id and claim.customer.user_id:
-                body += "\n" + gettext("You can also read it on your claim's page: %(url)s") % {
-                    "url": settings.SITE_URL + claim.get_absolute_url()
-                }
-        message_enqueue(
+        template_message_enqueue(
             reason=REASON_ANSWER,
             key=object_key(claim, "answer"),
             recipient=claim.claimant_email,
-            subject=subject,
-            body_text=body,
             language=answer.language,
+            template="claims/email/answer",
+            context={
+                "reference": claim.reference,
+                "body": answer.body,
+                "url": _claim_page_url(claim),
+            },
             # 6.2: the written answer itself goes with the email; the row keeps only a
             # reference to the kept letter, read when the message is sent.
             attachments=[
@@ -877,50 +859,22 @@ def _staff_message(*, claim: Claim, user: User, kind: str, today: date, reason: 
     with translation.override(user.language):
         days_left = (claim.due_on - today).days
         context = {
+            "kind": kind,
             "reference": claim.reference,
             "subject": claim.subject,
             "due": display_date(claim.due_on),
             "days": days_left,
             "overdue": -days_left,
-            "link": admin_url(claim),
+            "link": claim_admin_url(claim=claim),
             "assignee": claim.assignee.get_full_name() if claim.assignee else "—",
         }
-        if kind == "overdue":
-            subject = gettext("OVERDUE: claim %(reference)s was due on %(due)s") % context
-            lead = (
-                gettext(
-                    "Claim %(reference)s is overdue by %(overdue)s day(s): the written answer was "
-                    "due on %(due)s (clause 6.2). Assignee: %(assignee)s."
-                )
-                % context
-            )
-        elif kind == "unassigned":
-            subject = gettext("Claim %(reference)s has no assignee") % context
-            lead = (
-                gettext("Claim %(reference)s has nobody assigned; the answer is due on %(due)s.")
-                % context
-            )
-        elif days_left == 0:
-            subject = gettext("Claim %(reference)s is due today") % context
-            lead = gettext("The written answer to claim %(reference)s is due today.") % context
-        else:
-            subject = gettext("Claim %(reference)s is due in %(days)s day(s), on %(due)s") % context
-            lead = (
-                gettext(
-                    "The written answer to claim %(reference)s is due on %(due)s, "
-                    "in %(days)s day(s)."
-                )
-                % context
-            )
-        subject_label = gettext("Subject")
-        body = f"{lead}\n\n{subject_label}: {claim.subject}\n\n{context['link']}\n"
-    _row, created = message_enqueue(
+    _row, created = template_message_enqueue(
         reason=reason,
         key=object_key(claim, kind, today.isoformat()),
         recipient=user.email,
-        subject=subject,
-        body_text=body,
         language=user.language,
+        template="claims/email/reminder",
+        context=context,
     )
     return created
 
@@ -941,7 +895,7 @@ def claim_reminders_send(*, claim_id: int, today: date | None = None) -> int:
     sent = 0
     if claim.assignee is None or not claim.assignee.is_active:
         # Nobody (or someone who has left) would be reminded: the officers are, daily.
-        for officer in officers():
+        for officer in roles.officers():
             sent += _staff_message(
                 claim=claim, user=officer, kind="unassigned", today=today, reason=REASON_REMINDER
             )
@@ -954,7 +908,7 @@ def claim_reminders_send(*, claim_id: int, today: date | None = None) -> int:
             reason=REASON_REMINDER,
         )
     if days_left < 0:
-        for officer in officers():
+        for officer in roles.officers():
             sent += _staff_message(
                 claim=claim, user=officer, kind="overdue", today=today, reason=REASON_ESCALATION
             )

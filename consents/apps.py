@@ -1,7 +1,4 @@
-from importlib import import_module
-
 from django.apps import AppConfig
-from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -10,12 +7,14 @@ def reference_data_ensure(sender, using="default", **kwargs):
     """Re-create the seeded purposes and policy version 1 if they are missing.
 
     The data migrations write them once; a flush (as between transactional tests) empties
-    every table and then sends ``post_migrate``, so the same idempotent seeds run here.
+    every table and then sends ``post_migrate``, so ``reference_data`` puts them back.
     """
     if using != "default":
         return
-    import_module("consents.migrations.0002_seed_purposes").seed(global_apps, None)
-    import_module("consents.migrations.0004_policy_version_1").load(global_apps, None)
+    from .reference_data import policy_version_1_ensure, purposes_ensure
+
+    purposes_ensure()
+    policy_version_1_ensure()
 
 
 class ConsentsConfig(AppConfig):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Customer
 from homeshop_privacy import customer_pages
 from homeshop_privacy.access_log import access_record
+from homeshop_privacy.admin_base import ReadOnlyInline
 from homeshop_privacy.models import PersonalDataAccess
 
 from . import proof
@@ -104,24 +105,16 @@ def _customers_of(queryset) -> list[Customer]:
     return list(Customer.objects.filter(pk__in=ids).order_by("pk"))
 
 
-class ConsentStateInline(admin.TabularInline):
+class ConsentStateInline(ReadOnlyInline):
     """Each customer's current consents, read-only (changes go through the ledger)."""
 
     model = ConsentState
-    extra = 0
-    can_delete = False
     fields = ("purpose", "is_granted", "changed_at", "channel", "event_link")
     readonly_fields = fields
     verbose_name_plural = _("current consents (latest ledger event per purpose)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("purpose", "event")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("channel"))
     def channel(self, obj):

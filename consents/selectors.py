@@ -3,14 +3,17 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Customer
 from homeshop_privacy.errors import DomainError
 
 from .models import ConsentEvent, ConsentState, PolicyVersion, Purpose
+from .tokens import unsubscribe_token_make
 
 PROMOTIONS_EMAIL = "4.2.6"  # 4.3: the purpose an "Unsubscribe" link withdraws
 POLICY_ACCEPTANCE = "2.1"
@@ -177,3 +180,9 @@ def customer_ids_with_consent_at(*, purpose_code: str, at: datetime) -> QuerySet
         .values_list("customer_id", flat=True)
         .distinct()
     )
+
+
+def unsubscribe_url(*, customer: Customer) -> str:
+    """4.3: the link of a promotional email that withdraws consent to 4.2.6 at once."""
+    token = unsubscribe_token_make(customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL)
+    return settings.SITE_URL + reverse("consents:unsubscribe", args=[token])

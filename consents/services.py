@@ -2,6 +2,7 @@
 
 import logging
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.db import transaction
@@ -11,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer
+from accounts.email_address import same_address
+from accounts.models import Customer, User, customer_lock
 from homeshop_privacy import outbox
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
@@ -27,8 +29,8 @@ from .selectors import (
     customers_emailable,
     policy_version_in_force,
     purpose_by_code,
+    unsubscribe_url,
 )
-from .tokens import unsubscribe_token_make
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +125,7 @@ def consent_record(
     purpose_code: str,
     action: str,
     channel: str,
-    actor=None,
+    actor: User | None = None,
     ip_address: str | None = None,
     user_agent: str = "",
     wording_text: str = "",
@@ -138,7 +140,7 @@ def consent_record(
     consent_event_validate(purpose=purpose, action=action, occurred_at=occurred_at, now=now)
 
     # Lock the customer first (one fixed order for every consent write).
-    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    customer_lock(customer_id=customer.pk)
 
     language = language or customer.preferred_language
     wording = consent_wording_store(text=wording_text, language=language) if wording_text else None
@@ -171,8 +173,20 @@ def consent_record(
     return event
 
 
+class Evidence(TypedDict, total=False):
+    """What ``consent_record`` keeps besides who, what and how: passed through as is."""
+
+    actor: User | None
+    ip_address: str | None
+    user_agent: str
+    wording_text: str
+    language: str | None
+    occurred_at: datetime | None
+    note: str
+
+
 def consent_grant(
-    *, customer: Customer, purpose_code: str, channel: str, **evidence
+    *, customer: Customer, purpose_code: str, channel: str, **evidence: Unpack[Evidence]
 ) -> ConsentEvent:
     """Record that the customer gave consent to ``purpose_code`` (evidence as keywords)."""
     return consent_record(
@@ -185,7 +199,7 @@ def consent_grant(
 
 
 def consent_withdraw(
-    *, customer: Customer, purpose_code: str, channel: str, **evidence
+    *, customer: Customer, purpose_code: str, channel: str, **evidence: Unpack[Evidence]
 ) -> ConsentEvent:
     """Record that the customer withdrew consent to ``purpose_code``; effective at once."""
     return consent_record(
@@ -197,7 +211,9 @@ def consent_withdraw(
     )
 
 
-def policy_accept(*, customer: Customer, channel: str, **evidence) -> ConsentEvent:
+def policy_accept(
+    *, customer: Customer, channel: str, **evidence: Unpack[Evidence]
+) -> ConsentEvent:
     """2.1: record that the customer accepted the policy version in force (registration,
     checkout); the event names that version."""
     return consent_grant(
@@ -209,7 +225,7 @@ def policy_accept(*, customer: Customer, channel: str, **evidence) -> ConsentEve
 
 
 @transaction.atomic
-def policy_version_save_draft(*, version: PolicyVersion, actor) -> PolicyVersion:
+def policy_version_save_draft(*, version: PolicyVersion, actor: User | None) -> PolicyVersion:
     """Create or edit an unpublished version."""
     if version.pk is not None:
         stored = PolicyVersion.objects.select_for_update().get(pk=version.pk)
@@ -223,7 +239,7 @@ def policy_version_save_draft(*, version: PolicyVersion, actor) -> PolicyVersion
 
 @transaction.atomic
 def policy_version_publish(
-    *, version: PolicyVersion, actor, effective_from: datetime | None = None
+    *, version: PolicyVersion, actor: User | None, effective_from: datetime | None = None
 ) -> PolicyVersion:
     """Publish a draft; a material change informs every customer who may be emailed.
 
@@ -315,16 +331,11 @@ def policy_change_notify_customers(*, version: PolicyVersion, customer_ids: list
 UNSUBSCRIBE_LINK = "consents.unsubscribe"
 
 
-def unsubscribe_url(*, customer: Customer) -> str:
-    token = unsubscribe_token_make(customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL)
-    return settings.SITE_URL + reverse("consents:unsubscribe", args=[token])
-
-
-def unsubscribe_link_context(message) -> dict | None:
+def unsubscribe_link_context(message: OutboundMessage) -> dict | None:
     """4.3: the unsubscribe link of a promotional email, made by the sender; ``None`` (not
     sent) when the customer is gone or no longer has the address it was written to."""
     customer = Customer.objects.filter(pk=message.link_object_id).first()
-    if customer is None or (customer.email or "").strip().lower() != message.recipient.lower():
+    if customer is None or not same_address(customer.email, message.recipient):
         return None
     return {"link": unsubscribe_url(customer=customer)}
 
@@ -356,7 +367,7 @@ def promotion_email_enqueue(
     """
     if not campaign or len(campaign) > 120:
         raise DomainError(_("A campaign needs a name of at most 120 characters."))
-    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    customer_lock(customer_id=customer.pk)
     if not consent_is_granted(customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL):
         raise DomainError(
             _("This customer has not consented to promotional email (4.2.6); nothing was sent.")
@@ -407,7 +418,7 @@ def promotions_unsubscribe(
     Repeating it is harmless: when the consent is already withdrawn nothing is written
     and None is returned.
     """
-    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    customer_lock(customer_id=customer.pk)
     if not consent_is_granted(customer_id=customer.pk, purpose_code=PROMOTIONS_EMAIL):
         return None
     return consent_withdraw(

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy import customer_pages
+from homeshop_privacy.admin_base import ReadOnlyInline
 
 from .models import DisclosureLine
 from .selectors import customer_disclosure_recipients, customer_disclosures
@@ -44,7 +45,7 @@ def disclosures_section_context(customer) -> dict:
     }
 
 
-class CustomerDisclosureInline(admin.TabularInline):
+class CustomerDisclosureInline(ReadOnlyInline):
     """The latest disclosures of the customer, for ``CustomerAdmin`` (5.2.1, 1.3).
 
     Only the latest ``list_limit`` rows are shown; the link in each row and the register filter
@@ -59,8 +60,6 @@ class CustomerDisclosureInline(admin.TabularInline):
     verbose_name_plural = _("disclosures of this customer's data (latest first)")
     fields = ("disclosed_at", "recipient", "what", "why", "order", "entry")
     readonly_fields = fields
-    can_delete = False
-    extra = 0
     max_num = 0
     list_limit = 50
 
@@ -73,12 +72,6 @@ class CustomerDisclosureInline(admin.TabularInline):
         latest = customer_disclosures(customer_id=int(object_id), include_voided=True)
         ids = list(latest.values_list("pk", flat=True)[: self.list_limit])
         return latest.filter(pk__in=ids)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("recipient"))
     def recipient(self, line):

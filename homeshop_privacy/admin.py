@@ -134,12 +134,9 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         if "@" in term:
-            staff = (
-                get_user_model()
-                .objects.alias(_email=Lower("email"))
-                .filter(_email=term.lower())
-                .values("pk")
-            )
+            from accounts.models import email_match  # the user model's own lookup
+
+            staff = email_match(get_user_model().objects.all(), term).values("pk")
             return queryset.filter(user_id__in=staff), False
         return queryset.filter(subject_key=term), False
 

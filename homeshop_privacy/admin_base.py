@@ -98,6 +98,19 @@ class TrackedAdmin(SimpleHistoryAdmin):
         return super().render_history_view(request, template, context, **kwargs)
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on another record's page, to read: written by their own services."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class AppendOnlyAdmin(TrackedAdmin):
     def has_change_permission(self, request, obj=None):
         # Viewing the change form is allowed; saving over an existing row is not.

@@ -234,10 +234,6 @@ def day_status(day: date) -> DayStatus:
     return _status(day, _overrides(day, day))
 
 
-def is_working_day(day: date) -> bool:
-    return day_status(day).working
-
-
 def term_deadline(*, received: datetime | date, term_days: int = DEFAULT_TERM_DAYS) -> Deadline:
     """6.2: the due date of a term of ``term_days`` calendar days from ``received``.
 

@@ -235,6 +235,55 @@ def message_dispatch_on_commit(message_id: int) -> None:
     transaction.on_commit(lambda: outbox_send.delay(message_id), robust=True)
 
 
+def template_message_enqueue(
+    *,
+    reason: str,
+    key: str,
+    recipient: str,
+    language: str,
+    template: str,
+    context: dict,
+    subject_template: str = "",
+    **message,
+) -> tuple[OutboundMessage, bool]:
+    """Write one email rendered from its templates in the reader's ``language``: the one
+    way an app words an email (issue 15 item 5).
+
+    ``template`` names a pair: ``<template>.txt`` (the text) and, unless
+    ``subject_template`` names another, ``<template>_subject.txt`` (one line).
+    ``message`` goes to ``message_enqueue`` as is (attachments, a one-time link's
+    ``link_kind`` and ``body_template``).
+    """
+    with translation.override(language):
+        subject = render_to_string(subject_template or f"{template}_subject.txt", context)
+        body = render_to_string(f"{template}.txt", context)
+    return message_enqueue(
+        reason=reason,
+        key=key,
+        recipient=recipient,
+        subject=" ".join(subject.splitlines()).strip(),
+        body_text=body,
+        language=language,
+        **message,
+    )
+
+
+def customer_message_enqueue(
+    *, customer, reason: str, key: str, template: str, context: dict, **message
+) -> tuple[OutboundMessage, bool]:
+    """``template_message_enqueue`` to a customer: their address, their language, and
+    ``customer`` in the templates' context."""
+    return template_message_enqueue(
+        reason=reason,
+        key=key,
+        recipient=customer.email,
+        language=customer.preferred_language,
+        template=template,
+        context={"customer": customer, **context},
+        **message,
+    )
+
+
 # Sending a message -----------------------------------------------------------------------
 
 

@@ -62,6 +62,28 @@ NOTIFY_BREACH = "disclosures.notify_breach"
 OFFICER_ONLY = (VOID_DISCLOSURE, NOTIFY_BREACH)
 
 
+def is_officer(user) -> bool:
+    """A compliance officer (or a superuser), active."""
+    if user is None or not user.is_active:
+        return False
+    return user.is_superuser or user.groups.filter(name=COMPLIANCE_OFFICER).exists()
+
+
+def is_support_agent(user) -> bool:
+    return user is not None and user.groups.filter(name=SUPPORT_AGENT).exists()
+
+
+def officers() -> list:
+    """The active compliance officers, who are told what nobody else handles (6.2)."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True, groups__name=COMPLIANCE_OFFICER)
+        .order_by("pk")
+    )
+
+
 def may_manage_staff(user) -> bool:
     """Who adds, changes or deletes staff accounts and groups, and sets their passwords."""
     return bool(user.is_active and user.is_superuser)

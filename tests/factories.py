@@ -1,4 +1,6 @@
-"""factory-boy factories for every app's models (invented data only)."""
+"""factory-boy factories every app's tests share: users, staff, customers, addresses,
+orders and visits (invented data only). Each app's own models have theirs next to its
+tests (``tests/<app>/factories.py``)."""
 
 from decimal import Decimal
 

@@ -125,7 +125,8 @@ MODELS: dict[str, ModelRule] = {
     "consents.consentevent": ModelRule(_SUPPORT_R, never=APPEND_ONLY | {VERSION_GET}),
     "disclosures.recipient": ModelRule(_SUPPORT_R, never=DELETE),
     "disclosures.writtenpermission": ModelRule(_SUPPORT_R, never=DELETE),
-    "disclosures.disclosure": ModelRule(_SUPPORT_R, never=APPEND_ONLY),
+    # Register entries are append-only: no history either (issue 15 item 9).
+    "disclosures.disclosure": ModelRule(_SUPPORT_R, never=APPEND_ONLY | {VERSION_GET}),
     "disclosures.breachincident": ModelRule(never=DELETE),
     # A category term sets every due date (6.2): support agents read it only.
     "claims.claimcategory": ModelRule(_SUPPORT_R, never=DELETE),

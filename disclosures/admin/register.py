@@ -111,7 +111,7 @@ class DisclosureForm(forms.ModelForm):
         if self.errors:
             return cleaned
         try:
-            services.disclosure_check(**self.service_arguments())
+            services.disclosure_record(**self.service_arguments(), check_only=True)
         except services.LinesRefused as exc:
             raise forms.ValidationError([r.message for r in exc.rejected]) from exc
         except DomainError as exc:

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from homeshop_privacy.ledger import Chain, ChainedRecord
 from homeshop_privacy.timestamps import display_datetime
@@ -94,8 +93,6 @@ class Disclosure(ChainedRecord):
         blank=True,
         related_name="+",
     )
-
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("register entry")
@@ -192,8 +189,6 @@ class DisclosureLine(ChainedRecord):
     )
     disclosed_at = models.DateTimeField(_("disclosed at"))
 
-    history = HistoricalRecords()
-
     class Meta:
         verbose_name = _("disclosure line")
         verbose_name_plural = _("disclosure lines")
@@ -244,8 +239,6 @@ class DisclosureVoid(ChainedRecord):
         blank=True,
         related_name="+",
     )
-
-    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("void of a disclosure")

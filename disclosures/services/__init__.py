@@ -37,7 +37,6 @@ from .register import (
     LINE_CHUNK,
     Basis,
     Kind,
-    disclosure_check,
     disclosure_record,
     disclosure_void,
 )
@@ -62,7 +61,6 @@ __all__ = [
     "breach_notify_customers",
     "breach_record",
     "breach_save",
-    "disclosure_check",
     "disclosure_record",
     "disclosure_void",
     "recipient_create",

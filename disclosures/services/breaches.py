@@ -4,12 +4,12 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.classification import is_personal
 from accounts.models import Customer, User
+from accounts.selectors import customer_ids_by_email, email_key
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 
@@ -90,14 +90,8 @@ def breach_save(*, incident: BreachIncident, actor: User | None, reason: str) ->
 
 def breach_customer_ids_by_email(*, emails: Iterable[str]) -> list[int]:
     """Customer ids for a pasted list of emails (any case); an unknown one is refused."""
-    wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
-    found: dict[str, int] = {}
-    for chunk in _in_chunks(wanted):
-        found.update(
-            Customer.objects.annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=chunk)
-            .values_list("email_lower", "pk")
-        )
+    wanted = list(dict.fromkeys(email_key(e) for e in emails if e.strip()))
+    found = customer_ids_by_email(emails=wanted)
     unknown = [e for e in wanted if e not in found]
     if unknown:
         raise DomainError(

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,7 +88,7 @@ def written_permission_record(
     document_reference: str,
     valid_until: date | None = None,
     purpose_code: str = "",
-    scan=None,
+    scan: UploadedFile | None = None,
 ) -> WrittenPermission:
     """5.3.2: record a customer's signed permission to disclose to ``recipient``.
 

@@ -6,16 +6,16 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.classification import is_personal
 from accounts.models import Customer, Order, User
+from accounts.selectors import customer_ids_by_email, email_key
 from consents.models import Purpose
 from consents.selectors import consent_is_granted, customer_ids_with_consent_at
 from homeshop_privacy.errors import DomainError, validate
-from homeshop_privacy.history import bulk_create_tracked, save_tracked
+from homeshop_privacy.history import save_tracked
 from homeshop_privacy.ledger import chain_link
 from homeshop_privacy.timestamps import display_datetime
 
@@ -46,7 +46,7 @@ FULFILMENT_KINDS = frozenset({Kind.SELLER, Kind.COURIER, Kind.POSTAL, Kind.TELEC
 # the order and the sale contract (4.2.2), delivery (4.2.3) and support with it (4.2.4).
 # Advertising or credit to a seller is not fulfilment, whatever the recipient's kind.
 FULFILMENT_PURPOSES = frozenset({"4.2.1", "4.2.2", "4.2.3", "4.2.4"})
-# Lines go in one INSERT (plus one for their history) however many there are: PostgreSQL
+# Lines go in one INSERT however many there are (append-only: no history rows): PostgreSQL
 # gets them as one array per column (UNNEST), so no parameter limit applies; SQLite's
 # backend splits them by its own limit.
 LINE_CHUNK = None
@@ -177,14 +177,7 @@ def _resolve_lines(lines: Sequence[LineInput], *, basis: str) -> tuple[list[_Lin
     for chunk in _in_chunks(given_ids):
         known_customers.update(Customer.objects.filter(pk__in=chunk).values_list("pk", flat=True))
     # Emails are unique whatever their case; matched through that (lower-case) index.
-    emails = list({line.customer_email.strip().lower() for line in lines if line.customer_email})
-    by_email: dict[str, int] = {}
-    for chunk in _in_chunks(emails):
-        by_email.update(
-            Customer.objects.annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=chunk)
-            .values_list("email_lower", "pk")
-        )
+    by_email = customer_ids_by_email(emails=[line.customer_email for line in lines])
 
     resolved, rejected, seen_orders, seen_line_nos = [], [], set(), set()
     for index, line in enumerate(lines, start=1):
@@ -202,7 +195,7 @@ def _resolve_lines(lines: Sequence[LineInput], *, basis: str) -> tuple[list[_Lin
             refuse(_("No customer with id %(id)s.") % {"id": line.customer_id})
             continue
         if line.customer_email:
-            email_owner = by_email.get(line.customer_email.strip().lower())
+            email_owner = by_email.get(email_key(line.customer_email))
             if email_owner is None:
                 refuse(_("No customer with email %(email)s.") % {"email": line.customer_email})
                 continue
@@ -368,11 +361,6 @@ def _prepare(
     return disclosure, resolved
 
 
-def disclosure_check(**kwargs) -> None:
-    """Run every check of ``disclosure_record`` (same arguments) without writing: for forms."""
-    _prepare(**kwargs)
-
-
 @transaction.atomic
 def disclosure_record(
     *,
@@ -389,11 +377,13 @@ def disclosure_record(
     legal_ground: str = "",
     note: str = "",
     now: datetime | None = None,
-) -> Disclosure:
+    check_only: bool = False,
+) -> Disclosure | None:
     """Record one disclosure to ``recipient`` concerning the customers in ``lines`` (1.3).
 
     Every line is checked against the basis; when any fails, ``LinesRefused`` lists
-    them all and nothing is written. A courier manifest is one call.
+    them all and nothing is written. A courier manifest is one call. With
+    ``check_only``, every check runs and nothing is written (a form's validation).
     """
     disclosure, resolved = _prepare(
         actor=actor,
@@ -410,6 +400,8 @@ def disclosure_record(
         note=note,
         now=now,
     )
+    if check_only:
+        return None
     reason = f"disclosure recorded ({basis})"
     # Linked into the recipient's hash chain, under the recipient's lock (issue 9 §2).
     save_tracked(disclosure, actor=actor, reason=reason)
@@ -426,13 +418,7 @@ def disclosure_record(
     ]
     # The entry was just written and its recipient is locked: its lines chain from it.
     chain_link(lines, prev=disclosure.chain_hash)
-    bulk_create_tracked(
-        DisclosureLine,
-        lines,
-        actor=actor,
-        reason=reason,
-        batch_size=LINE_CHUNK,
-    )
+    DisclosureLine.objects.bulk_create(lines, batch_size=LINE_CHUNK)
     return disclosure
 
 

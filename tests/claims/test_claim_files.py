@@ -77,7 +77,7 @@ def test_a_registration_failing_after_the_files_were_written_removes_them(settin
     def broken(**kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(services, "message_enqueue", broken)
+    monkeypatch.setattr(services, "template_message_enqueue", broken)
     with pytest.raises(RuntimeError):
         register(attachments=[pdf(), png()])
     assert not ClaimAttachment.objects.exists()
@@ -114,7 +114,7 @@ def test_a_failed_send_leaves_no_pdf(settings, officer, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(services, "message_enqueue", broken)
+    monkeypatch.setattr(services, "template_message_enqueue", broken)
     with pytest.raises(RuntimeError):
         approved_and_sent(claim, author=officer, body="Деньги возвращены.")
     answer = ClaimAnswer.objects.get()

@@ -3,7 +3,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
-from consents.services import promotion_email_enqueue, unsubscribe_url
+from consents.selectors import unsubscribe_url
+from consents.services import promotion_email_enqueue
 from homeshop_privacy.errors import DomainError
 from homeshop_privacy.models import OutboundMessage
 from homeshop_privacy.outbox import message_send

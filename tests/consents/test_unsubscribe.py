@@ -4,8 +4,7 @@ import pytest
 from django.core import signing
 
 from consents.models import ConsentEvent
-from consents.selectors import consent_is_granted
-from consents.services import unsubscribe_url
+from consents.selectors import consent_is_granted, unsubscribe_url
 from consents.tokens import unsubscribe_token_make
 from tests.factories import CustomerFactory
 

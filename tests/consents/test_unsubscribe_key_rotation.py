@@ -6,8 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from consents.selectors import consent_is_granted
-from consents.services import unsubscribe_url
+from consents.selectors import consent_is_granted, unsubscribe_url
 from tests.factories import CustomerFactory
 
 from .factories import grant

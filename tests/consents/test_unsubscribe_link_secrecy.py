@@ -120,7 +120,7 @@ def test_rows_written_before_the_fix_lose_their_links_and_still_send_a_working_o
 
     from django.apps import apps
 
-    from consents.services import unsubscribe_url
+    from consents.selectors import unsubscribe_url
 
     migration = importlib.import_module(
         "homeshop_privacy.migrations.0015_outbox_unsubscribe_links_out_of_stored_rows"

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from claims.models import Claim
-from consents.services import unsubscribe_url
+from consents.selectors import unsubscribe_url
 from tests.claims.factories import register
 from tests.consents.factories import grant
 from tests.factories import CustomerFactory, OrderFactory, UserFactory
