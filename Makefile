@@ -2,6 +2,7 @@
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 
 # The settings default to the production profile (DEBUG off, no built-in key). `make run`,
@@ -32,12 +33,13 @@ migrate: messages
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Web server, Celery worker and beat together on http://127.0.0.1:8000; Ctrl-C stops all.
+# Web server, Celery worker and beat together on http://127.0.0.1:8000; Ctrl-C (or a SIGINT
+# or SIGTERM to make) stops all three within seconds (homeshop_privacy/.../run_all.py).
 # The demo lets staff in without the second factor (seed_demo says so); set
 # STAFF_OTP_REQUIRED=true to try the enrolment. Everywhere else it is on by default.
 run: export STAFF_OTP_REQUIRED ?= false
 run: seed
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/python manage.py run_all --port $(PORT) --make-pid $$PPID
 
 test: messages
 	$(BIN)/python -m pytest

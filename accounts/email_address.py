@@ -90,3 +90,9 @@ class EmailAddressField(models.EmailField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": EmailAddressFormField, **kwargs})
+
+
+def mask_address(email: str) -> str:
+    """The address as pages show it to whoever holds a link: ``a•••••@example.kz``."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}{'•' * min(max(len(local) - 1, 3), 6)}@{domain}"

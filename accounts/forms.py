@@ -41,6 +41,16 @@ class CustomerAuthenticationForm(AuthenticationForm):
         self.fields["password"].label = _("Password")
 
 
+class SignInLinkForm(forms.Form):
+    """Issue 13: the address to email a one-time sign-in link to."""
+
+    email = EmailAddressFormField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
 class OutboxPasswordResetForm(PasswordResetForm):
     """ "Forgot password" for customers; the email goes through the outbox, never directly.
 

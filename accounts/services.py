@@ -127,6 +127,7 @@ def customer_sign_in_open(*, customer: Customer, actor: User | None) -> User:
 
 REASON_PASSWORD_RESET = "accounts.password_reset"
 REASON_FIRST_SIGN_IN = "accounts.first_sign_in"
+REASON_SIGN_IN_LINK = "accounts.sign_in_link"
 
 
 def _request_key(obj, what: str) -> str:
@@ -211,6 +212,56 @@ def first_sign_in_link_send(*, email: str, language: str):
         link_object_id=customer.pk,
         context={"hours": link_hours()},
     )
+
+
+@transaction.atomic
+def sign_in_link_send(*, email: str, language: str):
+    """Issue 13: email a customer a one-time link that signs them in without a password.
+
+    Sent only to the exact address of a customer who may sign in that way
+    (``sign_in_links.sign_in_link_allowed``); the page that asks says the same whatever
+    the address. The link is made when the email is sent, never stored. Returns the
+    outbox row, or ``None``.
+    """
+    from .sign_in_links import SIGN_IN_LINK, sign_in_link_allowed, sign_in_link_minutes
+
+    customer = email_match(Customer.objects.select_related("user"), email).order_by("pk").first()
+    if customer is None or not same_address(email, customer.email):
+        return None
+    if not sign_in_link_allowed(customer):
+        return None
+    return _link_email(
+        reason=REASON_SIGN_IN_LINK,
+        key=_request_key(customer, "sign-in-link"),
+        recipient=customer.email,
+        language=language,
+        template="accounts/email/sign_in_link",
+        link_kind=SIGN_IN_LINK,
+        link_object_id=customer.pk,
+        context={"minutes": sign_in_link_minutes()},
+    )
+
+
+@transaction.atomic
+def customer_sign_in_by_link(*, token: str) -> User | None:
+    """Issue 13: the emailed sign-in link was used. Returns the user to sign in (created,
+    with no password, for a customer who had no sign-in), or ``None`` if the link is not
+    valid. The customer's row is locked while the link is checked, so two uses of one
+    link cannot both pass: the caller signs the user in (``last_login`` moves on) in this
+    same transaction, which spends the link."""
+    from .sign_in_links import sign_in_link_customer
+
+    customer = sign_in_link_customer(token, lock=True)
+    if customer is None:
+        return None
+    user = customer.user
+    if user is None:
+        user = User(email=customer.email, language=customer.preferred_language)
+        user.set_unusable_password()
+        save_tracked(user, actor=None, reason="sign-in created from an emailed sign-in link")
+        customer.user = user
+        save_tracked(customer, actor=user, reason="sign-in created from an emailed sign-in link")
+    return user
 
 
 @transaction.atomic

@@ -12,6 +12,11 @@ the link exists only in the email itself, never in a row, a history row or the a
   time it was made (valid ``FIRST_SIGN_IN_LINK_MAX_AGE`` seconds) and a digest of the
   address it was sent to, and it works only while the customer has no sign-in, so its
   first use is its last.
+- ``accounts.sign_in_link`` (issue 13): signs a customer in without a password, for
+  instance one the shop recorded who never chose one. Signed, valid
+  ``SIGN_IN_LINK_MAX_AGE`` seconds, bound to the address and to the account's sign-in
+  state (no account yet, or its last sign-in and password): signing in changes that
+  state, so the link works once.
 """
 
 from django.conf import settings
@@ -28,6 +33,8 @@ from .models import Customer, User, email_match
 PASSWORD_RESET = "accounts.password_reset"
 FIRST_SIGN_IN = "accounts.first_sign_in"
 FIRST_SIGN_IN_SALT = "accounts.first-sign-in"
+SIGN_IN_LINK = "accounts.sign_in_link"
+SIGN_IN_LINK_SALT = "accounts.sign-in-link"
 
 
 def password_reset_context(message) -> dict | None:
@@ -100,6 +107,73 @@ def first_sign_in_context(message) -> dict | None:
     }
 
 
+def _sign_in_state(customer: Customer) -> str:
+    """What a sign-in changes: no account yet, or the account's last sign-in and password."""
+    user = customer.user
+    if user is None:
+        return "new"
+    material = f"{user.pk}:{user.last_login.isoformat() if user.last_login else ''}:"
+    return salted_hmac(SIGN_IN_LINK_SALT, material + user.password).hexdigest()[:24]
+
+
+def sign_in_link_allowed(customer: Customer) -> bool:
+    """A customer may sign in by link unless their sign-in is closed or a staff account's,
+    or (no sign-in yet) another sign-in account holds their address."""
+    user = customer.user
+    if user is None:
+        return not email_match(User.objects.all(), customer.email).exists()
+    return user.is_active and not user.is_staff and same_address(user.email, customer.email)
+
+
+def sign_in_token_make(customer: Customer) -> str:
+    return signing.dumps(
+        {
+            "c": customer.pk,
+            "e": _address_digest(customer.email),
+            "s": _sign_in_state(customer),
+        },
+        salt=SIGN_IN_LINK_SALT,
+    )
+
+
+def sign_in_link_customer(token: str, *, lock: bool = False) -> Customer | None:
+    """The customer a sign-in link is for, or ``None``: tampered with, expired, made for
+    another address, already used (the sign-in state moved on) or no longer allowed."""
+    try:
+        data = signing.loads(token, salt=SIGN_IN_LINK_SALT, max_age=settings.SIGN_IN_LINK_MAX_AGE)
+        customer_id, digest, state = int(data["c"]), str(data["e"]), str(data["s"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    customers = Customer.objects.select_related("user")
+    if lock:
+        customers = customers.select_for_update(of=("self",))
+    customer = customers.filter(pk=customer_id).first()
+    if customer is None or not constant_time_compare(digest, _address_digest(customer.email)):
+        return None
+    if not constant_time_compare(state, _sign_in_state(customer)):
+        return None
+    return customer if sign_in_link_allowed(customer) else None
+
+
+def sign_in_link_minutes() -> int:
+    return max(1, settings.SIGN_IN_LINK_MAX_AGE // 60)
+
+
+def sign_in_link_context(message) -> dict | None:
+    """The sign-in link for the customer the row names, if it may still be sent."""
+    customer = Customer.objects.select_related("user").filter(pk=message.link_object_id).first()
+    if customer is None or not same_address(customer.email, message.recipient):
+        return None
+    if not sign_in_link_allowed(customer):
+        return None
+    path = reverse("accounts:sign_in_link", kwargs={"token": sign_in_token_make(customer)})
+    return {
+        "link": settings.SITE_URL + path,
+        "site_url": settings.SITE_URL,
+        "minutes": sign_in_link_minutes(),
+    }
+
+
 def register() -> None:
     from homeshop_privacy import outbox
 
@@ -115,6 +189,12 @@ def register() -> None:
         kind=FIRST_SIGN_IN,
         build=first_sign_in_context,
         url_name="accounts:first_sign_in",
+        url_kwargs=("token",),
+    )
+    outbox.secret_link_register(
+        kind=SIGN_IN_LINK,
+        build=sign_in_link_context,
+        url_name="accounts:sign_in_link",
         url_kwargs=("token",),
     )
     # issue 9 §5: the confirmation link of a new email address.

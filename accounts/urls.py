@@ -27,6 +27,10 @@ urlpatterns = [
     path(
         "first-sign-in/<str:token>/", views.CustomerFirstSignInView.as_view(), name="first_sign_in"
     ),
+    # Issue 13: a one-time sign-in link by email, for customers without a password.
+    path("sign-in-link/", views.SignInLinkRequestView.as_view(), name="sign_in_link_request"),
+    path("sign-in-link/sent/", views.SignInLinkSentView.as_view(), name="sign_in_link_sent"),
+    path("sign-in/<str:token>/", views.SignInLinkView.as_view(), name="sign_in_link"),
     path("edit/", views.CustomerDataEditView.as_view(), name="edit"),
     path(
         "email/confirm/<str:token>/", views.EmailChangeConfirmView.as_view(), name="email_confirm"

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -34,12 +34,14 @@ from homeshop_privacy.csv_safety import csv_safe
 from homeshop_privacy.errors import DomainError, domain_error_to_form
 
 from . import selectors, services, sign_in_links, signin_protection
+from .email_address import mask_address
 from .forms import (
     AccountClosureForm,
     AddressForm,
     CustomerAuthenticationForm,
     CustomerDataForm,
     OutboxPasswordResetForm,
+    SignInLinkForm,
 )
 from .models import Address, User
 from .services import CUSTOMER_EDITABLE
@@ -168,6 +170,76 @@ class CustomerFirstSignInView(FormView):
             self.request, _("Your Homeshop.kz account is created and you are signed in.")
         )
         return redirect(self.success_url)
+
+
+class SignInLinkRequestView(FormView):
+    """Issue 13: a customer without a password (or who forgot it) asks for a one-time
+    sign-in link. The next page reads the same whether or not the address is known."""
+
+    template_name = "accounts/sign_in_link_request.html"
+    form_class = SignInLinkForm
+    success_url = reverse_lazy("accounts:sign_in_link_sent")
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        # The forgotten-password limits (per address and IP, hourly) cover these emails too.
+        allowed = signin_protection.password_reset_request_allow(
+            email=email, ip_address=signin_protection.client_ip(self.request)
+        )
+        if allowed:
+            services.sign_in_link_send(email=email, language=translation.get_language() or "ru")
+        return super().form_valid(form)
+
+
+class SignInLinkSentView(TemplateView):
+    template_name = "accounts/sign_in_link_sent.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(minutes=sign_in_links.sign_in_link_minutes(), **kwargs)
+
+
+@method_decorator(never_cache, name="dispatch")
+class SignInLinkView(TemplateView):
+    """Issue 13: the emailed one-time sign-in link.
+
+    Opening it only shows a button (mail scanners open links too, and must not spend
+    it); the button signs the customer in. As for the first-sign-in link, the token moves
+    into the session at once, off the address bar and out of any Referer header.
+    """
+
+    template_name = "accounts/sign_in_link.html"
+    session_key = "_sign_in_link_token"
+    url_token = "continue"
+
+    def dispatch(self, request, *args, **kwargs):
+        token = kwargs["token"]
+        if token != self.url_token:
+            if sign_in_links.sign_in_link_customer(token) is not None:
+                request.session[self.session_key] = token
+                return redirect(request.path.replace(token, self.url_token))
+            return self.render_to_response({"validlink": False})
+        self.token = request.session.get(self.session_key, "")
+        self.customer = sign_in_links.sign_in_link_customer(self.token)
+        if self.customer is None:
+            return self.render_to_response({"validlink": False})
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            validlink=True, masked_email=mask_address(self.customer.email), **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            user = services.customer_sign_in_by_link(token=self.token)
+            if user is None:
+                return self.render_to_response({"validlink": False})
+            # login() moves last_login on inside the transaction that checked the link:
+            # the link is spent the moment it signs someone in.
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session.pop(self.session_key, None)
+        messages.success(request, _("You are signed in."))
+        return redirect("accounts:home")
 
 
 # Pages of a signed-in customer -----------------------------------------------------------

@@ -19,7 +19,11 @@ from homeshop_privacy.timestamps import display_date
 # fontTools logs every subsetting step at INFO: one letter is not worth 60 log lines.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-SENDER = "ТОО «Shoperga» / LLP “Shoperga”, Homeshop.kz"
+
+def letterhead() -> str:
+    """The sender, in the language active now: a Kazakh letter is headed wholly in Kazakh,
+    not in Russian and English side by side (issue 13)."""
+    return gettext("LLP “Shoperga”, Homeshop.kz")
 
 
 def _font_paths() -> tuple[str, str]:
@@ -36,16 +40,17 @@ def answer_pdf(*, answer, claim) -> bytes:
     regular, bold = _font_paths()
     pdf = FPDF(format="A4")
     pdf.set_title(f"{claim.reference}")
-    pdf.set_author(SENDER)
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_font("Letter", "", regular)
     pdf.add_font("Letter", "B", bold)
     pdf.add_page()
     with translation.override(answer.language):
+        sender = letterhead()
+        pdf.set_author(sender)
         sent_on = local_date(answer.sent_at)
         pdf.set_font("Letter", "B", 11)
-        pdf.multi_cell(0, 6, SENDER, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, sender, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Letter", "", 10)
         pdf.multi_cell(0, 5, display_date(sent_on), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(6)

@@ -68,6 +68,7 @@ REASON_ACK = "claims.acknowledgement"
 REASON_REMINDER = "claims.reminder"
 REASON_ESCALATION = "claims.escalation"
 REASON_ANSWER = "claims.answer"
+REASON_TERM_CHANGE = "claims.term_change"
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
@@ -390,6 +391,70 @@ def _record_change(
     return save_tracked(change, actor=actor, reason=kind)
 
 
+def _claimant_told_of_change(claim: Claim, change: ClaimDeadlineChange) -> None:
+    """6.2: the claimant learns that the time to answer was paused, resumed or extended,
+    why, and by when the answer is now due, in their language (issue 13). The reason is
+    the one staff gave, quoted as written."""
+    if not claim.claimant_email:
+        return  # a claim by post is told by post
+    Kind = ClaimDeadlineChange.Kind
+    with translation.override(claim.claimant_language):
+        context = {
+            "name": claim.claimant_name,
+            "reference": claim.reference,
+            "subject": claim.subject,
+            "reason": change.reason,
+            "days": change.days,
+            "on": display_date(claim.paused_on or _today()),
+            "due": display_date(claim.due_on),
+        }
+        if change.kind == Kind.PAUSE:
+            subject = gettext("Your claim %(reference)s is paused") % context
+            news = (
+                gettext(
+                    "The time for answering your claim %(reference)s about “%(subject)s” is "
+                    "paused from %(on)s. The reason: %(reason)s\n\n"
+                    "The days of the pause are added to the term. We will write to you with "
+                    "the new date when it resumes."
+                )
+                % context
+            )
+        elif change.kind == Kind.RESUME:
+            subject = gettext("Your claim %(reference)s: the term runs again") % context
+            news = (
+                gettext(
+                    "The time for answering your claim %(reference)s about “%(subject)s” runs "
+                    "again. The reason: %(reason)s\n\n"
+                    "The days of the pause are added to the term: we will answer you in "
+                    "writing by %(due)s at the latest."
+                )
+                % context
+            )
+        else:
+            subject = gettext("Your claim %(reference)s: the term is extended") % context
+            news = (
+                gettext(
+                    "The time for answering your claim %(reference)s about “%(subject)s” is "
+                    "extended by %(days)s day(s). The reason: %(reason)s\n\n"
+                    "We will answer you in writing by %(due)s at the latest."
+                )
+                % context
+            )
+        greeting = gettext("Dear %(name)s,") % context
+        body = f"{greeting}\n\n{news}\n\nHomeshop.kz"
+        url = _claim_page_url(claim)
+        if url:
+            body += "\n\n" + gettext("Follow your claim: %(url)s") % {"url": url}
+    message_enqueue(
+        reason=REASON_TERM_CHANGE,
+        key=object_key(change),
+        recipient=claim.claimant_email,
+        subject=subject,
+        body_text=body,
+        language=claim.claimant_language,
+    )
+
+
 def _refuse_if_overdue(claim: Claim, day: date) -> None:
     """6.2: once the term has run out, a pause or an extension would move the due date
     after the fact and turn a late answer into one "on time"."""
@@ -447,17 +512,21 @@ def claim_pause(*, claim: Claim, actor: User | None, reason: str, on: date | Non
             }
         )
     _refuse_if_overdue(claim, claim.paused_on)
-    _record_change(claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.PAUSE, reason=reason)
-    return save_tracked(claim, actor=actor, reason=f"paused: {reason}")
+    change = _record_change(
+        claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.PAUSE, reason=reason
+    )
+    save_tracked(claim, actor=actor, reason=f"paused: {reason}")
+    _claimant_told_of_change(claim, change)
+    return claim
 
 
-def _unpause(claim: Claim, *, actor: User | None, reason: str, on: date) -> None:
+def _unpause(claim: Claim, *, actor: User | None, reason: str, on: date) -> ClaimDeadlineChange:
     if on < claim.paused_on:
         raise DomainError({"on": _("A pause cannot end before it began.")})
     days = (on - claim.paused_on).days
     claim.extra_days += days
     claim.paused_on = None
-    _record_change(
+    return _record_change(
         claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.RESUME, reason=reason, days=days
     )
 
@@ -469,8 +538,9 @@ def claim_resume(*, claim: Claim, actor: User | None, reason: str, on: date | No
     claim = _locked(claim)
     if claim.paused_on is None:
         raise DomainError(_("The claim is not paused."))
-    _unpause(claim, actor=actor, reason=reason, on=on or _today())
+    change = _unpause(claim, actor=actor, reason=reason, on=on or _today())
     save_tracked(claim, actor=actor, reason=f"resumed: {reason}")
+    _claimant_told_of_change(claim, change)
     _dispatch_reminders(claim.pk)
     return claim
 
@@ -487,10 +557,11 @@ def claim_extend(*, claim: Claim, actor: User | None, days: int, reason: str) ->
     if claim.paused_on is None:
         _refuse_if_overdue(claim, _today())
     claim.extra_days += days
-    _record_change(
+    change = _record_change(
         claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.EXTENSION, reason=reason, days=days
     )
     save_tracked(claim, actor=actor, reason=f"extended by {days} days: {reason}")
+    _claimant_told_of_change(claim, change)
     _dispatch_reminders(claim.pk)
     return claim
 

@@ -4,14 +4,17 @@ Files are served only to staff allowed to see them and to the claimant; to anyon
 a claim and its files do not exist (404).
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from homeshop_privacy.access_log import access_record
 from homeshop_privacy.admin_site import staff_access_verified
 from homeshop_privacy.models import PersonalDataAccess
 from homeshop_privacy.private_files import TYPES, download_name, private_file_response
+from homeshop_privacy.timestamps import display_date
 
 from . import selectors
 from .forms import CustomerClaimForm
@@ -100,6 +103,15 @@ def claim_new(request):
     if request.method == "POST" and form.is_valid():
         claim = form.register(actor=request.user)
         if claim is not None:
+            # Seen in the browser journey: the claim page alone did not say it was received.
+            messages.success(
+                request,
+                _(
+                    "Your claim %(reference)s is received. We will answer by %(due)s and "
+                    "confirm it by email."
+                )
+                % {"reference": claim.reference, "due": display_date(claim.due_on)},
+            )
             return redirect(claim)
     return render(request, "claims/new.html", {"form": form})
 

@@ -12,20 +12,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.email_address import mask_address
 from accounts.models import Customer
 from accounts.selectors import customer_for_user
 from homeshop_privacy.errors import DomainError
 
 from . import services
 from .models import ConsentEvent, PolicyVersion, Purpose
-from .policy_text import policy_blocks
+from .policy_text import policy_blocks, policy_toc
 from .selectors import PROMOTIONS_EMAIL, consent_is_granted, policy_version_in_force
 from .tokens import unsubscribe_token_read
 
 
 def _mask_email(email: str) -> str:
-    local, _at, domain = email.partition("@")
-    return f"{local[:1]}{'•' * min(max(len(local) - 1, 3), 6)}@{domain}"
+    return mask_address(email)
 
 
 def _client_ip(request) -> str | None:
@@ -126,9 +126,11 @@ def policy_version(request, label: str):
 
 def _policy_page(request, version: PolicyVersion):
     language = translation.get_language()[:2]
+    blocks = policy_blocks(version.text_for(language))
     context = {
         "version": version,
-        "blocks": policy_blocks(version.text_for(language)),
+        "blocks": blocks,
+        "toc": policy_toc(blocks),
         "translated": bool(getattr(version, f"text_{language}", "")),
         "in_force": policy_version_in_force(),
     }

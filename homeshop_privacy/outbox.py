@@ -193,6 +193,9 @@ def message_enqueue(
     """
     if not recipient:
         raise DomainError("A message needs a recipient address.")
+    # A subject is one line: a template's leading newline or a line break in a claim's
+    # subject would start it with an empty line or break the header (issue 13).
+    subject = " ".join(subject.split())
     if link_kind and (link_kind not in _secret_links or link_object_id is None):
         raise DomainError(f"Unknown secret link {link_kind!r} or no object named for it.")
     if link_kind and not (body_template or LINK_PLACEHOLDER in body_text):

@@ -241,6 +241,8 @@ OUTBOX_BOUNCE_MAILBOX_URL = env.str("OUTBOX_BOUNCE_MAILBOX_URL", default="")
 # Issue 8 item 6: the emailed link that gives a customer recorded by the shop a sign-in
 # works once, for this many seconds.
 FIRST_SIGN_IN_LINK_MAX_AGE = env.int("FIRST_SIGN_IN_LINK_MAX_AGE", default=2 * 60 * 60)
+# Issue 13: a customer's one-time sign-in link (no password needed) works this many seconds.
+SIGN_IN_LINK_MAX_AGE = env.int("SIGN_IN_LINK_MAX_AGE", default=20 * 60)
 
 # Celery. Reliability first: a task is acknowledged only after it ran, a task whose
 # worker died is given back to the queue, and a worker holds one message at a time.
@@ -554,10 +556,33 @@ SESSION_COOKIE_AGE = env.int("CUSTOMER_SESSION_SECONDS", default=14 * 24 * 60 * 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "filters": {"below_400": {"()": "homeshop_privacy.log_filters.StatusBelow400"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["below_400"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # A failing health check is the answer of /health/ (a 503 and one line from
-    # homeshop_privacy.health), not a traceback per poll; unexpected errors still log.
-    "loggers": {"health_check": {"level": "ERROR"}},
+    "loggers": {
+        # Issue 13: every 404 and 500 once. Django's own console handler (DEBUG) printed
+        # django.request's line and the root handler printed it again, and runserver's
+        # access line made a third: django.* logs through the root handler only, and the
+        # access log keeps the requests that django.request does not already report.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        # A failing health check is the answer of /health/ (a 503 and one line from
+        # homeshop_privacy.health), not a traceback per poll; unexpected errors still log.
+        "health_check": {"level": "ERROR"},
+    },
 }

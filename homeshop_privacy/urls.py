@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
+from homeshop_privacy import views
 from homeshop_privacy.health import HealthView
 
 handler400 = "homeshop_privacy.hostile_input.bad_request_page"
@@ -12,7 +12,8 @@ admin.site.site_title = _("Homeshop privacy")
 admin.site.index_title = _("Compliance back office")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", views.landing, name="landing"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("account/", include("accounts.urls")),

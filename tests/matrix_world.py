@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import SecurityEvent
-from accounts.sign_in_links import first_sign_in_token_make
+from accounts.sign_in_links import first_sign_in_token_make, sign_in_token_make
 from claims import services as claim_services
 from consents import services as consent_services
 from consents.models import Purpose
@@ -260,6 +260,7 @@ def build_world() -> SimpleNamespace:
     # Links that are their own credential: a shop-created customer's first sign-in
     # (issue 8 item 6) and the confirmation of a new email address (issue 9 §5).
     w.first_sign_in_token = first_sign_in_token_make(CustomerFactory())
+    w.sign_in_link_token = sign_in_token_make(CustomerFactory())
     change = account_services.customer_email_change_request(
         customer=me, new_email="aigerim.new@example.kz", actor=me.user
     )
@@ -822,6 +823,14 @@ def page_request(world, cell: pm.Cell) -> Request:
         form = reverse("accounts:first_sign_in", args=["set-password"])
         data = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
         return Request("POST", form, data=data, prime=link)
+    if route == "account/sign-in/<str:token>/":
+        token = "invalid-token" if other else world.sign_in_link_token
+        link = reverse("accounts:sign_in_link", args=[token])
+        if method == "GET":
+            return Request("GET", link)
+        # As the first-sign-in link: the token moves into the session, the button posts.
+        form = reverse("accounts:sign_in_link", args=["continue"])
+        return Request("POST", form, data={}, prime=link)
     if route == "account/email/confirm/<str:token>/":
         token = "invalid-token" if other else world.email_change_token
         return Request(method, reverse("accounts:email_confirm", args=[token]))

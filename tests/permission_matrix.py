@@ -349,7 +349,9 @@ def _customer_page(**methods) -> PageRule:
 
 
 PAGES: dict[str, PageRule] = {
-    "": PageRule({"GET": (PAGE_OR_REDIRECT, _PUBLIC)}, note="redirect to the admin"),
+    # Issue 13: the public landing page ("View site" in the admin) and the browser's icon.
+    "": PageRule({"GET": (PAGE, _PUBLIC)}, note="the landing page"),
+    "favicon.ico": PageRule({"GET": (PAGE, _PUBLIC)}),
     "i18n/setlang/": PageRule({"POST": (PAGE_OR_REDIRECT, _PUBLIC)}),
     "account/": _customer_page(get=PAGE),
     "account/login/": PageRule({"GET": (PAGE_OR_REDIRECT, _PUBLIC)}),
@@ -361,6 +363,14 @@ PAGES: dict[str, PageRule] = {
     # Issue 8 item 6: the emailed one-time link of a customer the shop recorded without a
     # sign-in; the signed token is the credential, used once (it creates the sign-in).
     "account/first-sign-in/<str:token>/": PageRule(
+        {"GET": (PAGE_OR_REDIRECT, _PUBLIC), "POST": (WRITE, _PUBLIC)}
+    ),
+    # Issue 13: a one-time sign-in link by email. Asking is open to all (the page reads
+    # the same whether or not the address is known); the signed token is the credential,
+    # used once (opening shows a button, the POST signs in, creating the sign-in if none).
+    "account/sign-in-link/": PageRule({"GET": (PAGE, _PUBLIC)}),
+    "account/sign-in-link/sent/": PageRule({"GET": (PAGE, _PUBLIC)}),
+    "account/sign-in/<str:token>/": PageRule(
         {"GET": (PAGE_OR_REDIRECT, _PUBLIC), "POST": (WRITE, _PUBLIC)}
     ),
     "account/edit/": _customer_page(get=PAGE, post=WRITE),
@@ -421,6 +431,7 @@ PAGE_VARIANTS = {
     ),
     # A tampered or made-up link writes nothing, whoever posts it.
     ("account/first-sign-in/<str:token>/", "POST", "invalid link"): frozenset(),
+    ("account/sign-in/<str:token>/", "POST", "invalid link"): frozenset(),
     ("account/email/confirm/<str:token>/", "POST", "invalid link"): frozenset(),
 }
 

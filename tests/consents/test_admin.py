@@ -138,7 +138,8 @@ def test_published_version_is_read_only_with_each_language_rendered(officer_clie
     page = officer_client.get(url).content.decode()
     response = officer_client.post(url, {"label": "1", "text_ru": "Другой текст"})
 
-    assert "<h2>1. Определение терминов</h2>" in page  # rendered as customers see it
+    # rendered as customers see it (issue 13: each section anchored by its clause number)
+    assert '<h2 id="clause-1">1. Определение терминов</h2>' in page
     assert 'name="text_ru"' not in page
     assert response.status_code == 403
     assert (

@@ -168,5 +168,5 @@ def test_policy_page_shows_the_seed_text_with_its_sections(client):
     page = client.get("/privacy-policy/1/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
 
     assert "<h1>Политика конфиденциальности персональных данных</h1>" in page
-    assert "<h2>4. Цели сбора и обработки персональных данных" in page
-    assert '<p class="clause">4.2.6. Информирования покупателя' in page
+    assert '<h2 id="clause-4">4. Цели сбора и обработки персональных данных' in page
+    assert '<p class="clause" id="clause-4-2-6">4.2.6. Информирования покупателя' in page
