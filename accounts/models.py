@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from homeshop_privacy.append_only import AppendOnlyModel
@@ -551,7 +552,9 @@ class CustomerHold(models.Model):
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="holds"
     )
     reason = models.TextField(_("reason"), max_length=2000)
-    placed_at = models.DateTimeField(_("placed at"), default=timezone.now, editable=False)
+    placed_at = models.DateTimeField(
+        pgettext_lazy("legal hold", "placed at"), default=timezone.now, editable=False
+    )
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("placed by"),

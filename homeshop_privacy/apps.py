@@ -8,6 +8,11 @@ class HomeshopPrivacyConfig(AppConfig):
     verbose_name = _("Homeshop privacy: operations")
 
     def ready(self):
+        from django.apps import apps
+        from django.utils.translation import gettext_lazy as _
+
+        # django-axes names its app "Axes": staff read what it holds (issue 13).
+        apps.get_app_config("axes").verbose_name = _("Sign-in protection")
         from . import field_classification
 
         field_classification.register()

@@ -37,14 +37,17 @@ class RetentionRuleForm(ModelForm):
 class RetentionRuleAdmin(TrackedAdmin):
     form = RetentionRuleForm
     list_display = (
-        "code",
         "category",
         "event",
         "keep_days",
         "action",
         "is_active",
         "due_at_next_run",
+        "code",
     )
+    # The category names the rule for a person; the code (kept last) is what the apps'
+    # processes are registered under.
+    list_display_links = ("category",)
     list_filter = ("category", "action", "is_active")
     ordering = ("category", "code")
 

@@ -328,20 +328,24 @@ class BreachIncidentAdmin(ServiceAdmin, BreachFanoutAdminMixin, TrackedAdmin):
     def regulator_due(self, obj):
         return regulator_due_badge(obj, local_date(timezone.now()))
 
+    def _regulator_due_line(self, obj):
+        """The date in words; the badge only where it adds something (filed, due today,
+        overdue), not the same date a second time."""
+        today = local_date(timezone.now())
+        words = gettext("the end of %(day)s, %(date)s") % {
+            "day": date_format(obj.regulator_due_on, "l"),
+            "date": display_date(obj.regulator_due_on),
+        }
+        if obj.is_filed or obj.regulator_due_on <= today:
+            return format_html("{} · {}", words, regulator_due_badge(obj, today))
+        return words
+
     @admin.display(description=_("to be filed with the regulator by"))
     def regulator_due_summary(self, obj):
         if obj.regulator_due_on is None:
             return "—"
         lines = [
-            format_html(
-                "{} · {}",
-                gettext("the end of %(day)s, %(date)s")
-                % {
-                    "day": date_format(obj.regulator_due_on, "l"),
-                    "date": display_date(obj.regulator_due_on),
-                },
-                regulator_due_badge(obj, local_date(timezone.now())),
-            ),
+            self._regulator_due_line(obj),
             gettext(
                 "One working day from the detection on %(date)s (Almaty), counted from the "
                 "next day."

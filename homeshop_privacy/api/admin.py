@@ -13,6 +13,7 @@ from django.contrib.auth import get_permission_codename
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from homeshop_privacy.admin_base import TrackedAdmin
@@ -25,7 +26,7 @@ from .models import ApiKey, ApiScope, WebhookDelivery, WebhookEndpoint, WebhookE
 
 class ApiKeyForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        label=_("scopes"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
+        label=capfirst(_("scopes")), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
@@ -108,7 +109,9 @@ class ApiKeyAdmin(ServiceAdmin, _ShownOnceMixin, TrackedAdmin):
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
-        label=_("events"), choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
+        label=capfirst(_("events")),
+        choices=WebhookEventType.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:

@@ -15,7 +15,7 @@ from accounts.models import SecurityEvent, VisitEvent
 from claims.models import Claim
 from consents.models import ConsentEvent
 from disclosures.models import Disclosure
-from homeshop_privacy.models import PersonalDataAccess, RetentionRun
+from homeshop_privacy.models import PersonalDataAccess, RetentionRun, WebhookDelivery
 from tests.admin_samples import one_of_each
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,7 @@ WITHOUT_VERSIONS = {
     SecurityEvent,
     AccessAttempt,
     RetentionRun,
+    WebhookDelivery,
 }
 
 
