@@ -88,8 +88,15 @@ def dsn_parse(raw: bytes) -> list[Bounce]:
 @transaction.atomic
 def bounce_record(*, raw: bytes) -> int:
     """Record the bounces a DSN reports on their outbox rows; returns how many were new."""
+    try:
+        found = dsn_parse(raw)
+    except Exception:  # noqa: BLE001 - anyone may mail the bounce address (review F3)
+        # A report that cannot be read (e.g. "Message-ID: <>") is not a bounce: said by
+        # event only (no addresses: 5.4.4), and the fetch goes on with the next one.
+        logger.warning("outbox.bounce_unparseable")
+        return 0
     recorded = 0
-    for bounce in dsn_parse(raw):
+    for bounce in found:
         message = (
             OutboundMessage.objects.select_for_update()
             .filter(message_id=bounce.message_id, bounced_at__isnull=True)
@@ -123,7 +130,10 @@ def bounces_fetch(*, url: str | None = None, limit: int = 500) -> int:
         _status, data = client.search(None, "ALL")
         for number in (data[0] or b"").split()[:limit]:
             _status, fetched = client.fetch(number, "(RFC822)")
-            raw = next((item[1] for item in fetched if isinstance(item, tuple)), b"")
+            raw = next((item[1] for item in fetched or () if isinstance(item, tuple)), b"")
+            # An unreadable report counts 0 and is deleted too: kept, it would be read
+            # again, and fail again, on every run (review F3). A database error still
+            # raises, leaving the message for the next run.
             recorded += bounce_record(raw=raw)
             client.store(number, "+FLAGS", "\\Deleted")
         client.expunge()

@@ -376,6 +376,9 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 #: Webhook deliveries: seconds before a receiver must answer, attempts before giving up.
 WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=12)
+# SSRF guard (review F1): webhooks never go to loopback, link-local, private, reserved,
+# multicast or unspecified addresses unless this is set (development's loopback receiver).
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=False)
 CELERY_BEAT_SCHEDULE["webhook-sweep"] = {
     "task": "homeshop_privacy.webhook_sweep",
     "schedule": 60.0,

@@ -1,10 +1,10 @@
 """``Idempotency-Key`` on every POST (issue 12).
 
-Scoped to the API key and the endpoint, kept 24 hours. The same key with the same
-canonical body returns the first reply and changes nothing; with another body it is a
-409. The request runs in one transaction with the reply's row: a refused request
-(4xx) rolls back everything it did, its row included, so nothing is half-written and it
-may be sent again.
+Scoped to the API key, the endpoint and the request's path, kept 24 hours. The same
+key with the same canonical body returns the first reply and changes nothing; with
+another body it is a 409. The request runs in one transaction with the reply's row: a
+refused request (4xx) rolls back everything it did, its row included, so nothing is
+half-written and it may be sent again.
 """
 
 import functools
@@ -63,7 +63,10 @@ def idempotent(handler):
                 detail=_("The Idempotency-Key header must be 1 to 255 characters."),
                 request=request,
             )
-        endpoint = f"{request.resolver_match.view_name}:{request.method}"
+        # The scope is the key, the view, the method AND the path: the same key on
+        # /orders/A/status/ and /orders/B/status/ is two requests (review finding F2).
+        path = hashlib.sha256(request.path.encode()).hexdigest()[:16]
+        endpoint = f"{request.resolver_match.view_name[:70]}:{request.method}:{path}"
         with transaction.atomic():
             reply = None
             if header is not None:

@@ -12,13 +12,15 @@ whose task was lost. A receiver deduplicates on the event id (at least once).
 import base64
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -68,6 +70,41 @@ def webhook_endpoint_check(*, url: str, events) -> None:
     # Signed payloads name customers' ids: outside development they travel over TLS only.
     if not settings.DEVELOPMENT and not url.startswith("https://"):
         raise DomainError({"url": [_("A webhook URL must use HTTPS.")]})
+    # SSRF (review F1): the sender must not be pointed at the machine itself or the
+    # internal network. Names are resolved again at send time (DNS rebinding).
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host or _host_is_internal(host):
+        raise DomainError(
+            {
+                "url": [
+                    _(
+                        "A webhook URL must name a public internet address, not this "
+                        "machine or an internal network."
+                    )
+                ]
+            }
+        )
+
+
+def _address_is_internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+
+
+def _host_is_internal(host: str) -> bool:
+    """An IP literal that is loopback, link-local, private, reserved, multicast or
+    unspecified, or a ``localhost`` name. Allowed only by ``WEBHOOK_ALLOW_PRIVATE_HOSTS``
+    (development and the tests' loopback receiver)."""
+    if settings.WEBHOOK_ALLOW_PRIVATE_HOSTS:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return _address_is_internal(host)
+    except ValueError:
+        return False  # a name: checked on each delivery, once resolved
 
 
 @transaction.atomic
@@ -154,10 +191,59 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+class InternalAddressError(OSError):
+    """The endpoint's host resolved to an address the sender must not reach (F1)."""
+
+
+def _connect_checked(address, timeout=None, source_address=None, *args, **kwargs):
+    """``socket.create_connection`` that resolves the host once, refuses if any address
+    is internal, and connects to the address it checked: a name that was public when
+    saved and resolves to an internal address now (DNS rebinding) is refused (F1)."""
+    host, port = address
+    if not settings.WEBHOOK_ALLOW_PRIVATE_HOSTS:
+        name = host.rstrip(".").lower()
+        if name == "localhost" or name.endswith(".localhost"):
+            raise InternalAddressError("internal address")
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not settings.WEBHOOK_ALLOW_PRIVATE_HOSTS and any(
+        _address_is_internal(info[4][0]) for info in infos
+    ):
+        raise InternalAddressError("internal address")
+    family, kind, proto, _name, sockaddr = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        if timeout is not None:
+            sock.settimeout(timeout)
+        if source_address:
+            sock.bind(source_address)
+        sock.connect(sockaddr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def _post(url: str, body: bytes, headers: dict) -> int:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
-        return response.status
+    """POST once; a redirect is not followed (F1b): its 3xx is the attempt's outcome."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("unsupported URL")
+    connection_class = (
+        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    )
+    # The port is always given: http.client would read the tail of an IPv6 literal as one.
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    connection = connection_class(parts.hostname, port, timeout=settings.WEBHOOK_TIMEOUT)
+    # The TLS handshake still names (and verifies) the host; only the socket is pinned.
+    connection._create_connection = _connect_checked
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def webhook_deliver(*, delivery_id: int) -> str:
@@ -198,9 +284,9 @@ def webhook_deliver(*, delivery_id: int) -> str:
         status_code = _post(endpoint.url, body, headers)
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
-    except urllib.error.HTTPError as exc:
-        error = f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError, DomainError) as exc:
+    except InternalAddressError:
+        error = "Refused: the host resolves to an internal address"
+    except (http.client.HTTPException, OSError, ValueError, DomainError) as exc:
         error = type(exc).__name__
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)

@@ -21,6 +21,12 @@ from tests.factories import CustomerFactory, StaffFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _loopback_receiver_allowed(settings):
+    """These tests' receiver listens on loopback, which production refuses (SSRF, F1)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = True
+
+
 class Receiver:
     """A loopback HTTP server that records each POST; answers 500 ``fail`` times first."""
 
