@@ -15,7 +15,7 @@ from .factories import almaty, register
 
 ACK = (
     "Dear %(name)s,\n\n"
-    "we have received your claim of %(received)s about “%(subject)s”. "
+    "We have received your claim of %(received)s about “%(subject)s”. "
     "Its reference number is %(reference)s.\n\n"
     "We will answer you in writing by %(due)s at the latest "
     "(from receipt: %(term)s).\n\n"
