@@ -397,9 +397,9 @@ def _claimant_told_of_change(claim: Claim, change: ClaimDeadlineChange) -> None:
     the one staff gave, quoted as written."""
     if not claim.claimant_email:
         return  # a claim by post is told by post
-    Kind = ClaimDeadlineChange.Kind
     with translation.override(claim.claimant_language):
         context = {
+            "kind": change.kind,
             "name": claim.claimant_name,
             "reference": claim.reference,
             "subject": claim.subject,
@@ -407,51 +407,15 @@ def _claimant_told_of_change(claim: Claim, change: ClaimDeadlineChange) -> None:
             "days": change.days,
             "on": display_date(claim.paused_on or _today()),
             "due": display_date(claim.due_on),
+            "url": _claim_page_url(claim),
         }
-        if change.kind == Kind.PAUSE:
-            subject = gettext("Your claim %(reference)s is paused") % context
-            news = (
-                gettext(
-                    "The time for answering your claim %(reference)s about “%(subject)s” is "
-                    "paused from %(on)s. The reason: %(reason)s\n\n"
-                    "The days of the pause are added to the term. We will write to you with "
-                    "the new date when it resumes."
-                )
-                % context
-            )
-        elif change.kind == Kind.RESUME:
-            subject = gettext("Your claim %(reference)s: the term runs again") % context
-            news = (
-                gettext(
-                    "The time for answering your claim %(reference)s about “%(subject)s” runs "
-                    "again. The reason: %(reason)s\n\n"
-                    "The days of the pause are added to the term: we will answer you in "
-                    "writing by %(due)s at the latest."
-                )
-                % context
-            )
-        else:
-            subject = gettext("Your claim %(reference)s: the term is extended") % context
-            news = (
-                gettext(
-                    "The time for answering your claim %(reference)s about “%(subject)s” is "
-                    "extended by %(days)s day(s). The reason: %(reason)s\n\n"
-                    "We will answer you in writing by %(due)s at the latest."
-                )
-                % context
-            )
-        greeting = gettext("Dear %(name)s,") % context
-        body = f"{greeting}\n\n{news}\n\nHomeshop.kz"
-        url = _claim_page_url(claim)
-        if url:
-            body += "\n\n" + gettext("Follow your claim: %(url)s") % {"url": url}
-    message_enqueue(
+    template_message_enqueue(
         reason=REASON_TERM_CHANGE,
         key=object_key(change),
         recipient=claim.claimant_email,
-        subject=subject,
-        body_text=body,
         language=claim.claimant_language,
+        template="claims/email/term_change",
+        context=context,
     )
 
 

@@ -349,9 +349,10 @@ def policy_change_notices_write(
     """
     run = fanout.mailing_write_batches(
         mailing=policy_change_mailing(version=version),
-        recipients=customers_emailable().values_list(
-            "pk", "email", "preferred_language", "first_name"
-        ),
+        # 4.1: an anonymised customer is not written to.
+        recipients=customers_emailable()
+        .filter(anonymised_at__isnull=True)
+        .values_list("pk", "email", "preferred_language", "first_name"),
         texts=policy_change_texts(version=version),
         after_id=after_id,
         time_budget=time_budget,

@@ -7,9 +7,10 @@ class DisclosuresConfig(AppConfig):
     verbose_name = _("Disclosures and breaches")
 
     def ready(self):
-        from . import classification
+        from . import classification, retention
 
         classification.register()
+        retention.register()
         from . import signals
         from .customer_page import register
 

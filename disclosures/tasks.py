@@ -7,7 +7,7 @@ from celery import shared_task
 from homeshop_privacy.fanout import mailing_publish
 
 from .models import BreachIncident
-from .services import breach_mailing, breach_notices_write
+from .services import breach_mailing, breach_notices_write, breaches_notified_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ def breach_notify_sweep() -> int:
     ids = list(breach_incidents_with_pending_notices().values_list("pk", flat=True))
     for incident_id in ids:
         breach_notify.delay(incident_id)
+    # An incident whose every notice is out is "notified" (5.4.4).
+    breaches_notified_sweep()
     return len(ids)
 
 

@@ -90,6 +90,10 @@ class BreachRow:
     discovered_at: datetime
     notification_started_at: datetime | None
     affected: int
+    # Art. 25 p.2: the regulator's date and the filing (none yet, or filed late or not).
+    regulator_due_on: date | None = None
+    filed_at: datetime | None = None
+    filed_late: bool | None = None
 
     @property
     def days_to_notify(self) -> int | None:
@@ -99,17 +103,52 @@ class BreachRow:
 
 
 def breach_rows(period: Period, *, limit: int = 200) -> list[BreachRow]:
-    """5.4.4: incidents discovered in the period, and when telling customers began."""
+    """5.4.4: incidents discovered in the period, when telling customers began, and
+    (art. 25 p.2) when the regulator was due to be told and whether the filing was late."""
     Incident = apps.get_model("disclosures", "BreachIncident")
     rows = (
         Incident.objects.filter(discovered_at__gte=period.since, discovered_at__lt=period.until)
-        .annotate(affected_count=Count("affected", distinct=True))
         .order_by("discovered_at", "pk")
         .values_list(
-            "reference", "title", "discovered_at", "notification_started_at", "affected_count"
+            "reference",
+            "title",
+            "discovered_at",
+            "notification_started_at",
+            "affected_count",
+            "regulator_due_on",
+            "filing__filed_at",
+            "filing__filed_late",
         )[:limit]
     )
     return [BreachRow(*row) for row in rows]
+
+
+@dataclasses.dataclass(frozen=True)
+class BreachFilingFigures:
+    filed_on_time: int
+    filed_late: int
+    unfiled_overdue: int
+    unfiled_in_term: int
+
+
+def breach_filing_figures(period: Period, *, today: date) -> BreachFilingFigures:
+    """Art. 25 p.2: of the incidents discovered in the period, how many were filed with
+    the regulator on time, late, or not yet (past ``regulator_due_on`` or within it), from
+    the filings themselves (``BreachFiling.filed_late``). An incident found not to be a
+    breach is not filed and not counted."""
+    Incident = apps.get_model("disclosures", "BreachIncident")
+    unfiled = Q(filing__isnull=True)
+    row = (
+        Incident.objects.filter(discovered_at__gte=period.since, discovered_at__lt=period.until)
+        .exclude(status=Incident.Status.NOT_A_BREACH)
+        .aggregate(
+            on_time=Count("pk", filter=Q(filing__filed_late=False)),
+            late=Count("pk", filter=Q(filing__filed_late=True)),
+            overdue=Count("pk", filter=unfiled & Q(regulator_due_on__lt=today)),
+            in_term=Count("pk", filter=unfiled & ~Q(regulator_due_on__lt=today)),
+        )
+    )
+    return BreachFilingFigures(row["on_time"], row["late"], row["overdue"], row["in_term"])
 
 
 @dataclasses.dataclass(frozen=True)

@@ -47,6 +47,7 @@ def _figures(period: summary.Period, today: date) -> dict:
     return {
         "claims": summary.claims_figures(period, today=today),
         "breaches": summary.breach_rows(period),
+        "breach_filings": summary.breach_filing_figures(period, today=today),
         "consents": summary.consent_rows(period),
         "recipients": summary.disclosure_rows(period),
         "staff": summary.staff_rows(),
@@ -138,6 +139,9 @@ def summary_csv_view(request, *, site):
         "closed_unanswered",
     ):
         rows.append(("claims", "", measure, getattr(claims, measure)))
+    filings = figures["breach_filings"]
+    for measure in ("filed_on_time", "filed_late", "unfiled_overdue", "unfiled_in_term"):
+        rows.append(("breaches", "", measure, getattr(filings, measure)))
     for b in figures["breaches"]:
         rows += [
             ("breaches", b.reference, "discovered_at", export_timestamp(b.discovered_at)),
@@ -154,6 +158,19 @@ def summary_csv_view(request, *, site):
                 "" if b.days_to_notify is None else b.days_to_notify,
             ),
             ("breaches", b.reference, "affected_customers", b.affected),
+            (
+                "breaches",
+                b.reference,
+                "regulator_due_on",
+                b.regulator_due_on.isoformat() if b.regulator_due_on else "",
+            ),
+            ("breaches", b.reference, "filed_at", export_timestamp(b.filed_at) or ""),
+            (
+                "breaches",
+                b.reference,
+                "filed_late",
+                "" if b.filed_late is None else ("yes" if b.filed_late else "no"),
+            ),
         ]
     for c in figures["consents"]:
         rows += [

@@ -12,7 +12,11 @@ from .breach_notices import (
     breach_notification_progress,
     customer_breach_notices,
 )
-from .breaches import breach_incidents_with_pending_notices, breaches_owed_to_regulator
+from .breaches import (
+    breach_incidents_fully_notified,
+    breach_incidents_with_pending_notices,
+    breaches_owed_to_regulator,
+)
 from .register import (
     customer_disclosure_recipients,
     customer_disclosures,
@@ -27,6 +31,7 @@ __all__ = [
     "breach_contacts_of",
     "breach_customers_unreached",
     "customer_breach_notices",
+    "breach_incidents_fully_notified",
     "breach_incidents_with_pending_notices",
     "breach_notification_progress",
     "breaches_owed_to_regulator",

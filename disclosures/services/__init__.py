@@ -43,6 +43,7 @@ from .breach_workflow import (
     breach_filing_missing,
     breach_filing_text,
     breach_status_change,
+    breaches_notified_sweep,
 )
 from .breaches import (
     breach_categories_check,
@@ -82,6 +83,7 @@ __all__ = [
     "breach_regulator_due_recompute",
     "breach_reminders_send",
     "breach_status_change",
+    "breaches_notified_sweep",
     "breaches_reminders_sweep",
     "CONSENT_ONE_BY_ONE",
     "CROSS_BORDER_PURPOSE",

@@ -313,6 +313,7 @@ def breach_notices_write(
     recipients = (
         Customer.objects.filter(breaches_affecting__incident=incident)
         .exclude(email="")
+        .filter(anonymised_at__isnull=True)  # 4.1: an anonymised customer is not written to
         .exclude(breach_notices__incident=incident)
         .values_list("pk", "email", "preferred_language", "first_name")
     )

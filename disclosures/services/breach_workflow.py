@@ -98,6 +98,31 @@ def breach_status_advance_on_notification(incident: BreachIncident, actor: User 
         save_tracked(incident, actor=actor, reason=f"status: {Status.NOTIFYING}")
 
 
+def breaches_notified_sweep() -> int:
+    """5.4.4: an incident being notified becomes "notified" once every affected
+    customer's notice is written and none is still waiting to be sent (a failed one is
+    final: the officer retries it or reaches the customer otherwise). Each move is its
+    own transaction under the incident's lock, rechecked there; history says why."""
+    from ..selectors import breach_incidents_fully_notified
+
+    moved = 0
+    for incident_id in breach_incidents_fully_notified().values_list("pk", flat=True):
+        with transaction.atomic():
+            incident = (
+                breach_incidents_fully_notified().select_for_update().filter(pk=incident_id).first()
+            )
+            if incident is None:
+                continue
+            _move(incident, to=Status.NOTIFIED, actor=None)
+            save_tracked(
+                incident,
+                actor=None,
+                reason=f"status: {Status.NOTIFIED} (every affected customer's notice sent)",
+            )
+            moved += 1
+    return moved
+
+
 def breach_content_frozen_check(*, stored: BreachIncident, edited: BreachIncident) -> None:
     """Art. 25 p.2: once filed, what the regulator was told cannot change."""
     if not stored.is_filed:

@@ -125,3 +125,64 @@ def test_the_admin_shows_the_hold_and_changes_nothing(client, me, officer):
     closure.refresh_from_db()
     assert closure.status == AccountClosureRequest.Status.REQUESTED
     assert Customer.objects.get(pk=me.pk).anonymised_at is None
+
+
+def _breach_affecting(customer, officer, reference="BR-H1"):
+    import datetime as dt
+
+    from disclosures import services as disclosures
+
+    incident = disclosures.breach_record(
+        actor=officer,
+        reference=reference,
+        title="Courier list lost",
+        description="-",
+        discovered_at=timezone.now() - dt.timedelta(hours=3),
+        categories=["contact"],
+        notice_ru="Курьер утерял список.",
+    )
+    disclosures.breach_add_affected(incident=incident, customer_ids=[customer.pk])
+    return incident
+
+
+def _assessed(officer):
+    from disclosures.models import BreachIncident
+
+    return {
+        "kind": BreachIncident.Kind.LOSS,
+        "severity": BreachIncident.Severity.MEDIUM,
+        "decided_by": officer,
+        "decision_reason": "-",
+    }
+
+
+def test_an_open_breach_affecting_the_customer_holds_the_data(me, officer):
+    """5.4.4, 4.1: while a breach that affects the customer is open, their data may be
+    needed to tell them and to answer the regulator: a legal hold."""
+    from disclosures.models import BreachIncident
+
+    incident = _breach_affecting(me, officer)
+    closure, _new = services.account_closure_request(customer=me, actor=me.user)
+    with translation.override("en"), pytest.raises(DomainError, match="breach"):
+        services.account_closure_decide(closure_request=closure, actor=officer, status="done")
+    closure.refresh_from_db()
+    assert closure.status == AccountClosureRequest.Status.REQUESTED
+    assert retention.exclude_held(Customer.objects.filter(pk=me.pk)).count() == 0
+
+    BreachIncident.objects.filter(pk=incident.pk).update(
+        status=BreachIncident.Status.CLOSED, **_assessed(officer)
+    )
+    assert retention.exclude_held(Customer.objects.filter(pk=me.pk)).count() == 1
+    services.account_closure_decide(closure_request=closure, actor=officer, status="done")
+    closure.refresh_from_db()
+    assert closure.status == AccountClosureRequest.Status.DONE
+
+
+def test_a_breach_found_not_to_be_one_holds_nothing(me, officer):
+    from disclosures.models import BreachIncident
+
+    incident = _breach_affecting(me, officer)
+    BreachIncident.objects.filter(pk=incident.pk).update(
+        status=BreachIncident.Status.NOT_A_BREACH, **_assessed(officer)
+    )
+    assert retention.exclude_held(Customer.objects.filter(pk=me.pk)).count() == 1

@@ -134,3 +134,53 @@ def test_a_day_boundary_is_almaty_time(client, officer, auditor):
     register(actor=officer, received_at=almaty(2026, 10, 31, 23, 30))
     client.force_login(auditor)
     assert client.get(PAGE, PERIOD).context["claims"].received == 0
+
+
+def _incidents(officer, rounds=range(1)):
+    """Per round: one incident filed on time, one filed late, one not filed and overdue
+    (today is 25 November): the regulator's clock, art. 25 p.2."""
+    from tests.disclosures.test_breach_clock import complete, record
+
+    for n in rounds:
+        on_time = record(officer, almaty(2026, 11, 2, 9, 0), reference=f"BR-T{n}", **complete())
+        disclosures.breach_file(
+            incident=on_time, actor=officer, reference=f"REG-T{n}", filed_at=almaty(2026, 11, 3, 9)
+        )
+        late = record(officer, almaty(2026, 11, 9, 9, 0), reference=f"BR-L{n}", **complete())
+        disclosures.breach_file(
+            incident=late, actor=officer, reference=f"REG-L{n}", filed_at=almaty(2026, 11, 16, 9)
+        )
+        record(officer, almaty(2026, 11, 16, 9, 0), reference=f"BR-O{n}")
+
+
+def test_breaches_filed_on_time_come_from_the_regulator_filings(client, officer, auditor):
+    _incidents(officer)
+    client.force_login(auditor)
+    response = client.get(PAGE, PERIOD, HTTP_ACCEPT_LANGUAGE="en")
+    filings = response.context["breach_filings"]
+    assert (filings.filed_on_time, filings.filed_late, filings.unfiled_overdue) == (1, 1, 1)
+    rows = {row.reference: row for row in response.context["breaches"]}
+    assert rows["BR-T0"].filed_late is False and rows["BR-L0"].filed_late is True
+    assert rows["BR-O0"].filed_at is None and rows["BR-O0"].regulator_due_on.isoformat() == (
+        "2026-11-17"
+    )
+    assert "Filed with the regulator on time" in response.content.decode()
+
+    rows = list(csv.reader(io.StringIO(client.get(CSV, PERIOD).content.decode("utf-8-sig"))))
+    assert ["breaches", "", "filed_on_time", "1"] in rows
+    assert ["breaches", "", "filed_late", "1"] in rows
+    assert ["breaches", "", "unfiled_overdue", "1"] in rows
+    assert ["breaches", "BR-L0", "regulator_due_on", "2026-11-10"] in rows
+    assert ["breaches", "BR-L0", "filed_late", "yes"] in rows
+    assert ["breaches", "BR-O0", "filed_at", ""] in rows
+
+
+def test_the_queries_do_not_grow_with_the_breaches(client, officer, auditor):
+    client.force_login(auditor)
+    _incidents(officer)
+    with CaptureQueriesContext(connection) as few:
+        client.get(PAGE, PERIOD)
+    _incidents(officer, rounds=range(1, 4))
+    with CaptureQueriesContext(connection) as more:
+        client.get(PAGE, PERIOD)
+    assert len(more.captured_queries) == len(few.captured_queries)

@@ -86,3 +86,47 @@ def test_the_acknowledgement_reads_as_a_letter(language, opening):
     assert ack.body_text.startswith(opening)
     assert ack.subject == ack.subject.strip() and "\n" not in ack.subject
     assert claim.reference in ack.subject
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_term_notices_come_from_the_claims_email_templates(officer, time_machine, language):
+    """Issue 15 item 5: the claimant's term notices are worded by templates per language,
+    like the other claims emails, with the same catalogue sentences."""
+    from django.test.signals import template_rendered
+
+    rendered = []
+
+    def _seen(sender, template, context, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(_seen)
+    try:
+        claim = register(
+            received_at=almaty(2026, 11, 2, 10, 0),
+            claimant_language=language,
+            claimant_name="Aigerim Seitkali",
+        )
+        time_machine.move_to("2026-11-17T06:00:00+00:00", tick=False)
+        services.claim_pause(claim=claim, actor=officer, reason="R1", on=date(2026, 11, 10))
+        services.claim_resume(claim=claim, actor=officer, reason="R2", on=date(2026, 11, 17))
+        services.claim_extend(claim=claim, actor=officer, days=3, reason="R3")
+    finally:
+        template_rendered.disconnect(_seen)
+
+    assert rendered.count("claims/email/term_change.txt") == 3
+    assert rendered.count("claims/email/term_change_subject.txt") == 3
+    paused, resumed, extended = _term_emails(claim)
+    for email, reason in ((paused, "R1"), (resumed, "R2"), (extended, "R3")):
+        assert email.language == language
+        assert claim.reference in email.subject and "\n" not in email.subject
+        assert reason in email.body_text and "Homeshop.kz" in email.body_text
+        assert "{" not in email.body_text + email.subject
+    if language == "en":
+        assert paused.subject == f"Your claim {claim.reference} is paused"
+        assert paused.body_text.startswith(
+            f"Dear Aigerim Seitkali,\n\nThe time for answering your claim {claim.reference}"
+        )
+        assert "extended by 3 day(s). The reason: R3" in extended.body_text
+    else:
+        assert "The time for answering" not in paused.body_text + resumed.body_text
+        assert "Dear" not in extended.body_text
