@@ -767,7 +767,6 @@ def answer_letter_preview(*, answer: ClaimAnswer, now: datetime | None = None) -
     return letters.answer_pdf(answer=preview, claim=answer.claim)
 
 
-@files_atomic
 def _refuse_unverified(claim: Claim, answer: ClaimAnswer) -> None:
     """Issue 11: no answer discloses or changes personal data for an unverified requester."""
     if not claim.category.needs_identity_check or claim.identity_verified_at is not None:
@@ -799,9 +798,13 @@ def identity_code_context(message) -> dict | None:
     if claim is None or claim.customer is None or claim.customer.email != message.recipient:
         return None
     code = f"{secrets.randbelow(10**8):08d}"
-    Claim.objects.filter(pk=claim.pk).update(
-        identity_code_digest=_code_digest(claim.pk, code),
-        identity_code_expires_at=timezone.now() + timedelta(minutes=IDENTITY_CODE_MINUTES),
+    claim.identity_code_digest = _code_digest(claim.pk, code)
+    claim.identity_code_expires_at = timezone.now() + timedelta(minutes=IDENTITY_CODE_MINUTES)
+    save_tracked(
+        claim,
+        actor=None,
+        reason="identity code made for sending",
+        update_fields=["identity_code_digest", "identity_code_expires_at"],
     )
     return {"link": code}
 
@@ -892,6 +895,7 @@ def claim_answer_without_personal_data(*, claim: Claim, reason: str, actor: User
     return claim
 
 
+@files_atomic
 def claim_answer_send(
     *,
     answer: ClaimAnswer,
