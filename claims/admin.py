@@ -44,7 +44,7 @@ REFERENCE_PATTERN = re.compile(r"PR-\d{4}-[0-9A-Z]{5}")
 
 @admin.register(ClaimCategory)
 class ClaimCategoryAdmin(TrackedAdmin):
-    list_display = ("name", "name_kk", "name_en", "code", "term_days", "is_active")
+    list_display = ("name", "name_kk", "name_en", "code", "term_days", "term_unit", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "name_kk", "name_en", "code")
     prepopulated_fields = {"code": ("name",)}
@@ -209,6 +209,10 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
         "answered_at",
         "closed_at",
         "created_by",
+        "identity_method",
+        "identity_verified_at",
+        "identity_verified_by",
+        "no_personal_data_reason",
     )
 
     def get_queryset(self, request):
@@ -298,6 +302,18 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                         "related_disclosure",
                         "related_breach",
                         "new_attachments",
+                    )
+                },
+            ),
+            (
+                # Issue 11: the proof kept before an answer discloses or changes data.
+                _("Identity of the requester"),
+                {
+                    "fields": (
+                        "identity_method",
+                        "identity_verified_at",
+                        "identity_verified_by",
+                        "no_personal_data_reason",
                     )
                 },
             ),

@@ -66,6 +66,19 @@ TEMPLATE_HELP = _(
 )
 
 
+class TermUnit(models.TextChoices):
+    """How a term is counted: 6.2's calendar days, or the working days the Law 94-V sets
+    for some data-subject requests (art. 25 p.2, art. 8 p.7; issue 11)."""
+
+    CALENDAR = "calendar", _("calendar days")
+    WORKING = "working", _("working days")
+
+
+class IdentityMethod(models.TextChoices):
+    SIGNED_IN = "signed_in", _("the customer was signed in")
+    EMAIL_CODE = "email_code", _("a one-time code sent to the email on file")
+
+
 class ClaimCategory(models.Model):
     """What a claim is about, with its own term and answer templates (ru / kk / en)."""
 
@@ -79,6 +92,16 @@ class ClaimCategory(models.Model):
         _("term, calendar days"),
         default=DEFAULT_TERM_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(DEFAULT_TERM_DAYS)],
+    )
+    # Issue 11: data-subject requests of the Law 94-V count their term in working days
+    # on the Kazakhstan calendar (rectification, destruction: 1; stopping processing: 15).
+    term_unit = models.CharField(
+        _("term counted in"), max_length=16, choices=TermUnit.choices, default=TermUnit.CALENDAR
+    )
+    # Issue 11: an answer to these requests discloses or changes personal data, so the
+    # requester's identity is verified first (or the answer holds no personal data).
+    needs_identity_check = models.BooleanField(
+        _("identity verified before the answer"), default=False
     )
     answer_template_ru = models.TextField(
         _("answer template (Russian)"), blank=True, help_text=TEMPLATE_HELP
@@ -101,6 +124,10 @@ class ClaimCategory(models.Model):
             models.CheckConstraint(
                 condition=models.Q(term_days__gte=1, term_days__lte=DEFAULT_TERM_DAYS),
                 name="claims_category_term_1_to_30_days",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(term_unit__in=["calendar", "working"]),
+                name="claims_category_term_unit_valid",
             ),
         ]
 
@@ -231,8 +258,44 @@ class Claim(models.Model):
     # The term: the category's days plus extensions and paused days; due_on is stored
     # and only ever recomputed by claims.services.
     term_days = models.PositiveSmallIntegerField(_("term, calendar days"), editable=False)
+    # Copied from the category with term_days: how term_days and extra_days are counted.
+    term_unit = models.CharField(
+        _("term counted in"),
+        max_length=16,
+        choices=TermUnit.choices,
+        default=TermUnit.CALENDAR,
+        editable=False,
+    )
     extra_days = models.PositiveSmallIntegerField(
         _("days added (pauses, extensions)"), default=0, editable=False
+    )
+    # Issue 11: the proof of the requester's identity (who, when, how).
+    identity_method = models.CharField(
+        _("identity verified by"),
+        max_length=16,
+        choices=IdentityMethod.choices,
+        blank=True,
+        editable=False,
+    )
+    identity_verified_at = models.DateTimeField(
+        _("identity verified at"), null=True, blank=True, editable=False
+    )
+    identity_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("identity verified by (person)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    # Issue 11: the one-time code sent to the customer's email on file: only its digest is
+    # kept (the code is made when the email is sent, services.identity_code_context).
+    identity_code_digest = models.CharField(max_length=64, blank=True, editable=False)
+    identity_code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Issue 11: an unverified requester is answered without personal data, saying why.
+    no_personal_data_reason = models.TextField(
+        _("answered without personal data, because"), blank=True, editable=False
     )
     due_on = models.DateField(_("due on"), editable=False)
     due_moved_because = models.JSONField(
@@ -298,6 +361,18 @@ class Claim(models.Model):
                 condition=models.Q(term_days__gte=1), name="claims_claim_term_positive"
             ),
             models.CheckConstraint(
+                condition=models.Q(term_unit__in=["calendar", "working"]),
+                name="claims_claim_term_unit_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(identity_method="", identity_verified_at__isnull=True)
+                | models.Q(
+                    identity_method__in=["signed_in", "email_code"],
+                    identity_verified_at__isnull=False,
+                ),
+                name="claims_claim_identity_proof_complete",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(due_on__gt=models.F("received_on")),
                 name="claims_claim_due_after_receipt",
             ),
@@ -347,6 +422,19 @@ class Claim(models.Model):
     def term_text(self) -> str:
         """The claim's own term and the rule it comes from, in the active language:
         6.2's 30 days, or the shorter term of its category (never "30 days" for it)."""
+        if self.term_unit == TermUnit.WORKING:
+            term = ngettext("%(days)s working day", "%(days)s working days", self.term_days) % {
+                "days": self.term_days
+            }
+            rule = gettext("the term of the Law on personal data for “%(category)s”") % {
+                "category": self.category.display_name
+            }
+            text = f"{term}, {rule}"
+            if self.extra_days:
+                text += ", " + gettext("plus %(days)s day(s) of pauses and extensions") % {
+                    "days": self.extra_days
+                }
+            return text
         term = ngettext("%(days)s calendar day", "%(days)s calendar days", self.term_days) % {
             "days": self.term_days
         }

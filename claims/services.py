@@ -25,9 +25,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Customer, Order, User, customer_lock
-from homeshop_privacy import roles
+from homeshop_privacy import outbox, roles
 from homeshop_privacy.api.webhooks import webhook_event_emit
-from homeshop_privacy.calendar import local_date, term_deadline
+from homeshop_privacy.calendar import local_date, term_deadline, working_days_deadline
 from homeshop_privacy.errors import DomainError, validate
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.ledger import chain_seal
@@ -58,6 +58,8 @@ from .models import (
     ClaimAttachment,
     ClaimCategory,
     ClaimDeadlineChange,
+    IdentityMethod,
+    TermUnit,
     unfilled_placeholders,
 )
 from .selectors import claim_admin_url
@@ -69,6 +71,10 @@ REASON_REMINDER = "claims.reminder"
 REASON_ESCALATION = "claims.escalation"
 REASON_ANSWER = "claims.answer"
 REASON_TERM_CHANGE = "claims.term_change"
+REASON_IDENTITY_CODE = "claims.identity_code"
+#: Issue 11: the kind of the never-stored one-time code, and how long a code holds.
+IDENTITY_CODE_LINK = "claims.identity_code"
+IDENTITY_CODE_MINUTES = 30
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
@@ -87,9 +93,8 @@ def _new_reference(received_on: date) -> str:
 
 def _apply_term(claim: Claim) -> None:
     """6.2: due_on = receipt date + term (+ added days), moved to a working day."""
-    deadline = term_deadline(
-        received=claim.received_on, term_days=claim.term_days + claim.extra_days
-    )
+    count = working_days_deadline if claim.term_unit == TermUnit.WORKING else term_deadline
+    deadline = count(received=claim.received_on, term_days=claim.term_days + claim.extra_days)
     claim.due_on = deadline.due_on
     claim.due_moved_because = deadline.skipped_as_json()
 
@@ -175,8 +180,19 @@ def claim_register(
         category=category,
         assignee=assignee,
         term_days=category.term_days,
+        term_unit=category.term_unit,
         created_by=actor,
     )
+    if (
+        category.needs_identity_check
+        and customer is not None
+        and actor is not None
+        and customer.user_id == actor.pk
+    ):
+        # Issue 11: a request made by the signed-in customer is verified by that.
+        claim.identity_method = IdentityMethod.SIGNED_IN
+        claim.identity_verified_at = timezone.now()
+        claim.identity_verified_by = actor
     _apply_term(claim)
     validate(claim)
     save_tracked(claim, actor=actor, reason="claim registered")
@@ -335,6 +351,7 @@ def claim_update(
             raise DomainError({"category": _("The claim was answered: its term is final.")})
         claim.category = category
         claim.term_days = category.term_days
+        claim.term_unit = category.term_unit
         _record_change(
             claim=claim,
             actor=actor,
@@ -714,6 +731,134 @@ def answer_letter_preview(*, answer: ClaimAnswer, now: datetime | None = None) -
     return letters.answer_pdf(answer=preview, claim=answer.claim)
 
 
+def _refuse_unverified(claim: Claim, answer: ClaimAnswer) -> None:
+    """Issue 11: no answer discloses or changes personal data for an unverified requester."""
+    if not claim.category.needs_identity_check or claim.identity_verified_at is not None:
+        return
+    reason = claim.no_personal_data_reason
+    if not reason:
+        raise DomainError(
+            _(
+                "The requester's identity is not verified: verify it, or answer without "
+                "personal data and say why."
+            )
+        )
+    if reason not in answer.body:
+        raise DomainError(
+            _("An answer without personal data tells the requester why: put the reason in it.")
+        )
+
+
+def _code_digest(claim_id: int, code: str) -> str:
+    message = f"claims.identity_code:{claim_id}:{code.strip()}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def identity_code_context(message) -> dict | None:
+    """Issue 11: made when the email is sent, never stored: a fresh one-time code whose
+    digest and expiry go on the request. ``None`` (not sent) when the address is no longer
+    the one on file."""
+    claim = Claim.objects.select_related("customer").filter(pk=message.link_object_id).first()
+    if claim is None or claim.customer is None or claim.customer.email != message.recipient:
+        return None
+    code = f"{secrets.randbelow(10**8):08d}"
+    claim.identity_code_digest = _code_digest(claim.pk, code)
+    claim.identity_code_expires_at = timezone.now() + timedelta(minutes=IDENTITY_CODE_MINUTES)
+    save_tracked(
+        claim,
+        actor=None,
+        reason="identity code made for sending",
+        update_fields=["identity_code_digest", "identity_code_expires_at"],
+    )
+    return {"link": code}
+
+
+def identity_code_link_register() -> None:
+    outbox.secret_link_register(
+        kind=IDENTITY_CODE_LINK, build=identity_code_context, url_name="", url_kwargs=()
+    )
+
+
+@transaction.atomic
+def claim_identity_code_send(*, claim: Claim, actor: User) -> None:
+    """Issue 11: an officer sends a one-time code to the email ALREADY ON FILE for the
+    customer, never to an address given only in the request."""
+    claim = _locked(claim)
+    if not claim.category.needs_identity_check:
+        raise DomainError(_("This request needs no identity check."))
+    if claim.customer is None or not claim.customer.email:
+        raise DomainError(
+            _(
+                "No customer with an email on file: the identity cannot be checked by a "
+                "code. Answer without personal data and say why."
+            )
+        )
+    sent = OutboundMessage.objects.filter(
+        reason=REASON_IDENTITY_CODE, object_key__startswith=object_key(claim, "code")
+    ).count()
+    language = claim.customer.preferred_language or claim.claimant_language
+    with translation.override(language):
+        subject = gettext("Your confirmation code for request %(reference)s") % {
+            "reference": claim.reference
+        }
+        body = gettext(
+            "Your confirmation code: %(code)s\n\nGive it to our officer to confirm that the "
+            "request %(reference)s is yours. It is valid for %(minutes)s minutes.\n\n"
+            "Homeshop.kz"
+        ) % {
+            "code": outbox.LINK_PLACEHOLDER,
+            "reference": claim.reference,
+            "minutes": IDENTITY_CODE_MINUTES,
+        }
+    outbox.message_enqueue(
+        reason=REASON_IDENTITY_CODE,
+        key=object_key(claim, "code", sent + 1),
+        recipient=claim.customer.email,
+        subject=subject,
+        body_text=body,
+        language=language,
+        link_kind=IDENTITY_CODE_LINK,
+        link_object_id=claim.pk,
+    )
+    save_tracked(claim, actor=actor, reason="identity code sent")
+
+
+@transaction.atomic
+def claim_identity_code_verify(*, claim: Claim, code: str, actor: User) -> Claim:
+    """Issue 11: the requester gave the code to the officer: the proof (who, when, how)
+    is kept on the request. A wrong or expired code changes nothing."""
+    claim = _locked(claim)
+    now = timezone.now()
+    if not claim.identity_code_digest or claim.identity_code_expires_at is None:
+        raise DomainError({"code": _("No code was sent for this request.")})
+    if claim.identity_code_expires_at <= now:
+        raise DomainError({"code": _("The code has expired: send a new one.")})
+    if not hmac.compare_digest(claim.identity_code_digest, _code_digest(claim.pk, code or "")):
+        raise DomainError({"code": _("The code is wrong.")})
+    claim.identity_method = IdentityMethod.EMAIL_CODE
+    claim.identity_verified_at = now
+    claim.identity_verified_by = actor
+    claim.identity_code_digest = ""
+    claim.identity_code_expires_at = None
+    save_tracked(claim, actor=actor, reason="identity verified by code")
+    return claim
+
+
+@transaction.atomic
+def claim_answer_without_personal_data(*, claim: Claim, reason: str, actor: User) -> Claim:
+    """Issue 11: the request cannot be verified; its answer holds no personal data, and
+    the reason (shown to the requester in the answer) is kept on the request."""
+    claim = _locked(claim)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": _("Say why the request is answered without personal data.")})
+    if not claim.is_open:
+        raise DomainError(_("The claim was answered: its term is final."))
+    claim.no_personal_data_reason = reason
+    save_tracked(claim, actor=actor, reason="answered without personal data")
+    return claim
+
+
 @files_atomic
 def claim_answer_send(
     *,
@@ -746,6 +891,7 @@ def claim_answer_send(
     if answer.status == ClaimAnswer.Status.APPROVED:
         _refuse_self_approval(answer, answer.approved_by)
     _refuse_if_unfilled(answer)
+    _refuse_unverified(claim, answer)
     if by_email and not claim.claimant_email:
         raise DomainError(_("The claimant has no email address: send the answer by post."))
     if not by_email and not tracking_number:

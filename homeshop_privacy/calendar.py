@@ -260,6 +260,35 @@ def term_deadline(*, received: datetime | date, term_days: int = DEFAULT_TERM_DA
             day += timedelta(days=1)
 
 
+def working_days_deadline(*, received: datetime | date, term_days: int) -> Deadline:
+    """Issue 11: the due date of a term of ``term_days`` WORKING days from ``received``
+    (Law 94-V art. 25 p.2: 1 working day; art. 8 p.7: 15 working days).
+
+    Day 1 is the first working day after the day of receipt; the term ends on the
+    ``term_days``-th working day. ``skipped`` holds the non-working days stepped over, so
+    the reason a term is longer in calendar days is shown like 6.2's.
+    """
+    if term_days < 1:
+        raise ValueError("A term is at least one day.")
+    received_on = local_date(received) if isinstance(received, datetime) else received
+    last_day = received_on + timedelta(days=term_days)
+    day = received_on
+    counted = 0
+    skipped: list[DayStatus] = []
+    overrides = _overrides(day, day + timedelta(days=term_days * 2 + _LONGEST_RUN))
+    while True:
+        day += timedelta(days=1)
+        if day not in overrides and (day - received_on).days % _LONGEST_RUN == 0:
+            overrides |= _overrides(day, day + timedelta(days=_LONGEST_RUN))
+        status = _status(day, overrides)
+        if not status.working:
+            skipped.append(status)
+            continue
+        counted += 1
+        if counted == term_days:
+            return Deadline(received_on, term_days, last_day, day, tuple(skipped))
+
+
 # --- the yearly check (issue 13) ----------------------------------------------------------
 
 #: From this day of a year (Almaty), the admin asks an officer to confirm the next year.

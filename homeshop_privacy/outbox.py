@@ -143,6 +143,9 @@ def _patterns() -> list[re.Pattern]:
     if _secret_patterns is None:
         patterns = []
         for link in _secret_links.values():
+            if not link.url_name:
+                # A one-time code with no page (claims' identity check): nothing to find.
+                continue
             placeholders = {name: f"SECRET{index}X" for index, name in enumerate(link.url_kwargs)}
             path = re.escape(reverse(link.url_name, kwargs=placeholders))
             for placeholder in placeholders.values():

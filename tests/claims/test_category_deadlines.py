@@ -22,6 +22,7 @@ def _category_form(category, **changes):
         "name_kk": category.name_kk,
         "name_en": category.name_en,
         "term_days": category.term_days,
+        "term_unit": category.term_unit,
         "answer_template_ru": category.answer_template_ru,
         "answer_template_kk": category.answer_template_kk,
         "answer_template_en": category.answer_template_en,

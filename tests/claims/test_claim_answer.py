@@ -205,6 +205,7 @@ def test_a_template_naming_an_unknown_placeholder_is_refused_in_the_admin(office
             "code": "typo",
             "name": "Опечатка",
             "term_days": "30",
+            "term_unit": "calendar",
             "answer_template_ru": "Уважаемый {claimant}!",
             "is_active": "on",
         },
