@@ -28,6 +28,7 @@ class AccountsConfig(AppConfig):
             {
                 services.REASON_PASSWORD_RESET: _("Password reset link"),
                 services.REASON_FIRST_SIGN_IN: _("First sign-in link"),
+                services.REASON_SIGN_IN_LINK: _("One-time sign-in link"),
                 services.REASON_EMAIL_CHANGE_CONFIRM: _("Email change: confirmation link"),
                 services.REASON_EMAIL_CHANGE_NOTICE: _("Email change: notice to the old address"),
                 "accounts.closure_received": _("Account closure: request received"),

@@ -28,6 +28,7 @@ class ClaimsConfig(AppConfig):
                 services.REASON_REMINDER: _("Claim due date reminder"),
                 services.REASON_ESCALATION: _("Overdue claim: escalation"),
                 services.REASON_ANSWER: _("Claim answer to the claimant"),
+                services.REASON_TERM_CHANGE: _("Claim paused, resumed or extended: notice"),
                 services.REASON_IDENTITY_CODE: _("Identity check: one-time code"),
             }
         )

@@ -20,5 +20,12 @@ class DisclosuresConfig(AppConfig):
         from homeshop_privacy.outbox_reasons import reason_labels_register
 
         from .services import BREACH_REASON
+        from .services.breach_clock import REASON_DUE, REASON_OVERDUE
 
-        reason_labels_register({BREACH_REASON: _("Breach notice to a customer")})
+        reason_labels_register(
+            {
+                BREACH_REASON: _("Breach notice to a customer"),
+                REASON_DUE: _("Breach: filing with the regulator due today"),
+                REASON_OVERDUE: _("Breach: filing with the regulator overdue"),
+            }
+        )

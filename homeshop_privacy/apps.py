@@ -3,13 +3,21 @@ from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
+def retention_defaults_on_migrate(sender, using="default", **kwargs):
+    """The default retention rules are back after a flush (4.1): see retention_defaults."""
+    if using != "default" or sender.name != "homeshop_privacy":
+        return
+    from .retention_defaults import retention_rules_ensure
+
+    retention_rules_ensure()
+
+
 class HomeshopPrivacyConfig(AppConfig):
     name = "homeshop_privacy"
     verbose_name = _("Homeshop privacy: operations")
 
     def ready(self):
         from django.apps import apps
-        from django.utils.translation import gettext_lazy as _
 
         # django-axes names its app "Axes": staff read what it holds (issue 13).
         apps.get_app_config("axes").verbose_name = _("Sign-in protection")
@@ -25,6 +33,7 @@ class HomeshopPrivacyConfig(AppConfig):
 
         # Permissions exist only after every app migrated, so the roles get theirs here.
         post_migrate.connect(roles.roles_sync_on_migrate, dispatch_uid="homeshop_roles_sync")
+        post_migrate.connect(retention_defaults_on_migrate, dispatch_uid="homeshop_retention_rules")
 
         from django.core.signals import request_finished
 

@@ -52,3 +52,10 @@ def test_the_reference_data_is_what_the_migrations_seeded():
     v1 = importlib.import_module("consents.migrations.0004_policy_version_1")
     assert reference_data.POLICY_V1_PATH == v1.TEXT_PATH
     assert reference_data.POLICY_V1_EFFECTIVE_FROM == v1.EFFECTIVE_FROM
+
+
+def test_the_default_retention_rules_are_what_the_migration_seeded():
+    from homeshop_privacy import retention_defaults
+
+    seeded = importlib.import_module("homeshop_privacy.migrations.0019_retention_rules_seeded")
+    assert retention_defaults.RULES == seeded.RULES
