@@ -129,3 +129,10 @@ def customer(db):
     from tests.factories import CustomerFactory
 
     return CustomerFactory()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The browser journeys run last: Playwright keeps an event loop running in the main
+    thread until the session ends, and Django refuses synchronous calls under a running
+    loop (the health page, for one, would fail in every test after them)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -183,6 +183,8 @@ class Workers:
             "-A",
             "homeshop_privacy",
             "worker",
+            # Both queues, as `make run` does: breach fan-outs go to "mailings".
+            "--queues=celery,mailings",
             "--concurrency=1",
             "--pool=prefork",
             "--without-gossip",

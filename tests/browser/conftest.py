@@ -31,9 +31,14 @@ AXE_BLOCKING = ("serious", "critical")
 #: One navigation or click waits at most this long (the default is 30 s).
 TIMEOUT_MS = 15_000
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls (to
-# set up data and check what the browser wrote) are synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True)
+def _sync_orm_beside_playwright(monkeypatch):
+    """Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    (to set up data and check what the browser wrote) are synchronous and safe here.
+    Set for the journeys only: set at import, it reached every test of the run and the
+    commands they start (``check --deploy`` refuses it in production)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session", autouse=True)

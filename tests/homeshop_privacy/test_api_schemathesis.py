@@ -65,11 +65,14 @@ WATCHED = (
 
 def _state() -> tuple:
     with connection.cursor() as cursor:
+        # In a fixed order: PostgreSQL returns a UNION ALL's parts in any order it likes.
         cursor.execute(
-            " UNION ALL ".join(
-                f"SELECT '{table}', count(*), coalesce(max(id), 0) FROM {table}"
+            "SELECT * FROM ("
+            + " UNION ALL ".join(
+                f"SELECT '{table}' AS name, count(*), coalesce(max(id), 0) FROM {table}"
                 for table in WATCHED
             )
+            + ") AS counts ORDER BY name"
         )
         return tuple(cursor.fetchall())
 

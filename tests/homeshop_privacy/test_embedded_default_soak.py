@@ -199,6 +199,7 @@ def test_worker_beat_web_and_writer_on_sqlite_for_a_minute(tmp_path):
             "-A",
             "homeshop_privacy",
             "worker",
+            "--queues=celery,mailings",
             "--concurrency=2",
             "--pool=prefork",
             "--without-gossip",

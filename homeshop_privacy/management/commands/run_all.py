@@ -66,7 +66,8 @@ class Command(BaseCommand):
             "web": [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
             "worker": [
                 str(bin_dir / "celery"), "-A", "homeshop_privacy", "worker",
-                "--loglevel=INFO", "--concurrency=2",
+                # Every queue: large mailings are routed to their own (CELERY_TASK_ROUTES).
+                "--queues=celery,mailings", "--loglevel=INFO", "--concurrency=2",
             ],
             "beat": [str(bin_dir / "celery"), "-A", "homeshop_privacy", "beat", "--loglevel=INFO"],
         }  # fmt: skip
