@@ -99,11 +99,11 @@ class BreachRow:
 
 
 def breach_rows(period: Period, *, limit: int = 200) -> list[BreachRow]:
-    """5.4.4: incidents discovered in the period, and when telling customers began."""
+    """5.4.4: incidents discovered in the period, and when telling customers began
+    (``affected_count`` is the incident's own counter, kept with the affected rows)."""
     Incident = apps.get_model("disclosures", "BreachIncident")
     rows = (
         Incident.objects.filter(discovered_at__gte=period.since, discovered_at__lt=period.until)
-        .annotate(affected_count=Count("affected", distinct=True))
         .order_by("discovered_at", "pk")
         .values_list(
             "reference", "title", "discovered_at", "notification_started_at", "affected_count"
