@@ -68,6 +68,25 @@ def breach_affected_add_query(
     were new. Those already on it are skipped; after the notification started, the
     newcomers are told (and only they)."""
     incident = BreachIncident.objects.select_for_update().get(pk=incident.pk)
+    if connection.vendor == "postgresql":
+        added = _affected_insert_on_postgresql(incident, customers, actor, via)
+    else:
+        added = _affected_insert_portably(incident, customers, actor, via)
+    if added:
+        # The incident is locked above: the count moves with its history (who added how many).
+        incident.affected_count += added
+        save_tracked(
+            incident,
+            actor=actor,
+            reason=f"{added} affected customers added ({via})",
+            update_fields=["affected_count"],
+        )
+        _dispatch_if_started(incident)
+    return added
+
+
+def _affected_insert_on_postgresql(incident, customers, actor, via) -> int:
+    """One ``INSERT ... SELECT`` (the set-based path of a million customers)."""
     # Distinct customers by construction (a queryset of Customer rows, ``pk__in`` subqueries).
     ids_sql, ids_params = customers.order_by().values("pk").query.sql_with_params()
     table = BreachAffected._meta.db_table
@@ -80,18 +99,26 @@ def breach_affected_add_query(
             "ON CONFLICT (incident_id, customer_id) DO NOTHING",
             [incident.pk, timezone.now(), actor.pk if actor else None, str(via), *ids_params],
         )
-        added = cursor.rowcount
-    if added:
-        # The incident is locked above: the count moves with its history (who added how many).
-        incident.affected_count += added
-        save_tracked(
-            incident,
-            actor=actor,
-            reason=f"{added} affected customers added ({via})",
-            update_fields=["affected_count"],
+        return cursor.rowcount
+
+
+def _affected_insert_portably(incident, customers, actor, via) -> int:
+    """Other databases (the embedded SQLite of ``make run``): those not yet on the
+    incident, in batches; the incident's row lock above keeps two writers apart."""
+    now = timezone.now()
+    new_ids = (
+        customers.order_by()
+        .exclude(pk__in=BreachAffected.objects.filter(incident=incident).values("customer_id"))
+        .values_list("pk", flat=True)
+    )
+    rows = [
+        BreachAffected(
+            incident=incident, customer_id=pk, added_at=now, added_by=actor, via=str(via)
         )
-        _dispatch_if_started(incident)
-    return added
+        for pk in new_ids.iterator()
+    ]
+    BreachAffected.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
 
 
 def breach_customer_ids_from_list(*, text: str) -> list[int]:
@@ -330,6 +357,19 @@ def breach_notices_write(
         rows = [{"customer_id": cid, "message_id": mid, "created_at": now} for mid, cid in written]
         sealed = chain_rows_seal(BreachNotice, incident.pk, rows)
         table = connection.ops.quote_name(BreachNotice._meta.db_table)
+        if connection.vendor != "postgresql":
+            # The same rows one by one, in the same order (the embedded SQLite of ``make run``).
+            at = connection.ops.adapt_datetimefield_value(now)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {table} (incident_id, customer_id, message_id, created_at, "
+                    "chain_prev, chain_hash, chain_evidence) VALUES (%s, %s, %s, %s, %s, %s, '{}')",
+                    [
+                        (incident.pk, row["customer_id"], row["message_id"], at, prev, digest)
+                        for row, (prev, digest) in zip(rows, sealed, strict=True)
+                    ],
+                )
+            return
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (incident_id, customer_id, message_id, created_at, "

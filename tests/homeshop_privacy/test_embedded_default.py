@@ -120,3 +120,26 @@ def test_a_task_file_appears_in_the_queue_folder_only_when_whole(tmp_path, monke
         assert received.payload == {"message_id": 42}
         received.ack()
         queue.close()
+
+
+def test_seed_demo_runs_on_the_embedded_sqlite(tmp_path):
+    # ``make run`` on a new machine: migrate, then the demo data, on SQLite. The demo's
+    # breach adds its affected customers and writes their notices (set-based SQL on
+    # PostgreSQL, a portable path here).
+    var = str(tmp_path)
+    migrated = _manage("migrate", "-v", "0", HOMESHOP_VAR_DIR=var, DJANGO_ENV="development")
+    assert migrated.returncode == 0, migrated.stderr
+    seeded = _manage("seed_demo", HOMESHOP_VAR_DIR=var, DJANGO_ENV="development")
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    assert "Demo data ready." in seeded.stdout
+    out = _shell(
+        "from django.db import connection as c;"
+        "from disclosures.models import BreachAffected, BreachIncident, BreachNotice;"
+        "i = BreachIncident.objects.get("
+        "pk=BreachAffected.objects.values_list('incident_id', flat=True).first());"
+        "print(c.vendor, i.affected_count == i.affected.count() > 0,"
+        " BreachNotice.objects.filter(incident=i).count() > 0)",
+        HOMESHOP_VAR_DIR=var,
+        DJANGO_ENV="development",
+    )
+    assert out == "sqlite True True"
