@@ -13,9 +13,12 @@ class ClaimsConfig(AppConfig):
         from . import retention
 
         retention.register()
-        from . import customer_page, signals
+        from homeshop_privacy.calendar_changes import deadlines_follow_calendar
 
-        signals.connect()
+        from . import customer_page, services
+
+        # 6.2: a calendar change moves open claims' due dates (overdue stays overdue).
+        deadlines_follow_calendar(name="claims", recompute=services.claims_deadlines_recompute)
         customer_page.register()
 
         from homeshop_privacy.outbox_reasons import reason_labels_register

@@ -11,11 +11,16 @@ class DisclosuresConfig(AppConfig):
 
         classification.register()
         retention.register()
-        from . import signals
+        from homeshop_privacy.calendar_changes import deadlines_follow_calendar
+
+        from . import services
         from .customer_page import register
 
         register()
-        signals.connect()
+        # Art. 25 p.2: a calendar change moves unfiled incidents' regulator dates.
+        deadlines_follow_calendar(
+            name="breaches", recompute=services.breach_regulator_due_recompute
+        )
 
         from homeshop_privacy.outbox_reasons import reason_labels_register
 
