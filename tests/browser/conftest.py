@@ -32,13 +32,16 @@ AXE_BLOCKING = ("serious", "critical")
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(autouse=True)
-def _sync_orm_beside_playwright(monkeypatch):
+@pytest.fixture(scope="session", autouse=True)
+def _sync_orm_beside_playwright():
     """Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    (to set up data and check what the browser wrote) are synchronous and safe here.
-    Set for the journeys only: set at import, it reached every test of the run and the
-    commands they start (``check --deploy`` refuses it in production)."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    (to set up data, check what the browser wrote, and flush the database after each
+    journey) are synchronous and safe here. Set from the first journey to the end of the
+    session (the journeys run last): set at import, it reached every test of the run and
+    the commands they start (``check --deploy`` refuses it in production)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
