@@ -200,6 +200,7 @@ def test_values_are_stored_as_sent():
         _event(0, user_agent='Mozilla "quoted", with commas\nand a line', referrer=""),
         _event(1, occurred_at="2024-03-01T05:00:00.123Z", ip_address=None, cookie_id=""),
         _event(2, occurred_at="2024-03-01T10:00:00+05:00", page_url='https://h.kz/"a",b'),
+        _event(5, user_agent="COPY's end of data:\n\\.\nis only text in a quoted value"),
     ]
     assert _visit_rows_by_column(clean, latest=latest) is not None
     others = [  # checked event by event
@@ -220,6 +221,9 @@ def test_values_are_stored_as_sent():
     assert stored["c00000002"].page_url == 'https://h.kz/"a",b'
     assert stored["c00000003"].occurred_at == datetime(2024, 3, 1, 5, 0, tzinfo=UTC)
     assert stored["c00000003"].ip_address == "2001:db8::1"
+    assert (
+        stored["c00000005"].user_agent == "COPY's end of data:\n\\.\nis only text in a quoted value"
+    )
     fifth = VisitEvent.objects.get(user_agent="Қазақша браузер")
     assert fifth.page_url == "https://homeshop.kz/каталог/"
     assert fifth.ip_address is None and fifth.referrer == ""
