@@ -2,6 +2,7 @@
 
 import io
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -535,55 +536,70 @@ VISIT_EVENT_COLUMNS = (
 )
 
 
-def visit_events_ingest(*, rows: list[dict]) -> int:
-    """1.4: write a batch of validated visit events in one statement (set-based).
+def visit_events_ingest(*, rows: Sequence[tuple]) -> int:
+    """1.4: write a batch of checked visit events in one statement (set-based).
 
-    On PostgreSQL the rows stream through ``COPY`` (the fastest way in); elsewhere one
-    multi-row ``bulk_create``. Visit events carry no history: nobody edits them.
+    ``rows`` are tuples in ``VISIT_EVENT_COLUMNS`` order, as the API's check leaves them:
+    the moment as RFC 3339 text with an offset PostgreSQL accepts (or an aware datetime),
+    the address in canonical form or ``None``, texts without NUL or lone surrogates and
+    within their lengths. On PostgreSQL they stream through ``COPY`` (the fastest way in);
+    elsewhere one multi-row ``bulk_create``. Visit events carry no history: nobody edits
+    them.
     """
     if len(rows) > VISIT_EVENTS_MAX_BATCH:
         raise DomainError(_("At most %(max)s events per call.") % {"max": VISIT_EVENTS_MAX_BATCH})
     if not rows:
         return 0
     if connection.vendor == "postgresql":
-        # CSV: text quoted (a quoted "" is an empty text), an absent IP address unquoted
-        # empty (NULL). The serializer refused NUL bytes and checked each address.
-        lines = "".join(
-            ",".join(
-                (
-                    row["occurred_at"].isoformat(),
-                    _csv_text(row["page_url"]),
-                    row.get("ip_address") or "",
-                    _csv_text(row.get("user_agent", "")),
-                    _csv_text(row.get("referrer", "")),
-                    _csv_text(row.get("cookie_id", "")),
-                )
-            )
-            + "\n"
-            for row in rows
-        )
         table = VisitEvent._meta.db_table
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.cursor.copy_expert(
                 f"COPY {table} ({', '.join(VISIT_EVENT_COLUMNS)}) FROM STDIN WITH (FORMAT csv)",
-                io.StringIO(lines),
+                io.StringIO(_visit_events_csv(rows)),
+                size=_COPY_CHUNK,
             )
         return len(rows)
     VisitEvent.objects.bulk_create(
         (
             VisitEvent(
-                occurred_at=row["occurred_at"],
-                page_url=row["page_url"],
-                ip_address=row.get("ip_address") or None,
-                user_agent=row.get("user_agent", ""),
-                referrer=row.get("referrer", ""),
-                cookie_id=row.get("cookie_id", ""),
+                occurred_at=occurred_at,
+                page_url=page_url,
+                ip_address=ip_address,
+                user_agent=user_agent,
+                referrer=referrer,
+                cookie_id=cookie_id,
             )
-            for row in rows
+            for occurred_at, page_url, ip_address, user_agent, referrer, cookie_id in rows
         ),
         batch_size=1000,
     )
     return len(rows)
+
+
+#: Characters handed to COPY at a time (psycopg2's default is 8 KiB: 300 round trips
+#: through the driver for 10,000 events).
+_COPY_CHUNK = 1 << 20
+
+
+def _visit_events_csv(rows: Sequence[tuple]) -> str:
+    """COPY's CSV: texts quoted (a quoted "" is an empty text), an absent address
+    unquoted empty (NULL). Built in one comprehension; quotes inside a text (rare) are
+    doubled by a second, slower pass only when the count shows there are some."""
+    text = "".join(
+        [
+            f'{at},"{page}",{ip or ""},"{agent}","{referrer}","{cookie}"\n'
+            for at, page, ip, agent, referrer, cookie in rows
+        ]
+    )
+    if text.count('"') == 8 * len(rows):
+        return text
+    return "".join(
+        [
+            f"{at},{_csv_text(page)},{ip or ''},{_csv_text(agent)},"
+            f"{_csv_text(referrer)},{_csv_text(cookie)}\n"
+            for at, page, ip, agent, referrer, cookie in rows
+        ]
+    )
 
 
 def _csv_text(value: str) -> str:
