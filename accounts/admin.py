@@ -11,6 +11,7 @@ from homeshop_privacy import customer_pages
 from homeshop_privacy.access_log import PersonalDataAdminMixin
 from homeshop_privacy.admin_base import (
     EstimatedCountPaginator,
+    ListRowsMixin,
     StaffAccountsAdminMixin,
     TrackedAdmin,
 )
@@ -231,7 +232,7 @@ class OrderAdmin(PersonalDataAdminMixin, TrackedAdmin):  # 3.4: purchase history
 
 
 @admin.register(VisitEvent)
-class VisitEventAdmin(admin.ModelAdmin):
+class VisitEventAdmin(ListRowsMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     list_display = ("occurred_at", "page_url", "ip_address", "referrer", "cookie_id")
     search_fields = ("=cookie_id",)  # see get_search_results

@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from homeshop_privacy.admin_base import EstimatedCountPaginator
+from homeshop_privacy.admin_base import EstimatedCountPaginator, ListRowsMixin
 
 from . import signin_protection
 from .models import SecurityEvent
@@ -59,7 +59,7 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ListRowsMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_display = ("at", "kind", "user", "actor", "detail")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import personal_rows
 from homeshop_privacy import customer_pages
+from homeshop_privacy.admin_base import LatestRowsInlineMixin
 
 from .models import Claim, ClaimAnswer, ClaimAttachment
 from .selectors import claims_of_customer
@@ -50,8 +51,9 @@ SECTION = customer_pages.AccountSection(
 )
 
 
-class CustomerClaimInline(admin.TabularInline):
-    """The customer's claims on their admin page (issue 13): read-only, each a link."""
+class CustomerClaimInline(LatestRowsInlineMixin, admin.TabularInline):
+    """The customer's claims on their admin page (issue 13): read-only, each a link; the
+    latest ``list_limit``, then a link to all of them in the claims list (issue 14)."""
 
     model = Claim
     fk_name = "customer"
@@ -64,11 +66,13 @@ class CustomerClaimInline(admin.TabularInline):
     max_num = 0
     show_change_link = False
     view_on_site = False  # the claimant's own page; the reference links the admin page
+    list_limit = 20
+    all_rows_label = _("All claims of this customer")
+
+    ordering = ("-received_at", "-pk")  # the latest are the ones shown
 
     def get_queryset(self, request):
-        return (
-            super().get_queryset(request).select_related("category").order_by("-received_at", "-pk")
-        )
+        return super().get_queryset(request).select_related("category")
 
     def has_add_permission(self, request, obj=None):
         return False

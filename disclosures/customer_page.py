@@ -73,7 +73,7 @@ class CustomerDisclosureInline(ReadOnlyInline):
     fields = ("disclosed_at", "recipient", "what", "why", "order", "entry")
     readonly_fields = fields
     max_num = 0
-    list_limit = 50
+    list_limit = 20  # as the claims beside it (issue 14: 50 rows were 30% of the page)
 
     def get_queryset(self, request):
         object_id = (

@@ -82,6 +82,10 @@ class PersonalDataAdminMixin:
     def _log_access(self, request, object_id, action, response):
         if request.method != "GET" or response.status_code != 200:
             return
-        obj = self.get_object(request, object_id)
+        # The record the page showed (not read a second time), else looked up again.
+        context = getattr(response, "context_data", None) or {}
+        obj = context.get("original")
+        if not isinstance(obj, self.model) or obj.pk is None:
+            obj = self.get_object(request, object_id)
         if obj is not None:
             access_record(user=request.user, obj=obj, action=action, path=request.path)

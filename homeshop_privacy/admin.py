@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import outbox
 from .access_log import PersonalDataAdminMixin
-from .admin_base import EstimatedCountPaginator, TrackedAdmin
+from .admin_base import EstimatedCountPaginator, ListRowsMixin, TrackedAdmin
 from .errors import DomainError
 from .models import OutboundMessage, PersonalDataAccess
 from .outbox_reasons import reason_choices, reason_label
@@ -155,7 +155,7 @@ from .api import admin as api_admin  # noqa: E402,F401  (API keys and webhooks, 
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ListRowsMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_display = ("at", "user", "action", "record", "path")

@@ -11,18 +11,27 @@
   and nobody edits their own privileges (the rules are in ``homeshop_privacy.roles``).
 - ``AppendOnlyAdmin``: legal records (consent events, disclosures, notices, answers)
   can be added and viewed, never edited or deleted.
+- ``ListRowsMixin``: the same list page HTML as Django's, with the per-row work done once
+  per page (issue 14).
+- ``LatestRowsInlineMixin``: an inline that shows the latest rows of a record (a customer's
+  claims) and links to all of them in their own list.
 """
 
 import json
 import re
+from types import SimpleNamespace
 
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import flatten_fieldsets, quote
+from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, models
 from django.http import Http404, HttpResponseNotAllowed
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import roles
@@ -89,6 +98,62 @@ def _planner_rows(queryset) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+#: Stands for the primary key in a change URL reversed once per list page.
+_PK_MARK = "987654321987"
+
+
+class RowLinksChangeList(ChangeList):
+    """Django's changelist, with each row's change URL made from one reversed URL instead
+    of a ``reverse()`` per row (integer primary keys only; anything else as Django does).
+
+    The filters a row's link keeps (``?_changelist_filters=...``) are added here, once per
+    page: Django adds them per row with ``add_preserved_filters``, which resolves each
+    row's URL to learn it is not the list's own. ``preserved_filters`` (read by nothing
+    else than that per-row step) is emptied, so the link comes out the same.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_link_filters = self.preserved_filters
+        if self._change_url_parts is not None:
+            self.preserved_filters = ""
+
+    @cached_property
+    def _change_url_parts(self):
+        if not isinstance(self.opts.pk, models.AutoField | models.BigAutoField):
+            return None
+        url = super().url_for_result(SimpleNamespace(**{self.pk_attname: int(_PK_MARK)}))
+        if url.count(_PK_MARK) != 1:
+            return None
+        return url.split(_PK_MARK)
+
+    def url_for_result(self, result):
+        parts = self._change_url_parts
+        if parts is None:
+            return super().url_for_result(result)
+        url = f"{parts[0]}{quote(getattr(result, self.pk_attname))}{parts[1]}"
+        return f"{url}?{self.row_link_filters}" if self.row_link_filters else url
+
+
+class ListRowsMixin:
+    """List pages (issue 14): each row costed a template render for its checkbox and a
+    ``reverse()`` for its link. The HTML is Django's own, character for character
+    (``tests/homeshop_privacy/test_admin_list_rows.py`` compares them)."""
+
+    def get_changelist(self, request, **kwargs):
+        return RowLinksChangeList
+
+    def action_checkbox(self, obj):
+        # forms.CheckboxInput(...).render(): the same input, without rendering a template.
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
+
 def has_history(model) -> bool:
     """Whether ``model`` keeps versions (django-simple-history's ``HistoricalRecords``)."""
     return hasattr(model._meta, "simple_history_manager_attribute")
@@ -98,7 +163,7 @@ def has_history(model) -> bool:
 HISTORY_VERSION_METHODS = ("GET", "HEAD")
 
 
-class TrackedAdmin(SimpleHistoryAdmin):
+class TrackedAdmin(ListRowsMixin, SimpleHistoryAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
@@ -153,6 +218,39 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class LatestRowsInlineMixin:
+    """Only the latest ``list_limit`` rows of the record (in the inline's ``ordering``), then a
+    link to all of them in the model's own list, filtered on the record (issue 14: a
+    customer with thousands of claims made a page nobody reads, built in seconds).
+
+    For inlines that only show rows (nothing is added, changed or deleted through them).
+    """
+
+    list_limit = 20
+    template = "admin/edit_inline/latest_rows.html"
+    #: The link's text (the list is filtered on the record).
+    all_rows_label = None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        object_id = match.kwargs.get("object_id") if match else None
+        self.all_rows_url = None
+        if not (object_id and str(object_id).isdigit()):
+            return queryset.none()
+        fk = self.fk_name or self.parent_model._meta.model_name
+        mine = queryset.filter(**{fk: int(object_id)})
+        ids = list(mine.values_list("pk", flat=True)[: self.list_limit + 1])
+        if len(ids) > self.list_limit:
+            opts = self.model._meta
+            changelist = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_changelist",
+                current_app=self.admin_site.name,
+            )
+            self.all_rows_url = f"{changelist}?{fk}__id__exact={int(object_id)}"
+        return mine.filter(pk__in=ids[: self.list_limit])
 
 
 class AppendOnlyAdmin(TrackedAdmin):
