@@ -139,9 +139,11 @@ def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
             "disclosures",
             f"""
             INSERT INTO disclosures_recipient (legal_name, kind, bin, foreign_registration,
-                country, contact, agreement_reference, is_active, created_at)
+                country, contact, agreement_reference, is_active, created_at, transfer_ground,
+                transfer_ground_note)
             SELECT 'ТОО Получатель ' || g, (ARRAY['seller', 'courier', 'postal'])[1 + g % 3],
-                lpad((100000000000 + g)::text, 12, '0'), '', 'KZ', '', 'Д-' || g, true, now()
+                lpad((100000000000 + g)::text, 12, '0'), '', 'KZ', '', 'Д-' || g, true, now(),
+                '', ''
             FROM generate_series(1, 20) g;
             INSERT INTO disclosures_disclosure (id, basis, categories, disclosed_at, reference,
                 request_number, legal_ground, note, line_count, recorded_at, purpose_id,
@@ -164,15 +166,18 @@ def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
             "claims",
             f"""
             INSERT INTO claims_claimcategory (code, name, name_kk, name_en, term_days,
-                answer_template_ru, answer_template_kk, answer_template_en, is_active)
-            VALUES ('bench-general', 'Общее', 'Жалпы', 'General', 15, '', '', '', true)
+                answer_template_ru, answer_template_kk, answer_template_en, is_active,
+                needs_identity_check, term_unit)
+            VALUES ('bench-general', 'Общее', 'Жалпы', 'General', 15, '', '', '', true,
+                false, 'calendar')
             ON CONFLICT DO NOTHING;
             INSERT INTO claims_claim (id, reference, claimant_kind, claimant_name,
                 claimant_email, claimant_phone, claimant_address, claimant_language,
                 received_at, received_on, channel, subject, text, internal_notes,
                 related_disclosure, related_breach, status, outcome, term_days, extra_days,
                 due_on, due_moved_because, answered_at, answered_on_time, closed_at,
-                created_at, assignee_id, customer_id, category_id)
+                created_at, assignee_id, customer_id, category_id, identity_method,
+                no_personal_data_reason, term_unit, identity_code_digest)
             SELECT i,
                 'PR-' || (2020 + i / 1048576) || '-' || upper(lpad(to_hex(i % 1048576), 5, '0')),
                 'person', 'Заявитель ' || i,
@@ -185,7 +190,8 @@ def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
                 CASE WHEN st IN ('answered', 'closed') THEN true END,
                 CASE WHEN st = 'closed' THEN rec + interval '6 days' END,
                 rec, CASE WHEN i % 10 = 3 THEN NULL ELSE a.ids[1 + i % 4] END,
-                CASE WHEN i % 100 = 0 THEN 1 ELSE 1 + (i * 7919) % {c} END, cat.id
+                CASE WHEN i % 100 = 0 THEN 1 ELSE 1 + (i * 7919) % {c} END, cat.id,
+                '', '', 'calendar', ''
             FROM (
                 SELECT i,
                     -- 7% open: received 0..29 days ago; the rest answered or closed
@@ -207,7 +213,8 @@ def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
             INSERT INTO homeshop_privacy_outboundmessage (id, reason, object_key, recipient,
                 language, subject, body_text, body_html, headers, message_id, status, attempts,
                 last_error, next_attempt_at, created_at, sent_at, attempts_before_retry,
-                body_template, link_kind, possible_duplicates, stop_requested, attachments)
+                body_template, link_kind, possible_duplicates, stop_requested, attachments,
+                bounce_status)
             SELECT i, (ARRAY['claims.ack', 'consents.policy_change', 'accounts.welcome'])
                     [1 + i % 3],
                 'bench:' || i, 'customer' || (1 + i % {c}) || '@example.kz', 'ru',
@@ -215,7 +222,7 @@ def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
                 CASE WHEN i % 50 = 0 THEN 'failed' ELSE 'sent' END, 1, '',
                 now(), now() - make_interval(secs => i * 20),
                 CASE WHEN i % 50 = 0 THEN NULL ELSE now() - make_interval(secs => i * 20) END,
-                0, '', '', 0, false, '[]'
+                0, '', '', 0, false, '[]', ''
             FROM generate_series(1::bigint, {n["outbox"]}) i;
             """,
         ),
