@@ -123,3 +123,31 @@ def test_a_claim_half_written_gets_only_what_is_missing(support_agent, officer):
         [officer.email, newcomer.email]
     )
     assert {m.object_key for m in escalations} == {f"claims.claim:{claim.pk}:overdue:2026-12-03"}
+
+
+@pytest.mark.django_db
+def test_queries_grow_with_batches_never_with_claims(
+    support_agent, officer, monkeypatch, django_assert_num_queries
+):
+    """The officers once, then per batch one read of the claims and one write of their
+    messages (with its savepoint): the same for 3 claims as for 12 in one batch, and for
+    12 claims in batches of 4 exactly three batches' worth plus the read that ends."""
+
+    def sweep(today):
+        with CaptureQueriesContext(connection) as ctx:
+            sent = services.claims_reminders_sweep(today=today)
+        return sent, len(ctx.captured_queries)
+
+    monkeypatch.setattr(services, "SWEEP_BATCH", 20)
+    for _ in range(3):
+        register(received_at=RECEIVED, assignee=support_agent)
+    sent, one_batch = sweep(day(3))
+    assert sent == 3
+    for _ in range(9):
+        register(received_at=RECEIVED, assignee=support_agent)
+    sent, still_one = sweep(day(3))
+    assert (sent, still_one) == (9, one_batch)
+    per_batch = one_batch - 1  # less the officers' read
+    monkeypatch.setattr(services, "SWEEP_BATCH", 4)
+    with django_assert_num_queries(1 + 3 * per_batch + 1):
+        assert services.claims_reminders_sweep(today=day(1)) == 12
