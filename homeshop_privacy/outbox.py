@@ -122,6 +122,9 @@ LINK_PLACEHOLDER = "{one-time-link}"
 
 _secret_links: dict[str, SecretLink] = {}
 _secret_patterns: list[re.Pattern] | None = None
+#: Each pattern with the part of its path every match holds (up to the first secret): a
+#: text without it is passed at the cost of a substring test, not a regex scan (issue 14).
+_secret_literals: list[tuple[str, re.Pattern]] = []
 
 
 def secret_link_register(
@@ -139,19 +142,21 @@ def secret_link_mask() -> str:
 
 
 def _patterns() -> list[re.Pattern]:
-    global _secret_patterns
+    global _secret_patterns, _secret_literals
     if _secret_patterns is None:
-        patterns = []
+        patterns, literals = [], []
         for link in _secret_links.values():
             if not link.url_name:
                 # A one-time code with no page (claims' identity check): nothing to find.
                 continue
             placeholders = {name: f"SECRET{index}X" for index, name in enumerate(link.url_kwargs)}
-            path = re.escape(reverse(link.url_name, kwargs=placeholders))
+            url = reverse(link.url_name, kwargs=placeholders)
+            path = re.escape(url)
             for placeholder in placeholders.values():
                 path = path.replace(placeholder, r"[^/\s\"'<>]+")
             patterns.append(re.compile(r"(?:https?://[^/\s\"'<>]+)?" + path))
-        _secret_patterns = patterns
+            literals.append((url.split("SECRET", 1)[0], patterns[-1]))
+        _secret_patterns, _secret_literals = patterns, literals
     return _secret_patterns
 
 
@@ -163,7 +168,13 @@ def secrets_masked(text: str) -> str:
 
 
 def _holds_secret(*texts: str) -> bool:
-    return any(pattern.search(text) for pattern in _patterns() for text in texts if text)
+    _patterns()
+    return any(
+        literal in text and pattern.search(text)
+        for literal, pattern in _secret_literals
+        for text in texts
+        if text
+    )
 
 
 # Writing a message -----------------------------------------------------------------------
@@ -255,12 +266,10 @@ def messages_enqueue_many(drafts: Sequence[MessageDraft]) -> int:
     other's commit and then skips the row. Elsewhere two racing writers make the later
     one fail on the unique constraint (its transaction rolls back, nothing half written).
     """
-    patterns = _patterns()
     for draft in drafts:
         if not draft.recipient:
             raise DomainError("A message needs a recipient address.")
-        text = f"{draft.key}\n{draft.subject}\n{draft.body_text}"
-        if patterns and any(pattern.search(text) for pattern in patterns):
+        if _holds_secret(draft.key, draft.subject, draft.body_text):
             raise DomainError("A one-time link cannot be stored in the outbox; name it instead.")
     wanted = {(d.reason, d.key, d.recipient): d for d in drafts}
     if not wanted:
