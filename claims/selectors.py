@@ -123,9 +123,14 @@ def claims_with_reminders_unwritten(
         due_written=0,
     )
     if wanted:
-        missing |= nobody & Q(unassigned_written__lt=wanted)
+        missing |= Q(unassigned_written__lt=wanted)
         missing |= Q(due_on__lt=today, overdue_written__lt=wanted)
-        unassigned = written(reminder_reason, Value("unassigned"), officers)
+        # In a CASE, so that the outbox is looked up only for the claims with nobody
+        # (PostgreSQL would otherwise check every open claim before the join to the user).
+        unassigned = Case(
+            When(nobody, then=written(reminder_reason, Value("unassigned"), officers)),
+            default=Value(wanted),
+        )
         overdue = written(escalation_reason, Value("overdue"), officers)
     else:
         unassigned = overdue = Value(0)
