@@ -4,7 +4,20 @@ import dataclasses
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,6 +75,83 @@ def claims_needing_reminders(*, today: date) -> QuerySet[Claim]:
             | Q(due_on__in=reminder_days)
         )
         .order_by("due_on", "pk")
+    )
+
+
+def claims_with_reminders_unwritten(
+    *, today: date, officers: list[str], reminder_reason: str, escalation_reason: str
+) -> QuerySet[Claim]:
+    """``claims_needing_reminders`` less those whose every message due ``today`` is already
+    in the outbox (issue 14): the anti-join is in SQL, through the outbox's unique
+    (reason, object_key, recipient) index, so a second sweep the same day reads no claim.
+
+    Due today (``claims.services._reminders_due`` says the same in Python): to each of the
+    ``officers`` (their addresses) an ``unassigned`` reminder for a claim with nobody
+    (active) assigned, an ``overdue`` escalation for a claim past its due date; to the
+    assignee a ``due-N`` reminder N days (7, 3, 1, 0) before it. Keys as
+    ``outbox.object_key(claim, kind, today)``.
+    """
+    from homeshop_privacy.models import OutboundMessage
+
+    def key(kind):
+        return Concat(
+            Value(f"{Claim._meta.label_lower}:"),
+            Cast(OuterRef("pk"), CharField()),
+            Value(":"),
+            kind,
+            Value(f":{today.isoformat()}"),
+        )
+
+    def written(reason, kind, recipients):
+        rows = OutboundMessage.objects.filter(
+            reason=reason, object_key=key(kind), recipient__in=recipients
+        )
+        return Subquery(rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+
+    due_kind = Case(
+        *(
+            When(due_on=today + timedelta(days=days), then=Value(f"due-{days}"))
+            for days in REMINDER_DAYS
+        ),
+        default=Value(""),
+    )
+    nobody = Q(assignee__isnull=True) | Q(assignee__is_active=False)
+    wanted = len(officers)
+    missing = Q(
+        due_on__in=[today + timedelta(days=days) for days in REMINDER_DAYS],
+        assignee__is_active=True,
+        due_written=0,
+    )
+    if wanted:
+        missing |= Q(unassigned_written__lt=wanted)
+        missing |= Q(due_on__lt=today, overdue_written__lt=wanted)
+        # In a CASE, so that the outbox is looked up only for the claims with nobody
+        # (PostgreSQL would otherwise check every open claim before the join to the user).
+        unassigned = Case(
+            When(nobody, then=written(reminder_reason, Value("unassigned"), officers)),
+            default=Value(wanted),
+        )
+        overdue = written(escalation_reason, Value("overdue"), officers)
+    else:
+        unassigned = overdue = Value(0)
+    return (
+        claims_needing_reminders(today=today)
+        .alias(due_kind=due_kind)
+        .alias(
+            unassigned_written=unassigned,
+            overdue_written=overdue,
+            due_written=Subquery(
+                OutboundMessage.objects.filter(
+                    reason=reminder_reason,
+                    object_key=key(OuterRef("due_kind")),
+                    recipient=OuterRef("assignee__email"),
+                )
+                .order_by()
+                .annotate(n=Func(F("pk"), function="COUNT"))
+                .values("n")
+            ),
+        )
+        .filter(missing)
     )
 
 

@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -1017,31 +1017,12 @@ def _reminders_due(*, claim: Claim, today: date, officers: list[User]) -> list[t
     return due
 
 
-def _reminder_drafts(
-    *, claim: Claim, today: date, officers: list[User], written: set | None = None
-) -> list[MessageDraft]:
-    """The messages due today for one claim, leaving out those already ``written``
-    ((reason, key, recipient) triples): only new ones are worded."""
-    written = written or set()
+def _reminder_drafts(*, claim: Claim, today: date, officers: list[User]) -> list[MessageDraft]:
+    """The messages due today for one claim, each worded from the template."""
     return [
         _staff_draft(claim=claim, user=user, kind=kind, today=today, reason=reason)
         for user, kind, reason in _reminders_due(claim=claim, today=today, officers=officers)
-        if (reason, object_key(claim, kind, today.isoformat()), user.email) not in written
     ]
-
-
-def _written_reminders(*, claims: list[Claim], today: date) -> set:
-    """The reminder triples already in the outbox for these claims today (one query)."""
-    keys = [
-        object_key(claim, kind, today.isoformat())
-        for claim in claims
-        for kind in ("unassigned", "overdue", *(f"due-{days}" for days in REMINDER_DAYS))
-    ]
-    return set(
-        OutboundMessage.objects.filter(
-            reason__in=(REASON_REMINDER, REASON_ESCALATION), object_key__in=keys
-        ).values_list("reason", "object_key", "recipient")
-    )
 
 
 @transaction.atomic
@@ -1071,27 +1052,116 @@ def claim_reminders_send(*, claim_id: int, today: date | None = None) -> int:
 
 
 #: Claims read, and their reminders written, per transaction of the daily sweep.
-SWEEP_BATCH = 500
+SWEEP_BATCH = 2000
+
+
+class _ReminderWording:
+    """The reminder of ``_staff_draft``, worded for many claims at the cost of a few
+    (issue 14): ``claims/email/reminder`` is rendered once per (language, variant) with
+    markers in place of the claim's fields, and each message is that text with the fields
+    put in. The text is the template's own, in the reader's language, to the character
+    (tests/claims/test_reminder_wording.py compares it with ``_staff_draft``'s)."""
+
+    _FIELD = re.compile("\ue000(\\w+)\ue001")
+    _FIELDS = ("reference", "subject", "due", "days", "overdue", "link", "assignee")
+
+    def __init__(self):
+        self._texts: dict[tuple, tuple[list[str], list[str]]] = {}
+        self._formatted: dict[tuple, str] = {}
+        # The admin link of a claim is this with the claim's id in the middle.
+        marker = 987654321987654321
+        self._link = claim_admin_url(claim=Claim(pk=marker)).split(str(marker))
+
+    def _text(self, language: str, kind: str, days_left: int) -> tuple[list[str], list[str]]:
+        # The template chooses its sentence by kind, and among due-N reminders by days == 0.
+        variant = (language, kind if kind in ("overdue", "unassigned") else days_left == 0)
+        text = self._texts.get(variant)
+        if text is None:
+            context = {name: f"\ue000{name}\ue001" for name in self._FIELDS}
+            context["kind"] = kind
+            if days_left == 0:
+                context["days"] = 0
+            draft = message_draft_from_template(
+                reason="",
+                key="",
+                recipient="-",
+                language=language,
+                template="claims/email/reminder",
+                context=context,
+            )
+            text = self._texts[variant] = (
+                self._FIELD.split(draft.subject),
+                self._FIELD.split(draft.body_text),
+            )
+        return text
+
+    def _format(self, language: str, value) -> str:
+        """A date or a number as the template shows it in ``language``."""
+        formatted = self._formatted.get((language, value))
+        if formatted is None:
+            with translation.override(language):
+                if isinstance(value, date):
+                    formatted = display_date(value)
+                else:
+                    formatted = formats.localize(value)
+            self._formatted[(language, value)] = formatted
+        return formatted
+
+    def draft(self, *, claim: Claim, user: User, kind: str, today: date, reason: str):
+        language = user.language
+        days_left = (claim.due_on - today).days
+        subject_parts, body_parts = self._text(language, kind, days_left)
+        fields = {
+            "reference": claim.reference,
+            "subject": claim.subject,
+            "due": self._format(language, claim.due_on),
+            "days": self._format(language, days_left),
+            "overdue": self._format(language, -days_left),
+            "link": str(claim.pk).join(self._link),
+            "assignee": claim.assignee.get_full_name() if claim.assignee else "—",
+        }
+        subject = _filled(subject_parts, fields)
+        return MessageDraft(
+            reason=reason,
+            key=object_key(claim, kind, today.isoformat()),
+            recipient=user.email,
+            subject=" ".join(subject.splitlines()).strip(),
+            body_text=_filled(body_parts, fields),
+            language=language,
+        )
+
+
+def _filled(parts: list[str], fields: dict[str, str]) -> str:
+    # parts: text, field name, text, field name, ..., text (re.split with one group)
+    return "".join(fields[part] if index % 2 else part for index, part in enumerate(parts))
 
 
 def claims_reminders_sweep(*, today: date | None = None) -> int:
     """The daily sweep: every claim with something due today, a batch per transaction.
 
-    Set-based (issue 14): per batch of ``SWEEP_BATCH`` claims, one read of the claims with
-    their assignees, one of the reminders already written today (those are not worded
-    again), and the bulk insert of the new messages with their history - a constant number
-    of queries per batch, not per claim.
+    Set-based (issue 14): per batch of ``SWEEP_BATCH`` claims, one read of the claims that
+    still have a message due today and not yet in the outbox (the anti-join is in SQL, so
+    a second run the same day reads nothing), and one statement writing the new messages
+    with their history - a constant number of queries per batch, not per claim. Each
+    template is rendered once per language and variant (``_ReminderWording``).
     The officers are read once. A batch that fails is retried claim by claim, each in its
     own transaction, so one bad row does not stop the others.
     """
-    from .selectors import claims_needing_reminders
+    from .selectors import claims_with_reminders_unwritten
 
     today = today or _today()
     staff = roles.officers()
+    wording = _ReminderWording()
+    due = claims_with_reminders_unwritten(
+        today=today,
+        officers=sorted({user.email for user in staff}),
+        reminder_reason=REASON_REMINDER,
+        escalation_reason=REASON_ESCALATION,
+    ).select_related("assignee")
     sent = 0
     after = None
     while True:
-        batch = claims_needing_reminders(today=today).select_related("assignee")
+        batch = due
         if after is not None:
             batch = batch.filter(Q(due_on__gt=after[0]) | Q(due_on=after[0], pk__gt=after[1]))
         claims = list(batch[:SWEEP_BATCH])
@@ -1100,15 +1170,15 @@ def claims_reminders_sweep(*, today: date | None = None) -> int:
         after = (claims[-1].due_on, claims[-1].pk)
         try:
             with transaction.atomic():
-                # What was written by an earlier run today is not worded again.
-                written = _written_reminders(claims=claims, today=today)
                 drafts = [
-                    draft
+                    wording.draft(claim=claim, user=user, kind=kind, today=today, reason=reason)
                     for claim in claims
-                    for draft in _reminder_drafts(
-                        claim=claim, today=today, officers=staff, written=written
+                    for user, kind, reason in _reminders_due(
+                        claim=claim, today=today, officers=staff
                     )
                 ]
+                # A message written meanwhile (another sweep, a change's own reminder) is
+                # skipped by the outbox's unique key, as ever.
                 sent += messages_enqueue_many(drafts) if drafts else 0
         except Exception:  # noqa: BLE001 - one bad row must not stop the others
             logger.warning("claims.sweep_batch_failed claims=%s; one by one", len(claims))
@@ -1117,5 +1187,7 @@ def claims_reminders_sweep(*, today: date | None = None) -> int:
                     sent += claim_reminders_send(claim_id=claim.pk, today=today)
                 except Exception:  # noqa: BLE001
                     logger.exception("claims.reminder_failed claim=%s", claim.pk)
+        if len(claims) < SWEEP_BATCH:
+            break
     logger.info("claims.sweep day=%s new_messages=%s", today, sent)
     return sent

@@ -67,37 +67,16 @@ def mailing_get(*, reason: str, key: str) -> Mailing:
     return mailing
 
 
-def _message_id(row_id: int) -> str:
-    return f"<outbox.{row_id}@homeshop.kz>"
-
-
 #: Columns of a written row that are not the same for every row of a mailing.
 _PER_ROW = {"id", "recipient", "language", "subject", "body_text", "message_id"}
 
 
 def _constant_columns(mailing: Mailing, now: datetime) -> dict[str, object]:
     return {
+        **outbox.batch_row_defaults(now),
         "reason": mailing.reason,
         "object_key": mailing.object_key,
-        "body_html": "",
-        "headers": "{}",
-        "body_template": "",
-        "link_kind": "",
-        "link_object_id": None,
-        "attachments": "[]",
-        "status": Status.PENDING,
-        "attempts": 0,
-        "attempts_before_retry": 0,
-        "possible_duplicates": 0,
-        "stop_requested": False,
-        "last_error": "",
-        "next_attempt_at": now,
-        "attempt_started_at": None,
-        "created_at": now,
-        "sent_at": None,
         "mailing_id": mailing.pk,
-        "bounced_at": None,
-        "bounce_status": "",
     }
 
 
@@ -178,42 +157,22 @@ def mailing_write_batches(
 
 def _write_on_postgresql(mailing, recipients, texts, default_language, constant, now):
     table = OutboundMessage._meta.db_table
-    history = OutboundMessage.history.model
     src_sql, src_params = recipients.query.sql_with_params()
     languages = list(texts)
-    insert_columns = ["id", "recipient", "language", "subject", "body_text", "message_id"]
-    insert_values = [
-        "n.new_id",
-        "n.email",
-        "n.lang",
-        "n.subject",
-        "n.body",
-        "'<outbox.' || n.new_id || '@homeshop.kz>'",
-    ]
-    params: list = []
-    for column, value in constant.items():
-        insert_columns.append(column)
-        cast = "::jsonb" if column in ("headers", "attachments") else ""
-        insert_values.append(f"%s{cast}")
-        params.append(value)
-    history_columns, history_values, history_params = [], [], []
-    for field in history._meta.concrete_fields:
-        if field.attname == "history_id":
-            continue
-        history_columns.append(field.column)
-        if field.attname == "history_date":
-            history_values.append("%s")
-            history_params.append(now)
-        elif field.attname == "history_change_reason":
-            history_values.append("%s")
-            history_params.append("written in a mailing")
-        elif field.attname == "history_type":
-            history_values.append("'+'")
-        elif field.attname == "history_user_id":
-            history_values.append("NULL")
-        else:
-            history_values.append(f"ins.{connection.ops.quote_name(field.column)}")
-    quote = connection.ops.quote_name
+    # The INSERT, its history rows and the Message-IDs: the outbox's one batch write.
+    insert, insert_params = outbox.batch_insert_sql(
+        source="numbered",
+        per_row={
+            "id": "n.new_id",
+            "recipient": "n.email",
+            "language": "n.lang",
+            "subject": "n.subject",
+            "body_text": "n.body",
+        },
+        constant=constant,
+        now=now,
+        change_reason="written in a mailing",
+    )
     sql = f"""
         WITH src(rid, email, lang, first_name) AS MATERIALIZED ({src_sql}),
         texts(lang, subject, body) AS (
@@ -226,17 +185,7 @@ def _write_on_postgresql(mailing, recipients, texts, default_language, constant,
               ON t.lang = CASE WHEN src.lang = ANY(%s) THEN src.lang ELSE %s END
             WHERE src.email <> ''
         ),
-        ins AS (
-            INSERT INTO {quote(table)} ({", ".join(quote(c) for c in insert_columns)})
-            SELECT {", ".join(insert_values)} FROM numbered n
-            ON CONFLICT (reason, object_key, recipient) DO NOTHING
-            RETURNING *
-        ),
-        hist AS (
-            INSERT INTO {quote(history._meta.db_table)}
-                ({", ".join(quote(c) for c in history_columns)})
-            SELECT {", ".join(history_values)} FROM ins
-        )
+        {insert}
         SELECT ins.id, ins.recipient FROM ins ORDER BY ins.id
     """
     all_params = [
@@ -248,8 +197,7 @@ def _write_on_postgresql(mailing, recipients, texts, default_language, constant,
         FIRST_NAME,
         languages,
         default_language,
-        *params,
-        *history_params,
+        *insert_params,
     ]
     with connection.cursor() as cursor:
         # Which recipient each address is: read first (two columns), so that the INSERT's
@@ -298,7 +246,7 @@ def _write_portably(mailing, recipients, texts, default_language, constant):
     )
     written = []
     for message in OutboundMessage.objects.filter(mailing=mailing).exclude(pk__in=before):
-        message.message_id = _message_id(message.pk)
+        message.message_id = outbox.message_id_of(message.pk)
         message._change_reason = "written in a mailing"
         message.save(update_fields=["message_id"])
         written.append((message.pk, emails[message.recipient]))

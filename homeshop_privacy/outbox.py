@@ -122,6 +122,9 @@ LINK_PLACEHOLDER = "{one-time-link}"
 
 _secret_links: dict[str, SecretLink] = {}
 _secret_patterns: list[re.Pattern] | None = None
+#: Each pattern with the part of its path every match holds (up to the first secret): a
+#: text without it is passed at the cost of a substring test, not a regex scan (issue 14).
+_secret_literals: list[tuple[str, re.Pattern]] = []
 
 
 def secret_link_register(
@@ -139,19 +142,21 @@ def secret_link_mask() -> str:
 
 
 def _patterns() -> list[re.Pattern]:
-    global _secret_patterns
+    global _secret_patterns, _secret_literals
     if _secret_patterns is None:
-        patterns = []
+        patterns, literals = [], []
         for link in _secret_links.values():
             if not link.url_name:
                 # A one-time code with no page (claims' identity check): nothing to find.
                 continue
             placeholders = {name: f"SECRET{index}X" for index, name in enumerate(link.url_kwargs)}
-            path = re.escape(reverse(link.url_name, kwargs=placeholders))
+            url = reverse(link.url_name, kwargs=placeholders)
+            path = re.escape(url)
             for placeholder in placeholders.values():
                 path = path.replace(placeholder, r"[^/\s\"'<>]+")
             patterns.append(re.compile(r"(?:https?://[^/\s\"'<>]+)?" + path))
-        _secret_patterns = patterns
+            literals.append((url.split("SECRET", 1)[0], patterns[-1]))
+        _secret_patterns, _secret_literals = patterns, literals
     return _secret_patterns
 
 
@@ -163,7 +168,13 @@ def secrets_masked(text: str) -> str:
 
 
 def _holds_secret(*texts: str) -> bool:
-    return any(pattern.search(text) for pattern in _patterns() for text in texts if text)
+    _patterns()
+    return any(
+        literal in text and pattern.search(text)
+        for literal, pattern in _secret_literals
+        for text in texts
+        if text
+    )
 
 
 # Writing a message -----------------------------------------------------------------------
@@ -246,15 +257,15 @@ def messages_enqueue_many(drafts: Sequence[MessageDraft]) -> int:
     """``message_enqueue`` for many plain messages at once (issue 14): a constant number of
     queries whatever their number. Returns how many were new.
 
-    The same rules: a recipient, no secret link in the text, one row per (reason, key,
-    recipient) - those already written are skipped. Each new row gets its history row; the
-    new rows are handed to the sender together (one task) once the caller's transaction
-    commits. Call it inside a
-    transaction; two writers racing on the same key make the later one fail on the unique
-    constraint (its transaction rolls back, nothing half written).
+    The same rules: a recipient, a one-line subject, no secret link in the text, one row
+    per (reason, key, recipient) - those already written are skipped. Each new row gets
+    its history row; the new rows are handed to the sender together (one task) once the
+    caller's transaction commits. Call it inside a transaction. On PostgreSQL the rows,
+    their history and their Message-IDs are one ``INSERT … ON CONFLICT DO NOTHING`` (the
+    write of ``fanout.mailing_write`` too): a writer racing on the same key waits for the
+    other's commit and then skips the row. Elsewhere two racing writers make the later
+    one fail on the unique constraint (its transaction rolls back, nothing half written).
     """
-    from simple_history.utils import bulk_create_with_history
-
     for draft in drafts:
         if not draft.recipient:
             raise DomainError("A message needs a recipient address.")
@@ -263,6 +274,159 @@ def messages_enqueue_many(drafts: Sequence[MessageDraft]) -> int:
     wanted = {(d.reason, d.key, d.recipient): d for d in drafts}
     if not wanted:
         return 0
+    if connection.vendor == "postgresql":
+        ids = _drafts_insert_postgresql(list(wanted.values()))
+    else:
+        ids = _drafts_insert_portably(wanted)
+    if not ids:
+        return 0
+    from .tasks import outbox_send_many
+
+    # One broker message per batch; a lost one is picked up by outbox_sweep, as ever.
+    transaction.on_commit(lambda: outbox_send_many.delay(ids), robust=True)
+    return len(ids)
+
+
+def _one_line(subject: str) -> str:
+    # As ``message_enqueue``: a subject is one line (issue 13).
+    return " ".join(subject.split())[:255]
+
+
+def message_id_of(row_id: int) -> str:
+    """The Message-ID of a row written in a batch: made from its id, so unique and kept by
+    every resend (``make_msgid`` asks the resolver for the host name on each call)."""
+    return f"<outbox.{row_id}@homeshop.kz>"
+
+
+#: Columns of an outbox row a batch write gives per row (the SELECT it inserts from).
+BATCH_PER_ROW = ("id", "reason", "object_key", "recipient", "language", "subject", "body_text")
+
+
+def batch_row_defaults(now: datetime) -> dict[str, object]:
+    """The value of every other column of a plain, pending row written in a batch."""
+    return {
+        "body_html": "",
+        "headers": "{}",
+        "body_template": "",
+        "link_kind": "",
+        "link_object_id": None,
+        "attachments": "[]",
+        "status": Status.PENDING,
+        "attempts": 0,
+        "attempts_before_retry": 0,
+        "possible_duplicates": 0,
+        "stop_requested": False,
+        "last_error": "",
+        "next_attempt_at": now,
+        "attempt_started_at": None,
+        "created_at": now,
+        "sent_at": None,
+        "mailing_id": None,
+        "bounced_at": None,
+        "bounce_status": "",
+    }
+
+
+def batch_insert_sql(
+    *, source: str, per_row: dict[str, str], constant: dict[str, object], now, change_reason: str
+) -> tuple[str, list]:
+    """The ``ins`` and ``hist`` parts of a ``WITH`` that writes outbox rows set-based
+    (PostgreSQL): ``INSERT … SELECT … FROM <source> n ON CONFLICT DO NOTHING RETURNING *``
+    and the history row of each row written, in one statement. ``per_row`` maps columns to
+    SQL over ``n``; ``id`` must be there (the Message-ID is made from it). Shared by
+    ``messages_enqueue_many`` and ``fanout.mailing_write``: one way rows are written in bulk.
+    """
+    columns = {f.column for f in OutboundMessage._meta.concrete_fields}
+    given = set(per_row) | set(constant) | {"message_id"}
+    if columns != given:
+        # A new outbox column must be given its value here, not left to chance.
+        raise RuntimeError(
+            f"a batch write does not know the outbox columns {sorted(columns ^ given)}"
+        )
+    quote = connection.ops.quote_name
+    insert_columns = [*per_row, "message_id"]
+    insert_values = [*per_row.values(), f"'<outbox.' || {per_row['id']} || '@homeshop.kz>'"]
+    params: list = []
+    for column, value in constant.items():
+        insert_columns.append(column)
+        insert_values.append("%s::jsonb" if column in ("headers", "attachments") else "%s")
+        params.append(value)
+    history = OutboundMessage.history.model
+    history_columns, history_values = [], []
+    for field in history._meta.concrete_fields:
+        if field.attname == "history_id":
+            continue
+        history_columns.append(quote(field.column))
+        if field.attname == "history_date":
+            history_values.append("%s")
+            params.append(now)
+        elif field.attname == "history_change_reason":
+            history_values.append("%s")
+            params.append(change_reason)
+        elif field.attname == "history_type":
+            history_values.append("'+'")
+        elif field.attname == "history_user_id":
+            history_values.append("NULL")
+        else:
+            history_values.append(f"ins.{quote(field.column)}")
+    sql = f"""
+        ins AS (
+            INSERT INTO {quote(OutboundMessage._meta.db_table)}
+                ({", ".join(quote(c) for c in insert_columns)})
+            SELECT {", ".join(insert_values)} FROM {source} n
+            ON CONFLICT (reason, object_key, recipient) DO NOTHING
+            RETURNING *
+        ),
+        hist AS (
+            INSERT INTO {quote(history._meta.db_table)} ({", ".join(history_columns)})
+            SELECT {", ".join(history_values)} FROM ins
+        )"""
+    return sql, params
+
+
+def _drafts_insert_postgresql(drafts: list[MessageDraft]) -> list[int]:
+    """One statement: the rows (ids from the sequence, Message-IDs from the ids) and their
+    history; a (reason, key, recipient) already written is left as it is."""
+    now = timezone.now()
+    table = OutboundMessage._meta.db_table
+    per_row = {column: f"n.{column}" for column in BATCH_PER_ROW}
+    per_row["id"] = "n.new_id"
+    insert, insert_params = batch_insert_sql(
+        source="drafts",
+        per_row=per_row,
+        constant=batch_row_defaults(now),
+        now=now,
+        change_reason="written in a batch",
+    )
+    sql = f"""
+        WITH drafts AS MATERIALIZED (
+            SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS new_id, d.*
+            FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+                AS d(reason, object_key, recipient, language, subject, body_text)
+        ),
+        {insert}
+        SELECT id FROM ins ORDER BY id
+    """
+    params = [
+        table,
+        [d.reason for d in drafts],
+        [d.key for d in drafts],
+        [d.recipient for d in drafts],
+        [d.language for d in drafts],
+        [_one_line(d.subject) for d in drafts],
+        [d.body_text for d in drafts],
+        *insert_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _drafts_insert_portably(wanted: dict[tuple, MessageDraft]) -> list[int]:
+    """The embedded default (SQLite): the rows not yet written, in batches from Python."""
+    from simple_history.utils import bulk_create_with_history
+
+    drafts = list(wanted.values())
     existing = set(
         OutboundMessage.objects.filter(
             reason__in={d.reason for d in drafts}, object_key__in={d.key for d in drafts}
@@ -273,7 +437,7 @@ def messages_enqueue_many(drafts: Sequence[MessageDraft]) -> int:
             reason=d.reason,
             object_key=d.key,
             recipient=d.recipient,
-            subject=d.subject[:255],
+            subject=_one_line(d.subject),
             body_text=d.body_text,
             language=d.language,
             message_id=make_msgid(idstring="outbox", domain="homeshop.kz"),
@@ -282,14 +446,11 @@ def messages_enqueue_many(drafts: Sequence[MessageDraft]) -> int:
         if triple not in existing
     ]
     if not rows:
-        return 0
-    created = bulk_create_with_history(rows, OutboundMessage, batch_size=1000)
-    ids = [row.pk for row in created]
-    from .tasks import outbox_send_many
-
-    # One broker message per batch; a lost one is picked up by outbox_sweep, as ever.
-    transaction.on_commit(lambda: outbox_send_many.delay(ids), robust=True)
-    return len(rows)
+        return []
+    created = bulk_create_with_history(
+        rows, OutboundMessage, batch_size=1000, default_change_reason="written in a batch"
+    )
+    return [row.pk for row in created]
 
 
 def message_dispatch_on_commit(message_id: int) -> None:

@@ -60,3 +60,19 @@ def test_the_same_rules_as_one_message():
             [outbox.MessageDraft(reason="r.x", key="k", recipient="", subject="s", body_text="b")]
         )
     assert not OutboundMessage.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("where", ["subject", "body_text", "key"])
+def test_a_one_time_link_is_refused_in_a_batch_too(where):
+    from django.urls import reverse
+
+    link = "https://privacy.homeshop.kz" + reverse(
+        "accounts:password_reset_confirm", kwargs={"uidb64": "MQ", "token": "abc-123"}
+    )
+    fields = {"key": "k:1", "subject": "Сброс", "body_text": "Текст"}
+    fields[where] = f"{fields[where]} {link}"
+    drafts = [*_drafts(3), outbox.MessageDraft(reason="r.x", recipient="a@b.kz", **fields)]
+    with pytest.raises(DomainError):
+        outbox.messages_enqueue_many(drafts)
+    assert not OutboundMessage.objects.exists()
