@@ -44,13 +44,17 @@ REFERENCE_PATTERN = re.compile(r"PR-\d{4}-[0-9A-Z]{5}")
 
 @admin.register(ClaimCategory)
 class ClaimCategoryAdmin(TrackedAdmin):
-    list_display = ("name", "name_kk", "name_en", "code", "term_days", "term_unit", "is_active")
+    list_display = ("name", "name_kk", "name_en", "code", "term", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "name_kk", "name_en", "code")
     prepopulated_fields = {"code": ("name",)}
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("term"), ordering="term_days")
+    def term(self, category):
+        return category.term_label
 
 
 def list_ordering():
@@ -394,14 +398,16 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             format_html(
                 "<strong>{}</strong> ({})",
                 f"{date_format(claim.due_on, 'l')}, {display_date(claim.due_on)}",
+                # Issue 11: the term in its own unit (working days for some requests);
+                # the distance from receipt is always counted in calendar days.
                 ngettext(
-                    "%(days)s calendar day from receipt, term %(term)s + %(extra)s",
-                    "%(days)s calendar days from receipt, term %(term)s + %(extra)s",
+                    "term %(term)s + %(extra)s; %(days)s calendar day from receipt",
+                    "term %(term)s + %(extra)s; %(days)s calendar days from receipt",
                     (claim.due_on - claim.received_on).days,
                 )
                 % {
                     "days": (claim.due_on - claim.received_on).days,
-                    "term": claim.term_days,
+                    "term": claim.term_label,
                     "extra": claim.extra_days,
                 },
             )

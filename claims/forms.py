@@ -234,6 +234,10 @@ class CustomerClaimForm(forms.Form):
         self.customer = customer
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = ClaimCategory.objects.filter(is_active=True)
+        # Issue 11: each kind of claim with its own term, in its own unit.
+        self.fields["category"].label_from_instance = lambda category: (
+            f"{category.display_name} ({category.term_label})"
+        )
         self.fields["order"].queryset = customer_orders(customer=customer)
         self.fields["order"].label_from_instance = lambda order: (
             f"№ {order.number} · {display_date(order.placed_at, short=True)}"
