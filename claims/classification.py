@@ -55,6 +55,7 @@ FIELDS = {
         "identity_verified_by": C.TECHNICAL,
         "identity_code_digest": C.TECHNICAL,
         "identity_code_expires_at": C.TECHNICAL,
+        "identity_code_failures": C.TECHNICAL,
         "no_personal_data_reason": C.CORRESPONDENCE,
         "due_on": C.TECHNICAL,
         "due_moved_because": C.TECHNICAL,

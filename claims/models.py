@@ -308,6 +308,8 @@ class Claim(models.Model):
     # kept (the code is made when the email is sent, services.identity_code_context).
     identity_code_digest = models.CharField(max_length=64, blank=True, editable=False)
     identity_code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Wrong codes entered for the code pending: at IDENTITY_CODE_MAX_FAILURES it is void.
+    identity_code_failures = models.PositiveSmallIntegerField(default=0, editable=False)
     # Issue 11: an unverified requester is answered without personal data, saying why.
     no_personal_data_reason = models.TextField(
         _("answered without personal data, because"), blank=True, editable=False
