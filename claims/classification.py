@@ -63,6 +63,7 @@ FIELDS = {
         "answered_at": C.CORRESPONDENCE,
         "answered_on_time": C.TECHNICAL,
         "closed_at": C.TECHNICAL,
+        "claimant_anonymised_at": C.TECHNICAL,
         "created_at": C.TECHNICAL,
         "created_by": C.TECHNICAL,
     },

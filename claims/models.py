@@ -325,6 +325,12 @@ class Claim(models.Model):
         _("answered on time"), null=True, blank=True, editable=False
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    # 4.1 (issue 11): a claimant without a customer account is anonymised on the claim
+    # itself once the claims term after closing has run out (retention rule
+    # ``claims_without_account``); a customer's claims go with the customer.
+    claimant_anonymised_at = models.DateTimeField(
+        _("claimant anonymised at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -416,6 +422,14 @@ class Claim(models.Model):
             ),
             # The admin search by claimant email, any case (issue 14).
             models.Index(Upper("claimant_email"), name="claims_claim_email_upper_idx"),
+            # 4.1: the retention run's claims of claimants without an account, still named.
+            models.Index(
+                fields=["closed_at"],
+                name="claims_claim_no_account_idx",
+                condition=models.Q(
+                    customer__isnull=True, status="closed", claimant_anonymised_at__isnull=True
+                ),
+            ),
         ]
 
     def __str__(self):

@@ -1047,6 +1047,84 @@ def claim_close(*, claim: Claim, actor: User | None, outcome: str, note: str = "
     return save_tracked(claim, actor=actor, reason=f"closed: {outcome}")
 
 
+# --- 4.1: claimants without a customer account ---------------------------------------------
+
+
+@transaction.atomic
+def claims_anonymise(*, claim_ids: list[int], actor: User | None, reason: str) -> dict:
+    """4.1, Law 94-V art. 12 p.2: erase the claimant of closed claims that have no
+    customer account (a letter, an email), as ``customer_anonymise`` erases a customer's
+    claims: the field classification's personal fields of the claim, its deadline
+    changes, files and answer (the sent answer's evidence through
+    ``ledger_erase_personal``: its hash chain still verifies), the same fields in every
+    history version, the files in storage, and the claim's emails to the claimant.
+
+    The register keeps its facts (reference, dates, category, status, outcome, when the
+    answer went). Claims locked elsewhere, open, with a customer or already done are
+    skipped; ``counts["claims"]`` says how many were done.
+    """
+    from homeshop_privacy.anonymisation import record_rows, rows_anonymise
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the claimant is anonymised."))
+    ids = list(
+        Claim.objects.select_for_update(skip_locked=True)
+        .filter(
+            pk__in=list(claim_ids),
+            customer__isnull=True,
+            status=Claim.Status.CLOSED,
+            claimant_anonymised_at__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return {}
+    rows = record_rows(label="claims.claim", pks=ids)
+    rows["homeshop_privacy.outboundmessage"] = _claimant_messages(ids, rows)
+    outbox.messages_stop(
+        OutboundMessage.objects.filter(pk__in=rows["homeshop_privacy.outboundmessage"]),
+        why="claimant anonymised (4.1)",
+    )
+    counts = rows_anonymise(rows=rows, reason=f"4.1 retention: claimant anonymised: {reason}")
+    Claim.objects.filter(pk__in=ids).update(  # erasure (4.1): history is scrubbed
+        claimant_anonymised_at=timezone.now()
+    )
+    counts["claims"] = len(ids)
+    logger.info("claims.claimants_anonymised count=%s rows=%s", len(ids), sum(counts.values()))
+    return dict(counts)
+
+
+def _claimant_messages(ids: list[int], rows: dict) -> list[int]:
+    """The emails these claims sent their claimant (acknowledgement, term changes, the
+    answer): keyed by the claim or its deadline changes, addressed to an address the
+    claims held. Not every email to the address: it may be a customer's too."""
+    addresses = set(
+        Claim.objects.filter(pk__in=ids)
+        .exclude(claimant_email="")
+        .values_list("claimant_email", flat=True)
+    )
+    addresses |= set(
+        Claim.history.filter(id__in=ids)
+        .exclude(claimant_email="")
+        .values_list("claimant_email", flat=True)
+    )
+    addresses |= set(
+        ClaimAnswer.objects.filter(claim_id__in=ids)
+        .exclude(sent_by_email_to="")
+        .values_list("sent_by_email_to", flat=True)
+    )
+    keys = Q()
+    for pk in ids:
+        keys |= Q(object_key__startswith=f"claims.claim:{pk}:")
+    for pk in rows.get("claims.claimdeadlinechange", []):
+        keys |= Q(object_key=f"claims.claimdeadlinechange:{pk}") | Q(
+            object_key__startswith=f"claims.claimdeadlinechange:{pk}:"
+        )
+    return list(outbox.messages_to(addresses=addresses).filter(keys).values_list("pk", flat=True))
+
+
 # --- reminders and escalation -------------------------------------------------------------
 
 
