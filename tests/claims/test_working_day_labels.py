@@ -18,6 +18,11 @@ pytestmark = pytest.mark.django_db
 
 WORKING = {"ru": "1 рабочий день", "kk": "1 жұмыс күні", "en": "1 working day"}
 FIFTEEN = {"ru": "15 рабочих дней", "kk": "15 жұмыс күні", "en": "15 working days"}
+OWN_TERMS = {
+    "ru": "считаются в рабочих днях",
+    "kk": "жұмыс күндерімен есептеледі",
+    "en": "some counted in working days",
+}
 CALENDAR_TERM = {"ru": "1 календарный день", "kk": "1 күнтізбелік күн", "en": "1 calendar day"}
 
 
@@ -55,6 +60,7 @@ def test_the_customer_pages_name_the_term_in_working_days(client, language):
         assert CALENDAR_TERM[language] not in page
     # The list names each kind of request with its own term; 6.2's 30 days stay true.
     assert FIFTEEN[language] in mine
+    assert OWN_TERMS[language] in mine
     assert "30" in mine
 
 
