@@ -220,12 +220,17 @@ def available_steps(claim: Claim, user) -> list[str]:
 
 def pending_code_line(claim: Claim) -> str:
     """The code pending for ``claim``: until when, and how many wrong codes it still takes."""
+    expires = timezone.localtime(claim.identity_code_expires_at)
+    if expires <= timezone.now():
+        return gettext("The code sent expired at %(until)s: send a new one.") % {
+            "until": date_format(expires, "DATETIME_FORMAT")
+        }
     left = services.IDENTITY_CODE_MAX_FAILURES - claim.identity_code_failures
     return gettext(
         "A code sent to the customer's email on file is pending until %(until)s; "
         "%(left)s of %(max)s wrong codes left before it is void."
     ) % {
-        "until": date_format(timezone.localtime(claim.identity_code_expires_at), "DATETIME_FORMAT"),
+        "until": date_format(expires, "DATETIME_FORMAT"),
         "left": left,
         "max": services.IDENTITY_CODE_MAX_FAILURES,
     }

@@ -7,11 +7,13 @@ checked on the server, and judged by what the database holds afterwards.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from claims import services
 from claims.models import Claim, ClaimCategory, IdentityMethod
@@ -246,3 +248,18 @@ def test_no_code_for_a_request_without_a_customer_on_file(officer):
     response = client.post(_url("identity_code_send", claim))
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     assert not OutboundMessage.objects.filter(reason=services.REASON_IDENTITY_CODE).exists()
+
+
+def test_an_expired_code_is_shown_as_expired(officer, claim, time_machine):
+    client = _as(officer)
+    client.post(_url("identity_code_send", claim))
+    code = _deliver_code()
+    time_machine.move_to(
+        timezone.now() + timedelta(minutes=services.IDENTITY_CODE_MINUTES + 1), tick=False
+    )
+    page = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert "The code sent expired at" in page and "is pending until" not in page
+    response = client.post(_url("identity_code_verify", claim), {"code": code})
+    assert response.context["form"].errors["code"] == ["The code has expired: send a new one."]
+    claim.refresh_from_db()
+    assert claim.identity_verified_at is None
