@@ -1018,6 +1018,13 @@ def customers_anonymise(*, customer_ids: list[int], actor: User | None, reason: 
         anonymised_at=now, updated_at=now
     )
     outbox.messages_stop_to(addresses=addresses, why="recipient anonymised (4.1)")
+    # A confirmation link still pending would give the account a new address: it ends.
+    # Before the erasure, which then blanks the addresses in this version too.
+    for change in EmailChangeRequest.objects.filter(
+        customer_id__in=ids, status=EmailChangeRequest.Status.PENDING
+    ):
+        change.status, change.decided_at = EmailChangeRequest.Status.CANCELLED, now
+        save_tracked(change, actor=actor, reason="cancelled: customer anonymised (4.1)")
     counts = subject_anonymise(
         customer_ids=ids, addresses=addresses, reason=f"{ANONYMISE_REASON}: {reason}"
     )
@@ -1034,9 +1041,6 @@ def customers_anonymise(*, customer_ids: list[int], actor: User | None, reason: 
     ended = sessions_end(user_ids=user_ids)
     if ended:
         counts["sessions"] = ended
-    EmailChangeRequest.objects.filter(
-        customer_id__in=ids, status=EmailChangeRequest.Status.PENDING
-    ).update(status=EmailChangeRequest.Status.CANCELLED, decided_at=now)
     counts["customers"] = len(ids)
     logger.info("customers.anonymised count=%s rows=%s", len(ids), sum(counts.values()))
     return dict(counts)
