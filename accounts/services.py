@@ -1034,17 +1034,68 @@ def customers_anonymise(*, customer_ids: list[int], actor: User | None, reason: 
         anonymised_at=now, updated_at=now
     )
     outbox.messages_stop_to(addresses=addresses, why="recipient anonymised (4.1)")
+    # A confirmation link still pending would give the account a new address: it ends.
+    # Before the erasure, which then blanks the addresses in this version too.
+    for change in EmailChangeRequest.objects.filter(
+        customer_id__in=ids, status=EmailChangeRequest.Status.PENDING
+    ):
+        change.status, change.decided_at = EmailChangeRequest.Status.CANCELLED, now
+        save_tracked(change, actor=actor, reason="cancelled: customer anonymised (4.1)")
     counts = subject_anonymise(
         customer_ids=ids, addresses=addresses, reason=f"{ANONYMISE_REASON}: {reason}"
     )
     # Signing in is over: no password, no active account (the user row stays for the
-    # history that names it).
+    # history that names it), no signed-in browser, no confirmation link still pending.
+    user_ids = list(
+        User.objects.filter(customer__pk__in=ids, last_login__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
     User.objects.filter(customer__pk__in=ids).update(  # erasure (4.1): history is scrubbed
         is_active=False, password=make_password(None)
     )
+    ended = sessions_end(user_ids=user_ids)
+    if ended:
+        counts["sessions"] = ended
     counts["customers"] = len(ids)
     logger.info("customers.anonymised count=%s rows=%s", len(ids), sum(counts.values()))
     return dict(counts)
+
+
+def sessions_end(*, user_ids: list[int]) -> int:
+    """Delete the stored sessions of these users: their signed-in browsers are signed out
+    at once (4.1, issue 11), not at their next request.
+
+    Sessions are kept in the database (Django's ``db`` engine, the default; ``cached_db``
+    too), keyed by a random key: the user is only inside the signed data, so the live
+    sessions are read and decoded, one pass for the whole batch. A user who never signed
+    in has none and is not looked for. With an engine that cannot be listed (cache only,
+    signed cookies), the password made unusable refuses the session at its next request.
+    """
+    from importlib import import_module
+
+    from django.contrib.auth import SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not user_ids or not hasattr(store, "get_model_class"):
+        return 0
+    wanted = {str(pk) for pk in user_ids}
+    live = (
+        store.get_model_class()
+        .objects.filter(expire_date__gt=timezone.now())
+        .values_list("session_key", "session_data")
+    )
+    decoder = store()
+    keys = [
+        key
+        for key, data in live.iterator(chunk_size=2000)
+        if str(decoder.decode(data).get(SESSION_KEY)) in wanted
+    ]
+    for key in keys:
+        store(session_key=key).delete()
+    if keys:
+        logger.info("customers.sessions_ended count=%s", len(keys))
+    return len(keys)
 
 
 # --- 4.1: an officer's legal hold ------------------------------------------------------------

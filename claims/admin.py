@@ -44,13 +44,17 @@ REFERENCE_PATTERN = re.compile(r"PR-\d{4}-[0-9A-Z]{5}")
 
 @admin.register(ClaimCategory)
 class ClaimCategoryAdmin(TrackedAdmin):
-    list_display = ("name", "name_kk", "name_en", "code", "term_days", "term_unit", "is_active")
+    list_display = ("name", "name_kk", "name_en", "code", "term", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "name_kk", "name_en", "code")
     prepopulated_fields = {"code": ("name",)}
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("term"), ordering="term_days")
+    def term(self, category):
+        return category.term_label
 
 
 def list_ordering():
@@ -136,6 +140,63 @@ STEPS = {
 }
 
 
+# Issue 11: the requester's identity, before an answer discloses or changes personal data.
+# Sending the code to the address on file and checking the code the requester reads out
+# help the customer (officers and support agents, who may change a claim); answering
+# without personal data is the compliance officer's decision. Each its own admin URL.
+IDENTITY_STEPS = {
+    "identity_code_send": (
+        _("Send the identity code"),
+        forms.IdentityCodeSendForm,
+        "claims_claim_identity_code_send",
+    ),
+    "identity_code_verify": (
+        _("Enter the identity code"),
+        forms.IdentityCodeVerifyForm,
+        "claims_claim_identity_code_verify",
+    ),
+    "no_personal_data": (
+        _("Answer without personal data"),
+        forms.NoPersonalDataForm,
+        "claims_claim_no_personal_data",
+    ),
+}
+IDENTITY_OFFICER_ONLY = ("no_personal_data",)
+IDENTITY_DONE = {
+    "identity_code_send": _(
+        "The code is on its way to the customer's email on file. When the requester reads "
+        "it out, enter it with “Enter the identity code”."
+    ),
+    "identity_code_verify": _("The requester's identity is verified by the code."),
+    "no_personal_data": _(
+        "The request will be answered without personal data: put the reason in the answer."
+    ),
+}
+
+
+def identity_step_allowed(step: str, user) -> bool:
+    return step not in IDENTITY_OFFICER_ONLY or roles.is_officer(user)
+
+
+def available_identity_steps(claim: Claim, user) -> list[str]:
+    """The identity steps the page offers ``user`` now (the services refuse the rest)."""
+    if (
+        not claim.pk
+        or not claim.category.needs_identity_check
+        or not claim.is_open
+        or claim.identity_verified_at is not None
+    ):
+        return []
+    steps = []
+    if claim.customer_id and claim.customer.email:
+        steps.append("identity_code_send")
+        if claim.identity_code_digest or services.identity_code_on_its_way(claim=claim):
+            steps.append("identity_code_verify")
+    if not claim.no_personal_data_reason:
+        steps.append("no_personal_data")
+    return [step for step in steps if identity_step_allowed(step, user)]
+
+
 def available_steps(claim: Claim, user) -> list[str]:
     answer = getattr(claim, "answer", None) if claim.pk else None
     steps = []
@@ -155,6 +216,59 @@ def available_steps(claim: Claim, user) -> list[str]:
     if claim.status == Claim.Status.ANSWERED:
         steps.append("close")
     return steps
+
+
+def pending_code_line(claim: Claim) -> str:
+    """The code pending for ``claim``: until when, and how many wrong codes it still takes."""
+    expires = timezone.localtime(claim.identity_code_expires_at)
+    if expires <= timezone.now():
+        return gettext("The code sent expired at %(until)s: send a new one.") % {
+            "until": date_format(expires, "DATETIME_FORMAT")
+        }
+    left = services.IDENTITY_CODE_MAX_FAILURES - claim.identity_code_failures
+    return gettext(
+        "A code sent to the customer's email on file is pending until %(until)s; "
+        "%(left)s of %(max)s wrong codes left before it is void."
+    ) % {
+        "until": date_format(expires, "DATETIME_FORMAT"),
+        "left": left,
+        "max": services.IDENTITY_CODE_MAX_FAILURES,
+    }
+
+
+def identity_lines(claim: Claim) -> list[str]:
+    """Issue 11: whether the requester is verified, how, when and by whom; a code pending
+    until when, and the wrong codes it may still take (plain text, one line each)."""
+    if not claim.category.needs_identity_check:
+        return [gettext("This kind of request needs no identity check.")]
+    lines = []
+    if claim.identity_verified_at is not None:
+        lines.append(
+            gettext("Verified: %(method)s, %(when)s, by %(who)s")
+            % {
+                "method": claim.get_identity_method_display(),
+                "when": date_format(
+                    timezone.localtime(claim.identity_verified_at), "DATETIME_FORMAT"
+                ),
+                "who": claim.identity_verified_by or "—",
+            }
+        )
+    else:
+        lines.append(gettext("Not verified yet."))
+        if claim.identity_code_digest and claim.identity_code_expires_at:
+            lines.append(pending_code_line(claim))
+        elif services.identity_code_on_its_way(claim=claim):
+            lines.append(gettext("A code is on its way to the customer's email on file."))
+        if not (claim.customer_id and claim.customer.email):
+            lines.append(
+                gettext(
+                    "No customer with an email on file: a code cannot be sent. Only a "
+                    "signed-in request or an answer without personal data remain."
+                )
+            )
+    if claim.no_personal_data_reason:
+        lines.append(gettext("To be answered without personal data (reason below)."))
+    return lines
 
 
 @admin.register(Claim)
@@ -209,6 +323,7 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
         "answered_at",
         "closed_at",
         "created_by",
+        "identity_state",
         "identity_method",
         "identity_verified_at",
         "identity_verified_by",
@@ -310,6 +425,7 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                 _("Identity of the requester"),
                 {
                     "fields": (
+                        "identity_state",
                         "identity_method",
                         "identity_verified_at",
                         "identity_verified_by",
@@ -394,14 +510,16 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             format_html(
                 "<strong>{}</strong> ({})",
                 f"{date_format(claim.due_on, 'l')}, {display_date(claim.due_on)}",
+                # Issue 11: the term in its own unit (working days for some requests);
+                # the distance from receipt is always counted in calendar days.
                 ngettext(
-                    "%(days)s calendar day from receipt, term %(term)s + %(extra)s",
-                    "%(days)s calendar days from receipt, term %(term)s + %(extra)s",
+                    "term %(term)s + %(extra)s; %(days)s calendar day from receipt",
+                    "term %(term)s + %(extra)s; %(days)s calendar days from receipt",
                     (claim.due_on - claim.received_on).days,
                 )
                 % {
                     "days": (claim.due_on - claim.received_on).days,
-                    "term": claim.term_days,
+                    "term": claim.term_label,
                     "extra": claim.extra_days,
                 },
             )
@@ -428,6 +546,10 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                 )
             )
         return format_html_join("", "<div>{}</div>", ((line,) for line in lines))
+
+    @admin.display(description=_("identity check"))
+    def identity_state(self, claim):
+        return format_html_join("", "<div>{}</div>", ((line,) for line in identity_lines(claim)))
 
     @admin.display(description=_("claimant"))
     def claimant_summary(self, claim):
@@ -477,6 +599,14 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                 self.admin_site.admin_view(self.step_view),
                 name="claims_claim_step",
             ),
+            *(
+                path(
+                    f"<path:object_id>/identity/{step.replace('_', '-')}/",
+                    self.admin_site.admin_view(self._identity_view(step)),
+                    name=url_name,
+                )
+                for step, (_title, _form, url_name) in IDENTITY_STEPS.items()
+            ),
             path(
                 "<path:object_id>/answer/preview.pdf",
                 self.admin_site.admin_view(self.answer_preview_view),
@@ -524,6 +654,12 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             extra_context["claim_steps"] = [
                 (reverse("admin:claims_claim_step", args=[claim.pk, step]), STEPS[step][0])
                 for step in available_steps(claim, request.user)
+            ] + [
+                (
+                    reverse(f"admin:{IDENTITY_STEPS[step][2]}", args=[claim.pk]),
+                    IDENTITY_STEPS[step][0],
+                )
+                for step in available_identity_steps(claim, request.user)
             ]
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -555,6 +691,24 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             "answer_preview_url": reverse("admin:claims_claim_answer_preview", args=[claim.pk]),
         }
 
+    def _identity_view(self, step: str):
+        """Issue 11: one identity step's page (GET: the form; POST: the service). The
+        permission is checked here, whatever the page offered: changing the claim, and
+        for an officer's decision, being a compliance officer."""
+        title, form_class, _url_name = IDENTITY_STEPS[step]
+
+        def view(request, object_id):
+            claim = self.get_object(request, object_id)
+            if claim is None:
+                raise Http404
+            if not self.has_change_permission(request, claim):
+                raise PermissionDenied
+            if not identity_step_allowed(step, request.user):
+                raise PermissionDenied
+            return self._step_page(request, claim, step, title, form_class)
+
+        return view
+
     def step_view(self, request, object_id, step):
         claim = self.get_object(request, object_id)
         if claim is None or step not in STEPS:
@@ -562,18 +716,25 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
         if not self.has_change_permission(request, claim):
             raise PermissionDenied
         title, form_class = STEPS[step]
+        return self._step_page(request, claim, step, title, form_class)
+
+    def _step_page(self, request, claim: Claim, step: str, title, form_class):
         data = request.POST if request.method == "POST" else None
         form = form_class(data, claim=claim, actor=request.user)
         change_url = reverse("admin:claims_claim_change", args=[claim.pk])
         answer_before = ClaimAnswer.objects.filter(claim=claim).first()
         if request.method == "POST" and form.is_valid() and form.run():
-            if step == "answer":
+            if step in IDENTITY_DONE:
+                self.message_user(request, IDENTITY_DONE[step], messages.SUCCESS)
+            elif step == "answer":
                 self._draft_saved_messages(request, claim, answer_before)
             else:
                 self.message_user(
                     request, gettext("Done: %(step)s.") % {"step": title}, messages.SUCCESS
                 )
             return HttpResponseRedirect(change_url)
+        if request.method == "POST" and step in IDENTITY_STEPS:
+            claim.refresh_from_db()  # a wrong code was counted: the page says how many left
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -585,6 +746,8 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
         }
         if step in ("approve", "send"):
             context.update(self._answer_context(request, claim, step))
+        if step in IDENTITY_STEPS:
+            context["step_notices"] = self._identity_notices(claim, step)
         if step == "approve" and services.four_eyes():
             # The author is told another officer must approve; no button to try it.
             context["step_blocked"] = bool(
@@ -602,6 +765,30 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                 )
             ]
         return TemplateResponse(request, "admin/claims/claim/step.html", context)
+
+    def _identity_notices(self, claim: Claim, step: str) -> list[str]:
+        """What the person sending or checking a code must know before they do."""
+        if step == "identity_code_send":
+            return [
+                gettext(
+                    "The code goes to the email on file for customer #%(id)s, never to an "
+                    "address named only in the request. It works for %(minutes)s minutes; "
+                    "%(max)s wrong codes void it. A new code voids the one before."
+                )
+                % {
+                    "id": claim.customer_id or "—",
+                    "minutes": services.IDENTITY_CODE_MINUTES,
+                    "max": services.IDENTITY_CODE_MAX_FAILURES,
+                }
+            ]
+        if step == "identity_code_verify":
+            return [pending_code_line(claim)] if claim.identity_code_digest else []
+        return [
+            gettext(
+                "Only when the identity cannot be verified: the answer then holds no "
+                "personal data and tells the requester why."
+            )
+        ]
 
     def _draft_saved_messages(self, request, claim: Claim, answer_before) -> None:
         """After a draft is saved: what still stands between it and sending."""

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,3 +37,10 @@ class ClaimsConfig(AppConfig):
             }
         )
         services.identity_code_link_register()
+
+        from .reference_data import request_types_on_migrate
+
+        # Issue 11: the request types seeded by migration 0009 come back after a flush.
+        post_migrate.connect(
+            request_types_on_migrate, sender=self, dispatch_uid="claims_request_types"
+        )

@@ -213,6 +213,46 @@ class CloseForm(StepForm):
         )
 
 
+# --- issue 11: the requester's identity ---------------------------------------------------
+
+
+class IdentityCodeSendForm(StepForm):
+    """A one-time code to the customer's email on file (never one named in the request)."""
+
+    def perform(self, data):
+        services.claim_identity_code_send(claim=self.claim, actor=self.actor)
+
+
+class IdentityCodeVerifyForm(StepForm):
+    code = forms.CharField(
+        label=_("Code the requester read out"),
+        max_length=16,
+        help_text=_(
+            "The eight digits of the code emailed to the customer. Five wrong codes void "
+            "it; then send a new one."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def perform(self, data):
+        services.claim_identity_code_verify(claim=self.claim, code=data["code"], actor=self.actor)
+
+
+class NoPersonalDataForm(StepForm):
+    reason = forms.CharField(
+        label=_("Why the identity cannot be verified"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "The answer must hold this text: it tells the requester why it holds no personal data."
+        ),
+    )
+
+    def perform(self, data):
+        services.claim_answer_without_personal_data(
+            claim=self.claim, reason=data["reason"], actor=self.actor
+        )
+
+
 class CustomerClaimForm(forms.Form):
     """A customer files a claim from their account (6.1: in writing, through the site)."""
 
@@ -234,6 +274,10 @@ class CustomerClaimForm(forms.Form):
         self.customer = customer
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = ClaimCategory.objects.filter(is_active=True)
+        # Issue 11: each kind of claim with its own term, in its own unit.
+        self.fields["category"].label_from_instance = lambda category: (
+            f"{category.display_name} ({category.term_label})"
+        )
         self.fields["order"].queryset = customer_orders(customer=customer)
         self.fields["order"].label_from_instance = lambda order: (
             f"№ {order.number} · {display_date(order.placed_at, short=True)}"

@@ -74,6 +74,16 @@ class TermUnit(models.TextChoices):
     WORKING = "working", _("working days")
 
 
+def term_label(days: int, unit: str) -> str:
+    """ "N working days" or "N calendar days", in the active language (issue 11: never
+    "calendar days" for a term the Law counts in working days)."""
+    if unit == TermUnit.WORKING:
+        text = ngettext("%(days)s working day", "%(days)s working days", days)
+    else:
+        text = ngettext("%(days)s calendar day", "%(days)s calendar days", days)
+    return text % {"days": days}
+
+
 class IdentityMethod(models.TextChoices):
     SIGNED_IN = "signed_in", _("the customer was signed in")
     EMAIL_CODE = "email_code", _("a one-time code sent to the email on file")
@@ -89,8 +99,9 @@ class ClaimCategory(models.Model):
     # 6.2: 30 calendar days at most; a category may promise less (e.g. 10 days for a
     # consumer-protection claim).
     term_days = models.PositiveSmallIntegerField(
-        _("term, calendar days"),
+        _("term, days"),
         default=DEFAULT_TERM_DAYS,
+        help_text=_("Calendar or working days, as “term counted in” says; 30 at most."),
         validators=[MinValueValidator(1), MaxValueValidator(DEFAULT_TERM_DAYS)],
     )
     # Issue 11: data-subject requests of the Law 94-V count their term in working days
@@ -153,6 +164,10 @@ class ClaimCategory(models.Model):
         """The name in the active language (Russian when there is no translation)."""
         language = (get_language() or "ru")[:2]
         return getattr(self, f"name_{language}", "") or self.name
+
+    @property
+    def term_label(self) -> str:
+        return term_label(self.term_days, self.term_unit)
 
     def answer_template(self, language: str) -> str:
         return getattr(self, f"answer_template_{language}", "") or self.answer_template_ru
@@ -257,7 +272,7 @@ class Claim(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     # The term: the category's days plus extensions and paused days; due_on is stored
     # and only ever recomputed by claims.services.
-    term_days = models.PositiveSmallIntegerField(_("term, calendar days"), editable=False)
+    term_days = models.PositiveSmallIntegerField(_("term, days"), editable=False)
     # Copied from the category with term_days: how term_days and extra_days are counted.
     term_unit = models.CharField(
         _("term counted in"),
@@ -293,6 +308,8 @@ class Claim(models.Model):
     # kept (the code is made when the email is sent, services.identity_code_context).
     identity_code_digest = models.CharField(max_length=64, blank=True, editable=False)
     identity_code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Wrong codes entered for the code pending: at IDENTITY_CODE_MAX_FAILURES it is void.
+    identity_code_failures = models.PositiveSmallIntegerField(default=0, editable=False)
     # Issue 11: an unverified requester is answered without personal data, saying why.
     no_personal_data_reason = models.TextField(
         _("answered without personal data, because"), blank=True, editable=False
@@ -308,6 +325,12 @@ class Claim(models.Model):
         _("answered on time"), null=True, blank=True, editable=False
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    # 4.1 (issue 11): a claimant without a customer account is anonymised on the claim
+    # itself once the claims term after closing has run out (retention rule
+    # ``claims_without_account``); a customer's claims go with the customer.
+    claimant_anonymised_at = models.DateTimeField(
+        _("claimant anonymised at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("registered at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -399,6 +422,14 @@ class Claim(models.Model):
             ),
             # The admin search by claimant email, any case (issue 14).
             models.Index(Upper("claimant_email"), name="claims_claim_email_upper_idx"),
+            # 4.1: the retention run's claims of claimants without an account, still named.
+            models.Index(
+                fields=["closed_at"],
+                name="claims_claim_no_account_idx",
+                condition=models.Q(
+                    customer__isnull=True, status="closed", claimant_anonymised_at__isnull=True
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -422,10 +453,8 @@ class Claim(models.Model):
     def term_text(self) -> str:
         """The claim's own term and the rule it comes from, in the active language:
         6.2's 30 days, or the shorter term of its category (never "30 days" for it)."""
+        term = self.term_label
         if self.term_unit == TermUnit.WORKING:
-            term = ngettext("%(days)s working day", "%(days)s working days", self.term_days) % {
-                "days": self.term_days
-            }
             rule = gettext("the term of the Law on personal data for “%(category)s”") % {
                 "category": self.category.display_name
             }
@@ -435,9 +464,6 @@ class Claim(models.Model):
                     "days": self.extra_days
                 }
             return text
-        term = ngettext("%(days)s calendar day", "%(days)s calendar days", self.term_days) % {
-            "days": self.term_days
-        }
         if self.term_days >= DEFAULT_TERM_DAYS:
             rule = gettext("clause 6.2 of the privacy policy")
         else:
@@ -451,6 +477,11 @@ class Claim(models.Model):
                 "days": self.extra_days
             }
         return text
+
+    @property
+    def term_label(self) -> str:
+        """The claim's own term ("1 working day", "30 calendar days"), without the rule."""
+        return term_label(self.term_days, self.term_unit)
 
     def days_left(self, today=None) -> int:
         from homeshop_privacy.calendar import local_date

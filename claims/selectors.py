@@ -21,12 +21,20 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import REMINDER_DAYS, Claim
+from .models import REMINDER_DAYS, Claim, ClaimCategory, TermUnit
 
 #: The dashboard's "answered on time" rate looks back this many days.
 ON_TIME_WINDOW_DAYS = 90
 #: "Due this week": the due date is within the next this-many days.
 WEEK_DAYS = 7
+
+
+def request_types_with_own_terms() -> QuerySet[ClaimCategory]:
+    """Issue 11: the active kinds of request about personal data (the Law 94-V's terms,
+    some in working days), for the customer's claims page."""
+    return ClaimCategory.objects.filter(is_active=True).filter(
+        Q(needs_identity_check=True) | Q(term_unit=TermUnit.WORKING)
+    )
 
 
 def claims_open() -> QuerySet[Claim]:

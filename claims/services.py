@@ -75,6 +75,9 @@ REASON_IDENTITY_CODE = "claims.identity_code"
 #: Issue 11: the kind of the never-stored one-time code, and how long a code holds.
 IDENTITY_CODE_LINK = "claims.identity_code"
 IDENTITY_CODE_MINUTES = 30
+#: Issue 11: this many wrong codes void the code pending (a new one must be sent), so an
+#: eight-digit code cannot be guessed by trying.
+IDENTITY_CODE_MAX_FAILURES = 5
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
@@ -764,11 +767,16 @@ def identity_code_context(message) -> dict | None:
     code = f"{secrets.randbelow(10**8):08d}"
     claim.identity_code_digest = _code_digest(claim.pk, code)
     claim.identity_code_expires_at = timezone.now() + timedelta(minutes=IDENTITY_CODE_MINUTES)
+    claim.identity_code_failures = 0
     save_tracked(
         claim,
         actor=None,
         reason="identity code made for sending",
-        update_fields=["identity_code_digest", "identity_code_expires_at"],
+        update_fields=[
+            "identity_code_digest",
+            "identity_code_expires_at",
+            "identity_code_failures",
+        ],
     )
     return {"link": code}
 
@@ -779,13 +787,34 @@ def identity_code_link_register() -> None:
     )
 
 
-@transaction.atomic
-def claim_identity_code_send(*, claim: Claim, actor: User) -> None:
-    """Issue 11: an officer sends a one-time code to the email ALREADY ON FILE for the
-    customer, never to an address given only in the request."""
-    claim = _locked(claim)
+def _identity_codes(claim: Claim):
+    """The outbox rows of the identity codes sent (or being sent) for ``claim``."""
+    return OutboundMessage.objects.filter(
+        reason=REASON_IDENTITY_CODE, object_key__startswith=object_key(claim, "code") + ":"
+    )
+
+
+def identity_code_on_its_way(*, claim: Claim) -> bool:
+    """A code was asked for and its email is not sent yet (the worker makes the code)."""
+    unsent = (OutboundMessage.Status.PENDING, OutboundMessage.Status.SENDING)
+    return _identity_codes(claim).filter(status__in=unsent).exists()
+
+
+def _refuse_identity_step(claim: Claim) -> None:
     if not claim.category.needs_identity_check:
         raise DomainError(_("This request needs no identity check."))
+    if claim.identity_verified_at is not None:
+        raise DomainError(_("The requester's identity is already verified."))
+    if not claim.is_open:
+        raise DomainError(_("The claim was answered: its term is final."))
+
+
+@transaction.atomic
+def claim_identity_code_send(*, claim: Claim, actor: User) -> None:
+    """Issue 11: an officer or a support agent sends a one-time code to the email ALREADY
+    ON FILE for the customer, never to an address given only in the request."""
+    claim = _locked(claim)
+    _refuse_identity_step(claim)
     if claim.customer is None or not claim.customer.email:
         raise DomainError(
             _(
@@ -793,9 +822,10 @@ def claim_identity_code_send(*, claim: Claim, actor: User) -> None:
                 "code. Answer without personal data and say why."
             )
         )
-    sent = OutboundMessage.objects.filter(
-        reason=REASON_IDENTITY_CODE, object_key__startswith=object_key(claim, "code")
-    ).count()
+    if identity_code_on_its_way(claim=claim):
+        # A second click would send a second code and void the first one on its way.
+        raise DomainError(_("A code is already on its way to the customer: wait for it."))
+    sent = _identity_codes(claim).count()
     language = claim.customer.preferred_language or claim.claimant_language
     with translation.override(language):
         subject = gettext("Your confirmation code for request %(reference)s") % {
@@ -823,31 +853,72 @@ def claim_identity_code_send(*, claim: Claim, actor: User) -> None:
     save_tracked(claim, actor=actor, reason="identity code sent")
 
 
-@transaction.atomic
 def claim_identity_code_verify(*, claim: Claim, code: str, actor: User) -> Claim:
     """Issue 11: the requester gave the code to the officer: the proof (who, when, how)
-    is kept on the request. A wrong or expired code changes nothing."""
+    is kept on the request. A wrong or expired code verifies nothing; a wrong one is
+    counted (with who entered it, in the history), and the ``IDENTITY_CODE_MAX_FAILURES``-th
+    voids the code. The count is committed before the refusal is raised."""
+    refusal = _identity_code_check(claim=claim, code=code, actor=actor)
+    if refusal is not None:
+        raise refusal
+    return Claim.objects.get(pk=claim.pk)
+
+
+@transaction.atomic
+def _identity_code_check(*, claim: Claim, code: str, actor: User) -> DomainError | None:
     claim = _locked(claim)
+    _refuse_identity_step(claim)
     now = timezone.now()
     if not claim.identity_code_digest or claim.identity_code_expires_at is None:
-        raise DomainError({"code": _("No code was sent for this request.")})
+        raise DomainError({"code": _("No code is pending for this request: send one.")})
     if claim.identity_code_expires_at <= now:
         raise DomainError({"code": _("The code has expired: send a new one.")})
     if not hmac.compare_digest(claim.identity_code_digest, _code_digest(claim.pk, code or "")):
-        raise DomainError({"code": _("The code is wrong.")})
+        claim.identity_code_failures += 1
+        left = IDENTITY_CODE_MAX_FAILURES - claim.identity_code_failures
+        if left <= 0:
+            claim.identity_code_digest = ""
+            claim.identity_code_expires_at = None
+        save_tracked(claim, actor=actor, reason="wrong identity code entered")
+        if left <= 0:
+            return DomainError(
+                {
+                    "code": _(
+                        "The code is wrong. %(max)s wrong codes: this code no longer works. "
+                        "Send a new one."
+                    )
+                    % {"max": IDENTITY_CODE_MAX_FAILURES}
+                }
+            )
+        return DomainError(
+            {
+                "code": ngettext(
+                    "The code is wrong. %(left)s more wrong code voids it.",
+                    "The code is wrong. %(left)s more wrong codes void it.",
+                    left,
+                )
+                % {"left": left}
+            }
+        )
     claim.identity_method = IdentityMethod.EMAIL_CODE
     claim.identity_verified_at = now
     claim.identity_verified_by = actor
     claim.identity_code_digest = ""
     claim.identity_code_expires_at = None
+    claim.identity_code_failures = 0
     save_tracked(claim, actor=actor, reason="identity verified by code")
-    return claim
+    return None
 
 
 @transaction.atomic
 def claim_answer_without_personal_data(*, claim: Claim, reason: str, actor: User) -> Claim:
     """Issue 11: the request cannot be verified; its answer holds no personal data, and
-    the reason (shown to the requester in the answer) is kept on the request."""
+    the reason (shown to the requester in the answer) is kept on the request. The
+    compliance officer's decision, not a support agent's."""
+    if not roles.is_officer(actor):
+        raise DomainError(
+            _("Only a compliance officer can decide to answer without personal data.")
+        )
     claim = _locked(claim)
     reason = (reason or "").strip()
     if not reason:
@@ -974,6 +1045,84 @@ def claim_close(*, claim: Claim, actor: User | None, outcome: str, note: str = "
         claim.internal_notes = (claim.internal_notes + "\n\n" + note.strip()).strip()
     validate(claim)
     return save_tracked(claim, actor=actor, reason=f"closed: {outcome}")
+
+
+# --- 4.1: claimants without a customer account ---------------------------------------------
+
+
+@transaction.atomic
+def claims_anonymise(*, claim_ids: list[int], actor: User | None, reason: str) -> dict:
+    """4.1, Law 94-V art. 12 p.2: erase the claimant of closed claims that have no
+    customer account (a letter, an email), as ``customer_anonymise`` erases a customer's
+    claims: the field classification's personal fields of the claim, its deadline
+    changes, files and answer (the sent answer's evidence through
+    ``ledger_erase_personal``: its hash chain still verifies), the same fields in every
+    history version, the files in storage, and the claim's emails to the claimant.
+
+    The register keeps its facts (reference, dates, category, status, outcome, when the
+    answer went). Claims locked elsewhere, open, with a customer or already done are
+    skipped; ``counts["claims"]`` says how many were done.
+    """
+    from homeshop_privacy.anonymisation import record_rows, rows_anonymise
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the claimant is anonymised."))
+    ids = list(
+        Claim.objects.select_for_update(skip_locked=True)
+        .filter(
+            pk__in=list(claim_ids),
+            customer__isnull=True,
+            status=Claim.Status.CLOSED,
+            claimant_anonymised_at__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return {}
+    rows = record_rows(label="claims.claim", pks=ids)
+    rows["homeshop_privacy.outboundmessage"] = _claimant_messages(ids, rows)
+    outbox.messages_stop(
+        OutboundMessage.objects.filter(pk__in=rows["homeshop_privacy.outboundmessage"]),
+        why="claimant anonymised (4.1)",
+    )
+    counts = rows_anonymise(rows=rows, reason=f"4.1 retention: claimant anonymised: {reason}")
+    Claim.objects.filter(pk__in=ids).update(  # erasure (4.1): history is scrubbed
+        claimant_anonymised_at=timezone.now()
+    )
+    counts["claims"] = len(ids)
+    logger.info("claims.claimants_anonymised count=%s rows=%s", len(ids), sum(counts.values()))
+    return dict(counts)
+
+
+def _claimant_messages(ids: list[int], rows: dict) -> list[int]:
+    """The emails these claims sent their claimant (acknowledgement, term changes, the
+    answer): keyed by the claim or its deadline changes, addressed to an address the
+    claims held. Not every email to the address: it may be a customer's too."""
+    addresses = set(
+        Claim.objects.filter(pk__in=ids)
+        .exclude(claimant_email="")
+        .values_list("claimant_email", flat=True)
+    )
+    addresses |= set(
+        Claim.history.filter(id__in=ids)
+        .exclude(claimant_email="")
+        .values_list("claimant_email", flat=True)
+    )
+    addresses |= set(
+        ClaimAnswer.objects.filter(claim_id__in=ids)
+        .exclude(sent_by_email_to="")
+        .values_list("sent_by_email_to", flat=True)
+    )
+    keys = Q()
+    for pk in ids:
+        keys |= Q(object_key__startswith=f"claims.claim:{pk}:")
+    for pk in rows.get("claims.claimdeadlinechange", []):
+        keys |= Q(object_key=f"claims.claimdeadlinechange:{pk}") | Q(
+            object_key__startswith=f"claims.claimdeadlinechange:{pk}:"
+        )
+    return list(outbox.messages_to(addresses=addresses).filter(keys).values_list("pk", flat=True))
 
 
 # --- reminders and escalation -------------------------------------------------------------

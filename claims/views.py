@@ -91,7 +91,12 @@ def my_claims(request):
     if refusal:
         return refusal
     claims = selectors.claims_of_customer(customer=customer)
-    return render(request, "claims/mine.html", {"claims": claims, "customer": customer})
+    context = {
+        "claims": claims,
+        "customer": customer,
+        "request_types": selectors.request_types_with_own_terms(),
+    }
+    return render(request, "claims/mine.html", context)
 
 
 @customer_login_required

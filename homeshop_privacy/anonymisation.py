@@ -175,6 +175,10 @@ def _history_scrub(model, entry, names, pks: list, *, reason: str) -> int:
         value = blank_value(field) if replacement is None or callable(replacement) else replacement
         if value is not KEEP:
             fixed[field.attname] = value
+    if fixed and "history_change_reason" in held:
+        # Staff's reasons may quote the person ("paused: waiting for <name>'s receipt"):
+        # the reason goes with the fields; who changed what and when stays.
+        fixed["history_change_reason"] = None
     return rows.update(**fixed) if fixed else 0
 
 
@@ -214,29 +218,89 @@ def subject_anonymise(*, customer_ids, addresses: frozenset[str], reason: str) -
     (``accounts.services.customers_anonymise``). Idempotent: a second run finds nothing
     left to erase.
     """
+    rows = {
+        entry.label: list(
+            subject_rows(entry, customer_ids=customer_ids, addresses=addresses).values_list(
+                "pk", flat=True
+            )
+        )
+        for entry in customer_entries()
+    }
+    return rows_anonymise(rows=rows, reason=reason)
+
+
+def _path_model(model, path: str):
+    """The model a ``a__b`` lookup path of ``model`` leads to (None: not a relation path)."""
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except Exception:  # noqa: BLE001 - FieldDoesNotExist, or a reverse name
+            return None
+        if not field.is_relation:
+            return None
+        model = field.related_model
+    return model
+
+
+def record_rows(*, label: str, pks) -> dict[str, list[int]]:
+    """The rows that belong to these records of ``label`` the way the field classification
+    ties rows to a customer: the records themselves, and the rows of every classified
+    model whose subject path runs through ``label`` (a claim's deadline changes, files and
+    answer, when the claim has no customer to follow). For ``rows_anonymise``."""
+    root = next((entry for entry in customer_entries() if entry.label == label), None)
+    if root is None or callable(root.subject):
+        raise ValueError(f"{label} is not tied to a customer by a path")
+    root_model = _model(root)
+    pks = list(pks)
+    found = {label: pks}
+    for entry in customer_entries():
+        if entry.label == label or callable(entry.subject):
+            continue
+        suffix = "__" + root.subject
+        if not entry.subject.endswith(suffix):
+            continue
+        prefix = entry.subject[: -len(suffix)]
+        model = _model(entry)
+        if _path_model(model, prefix) is not root_model:
+            continue
+        found[entry.label] = list(
+            model._base_manager.filter(**{f"{prefix}__in": pks}).values_list("pk", flat=True)
+        )
+    return found
+
+
+def rows_anonymise(*, rows: dict[str, list[int]], reason: str) -> Counter:
+    """Erase these rows (model label -> pks) as ``subject_anonymise`` erases a customer's:
+    their personal fields, the same fields in every history version, protected evidence
+    through ``ledger_erase_personal``, their files, the admin log's text about them.
+    Labels not classified as a person's rows are refused."""
+    entries = {entry.label: entry for entry in customer_entries()}
+    unknown = set(rows) - set(entries)
+    if unknown:
+        raise ValueError(f"not a person's rows: {sorted(unknown)}")
     counts: Counter = Counter()
     files: set[str] = set()
-    for entry in customer_entries():
-        model = _model(entry)
-        rows = subject_rows(entry, customer_ids=customer_ids, addresses=addresses)
-        pks = list(rows.values_list("pk", flat=True))
+    for label, pks in rows.items():
+        entry = entries[label]
+        pks = list(pks)
         if not pks:
             continue
-        rows = model._base_manager.filter(pk__in=pks)
+        model = _model(entry)
+        records = model._base_manager.filter(pk__in=pks)
         personal = [n for n in entry.personal() if n in entry.fields]
-        files |= _field_files(model, personal, rows)
+        files |= _field_files(model, personal, records)
         history = _history_model(model)
         if history is not None:
             files |= _field_files(history, personal, history.objects.filter(id__in=pks))
         names = entry.erased()
         if entry.erase == "delete":
             counts[entry.label] += len(pks)
-            rows.delete()
+            records.delete()
         elif names and ledger_erasable(model):
-            counts[entry.label] += _ledger_erase(model, rows, names, reason=reason)
+            counts[entry.label] += _ledger_erase(model, records, names, reason=reason)
         else:
             values = _values(model, names, entry)
-            counts[entry.label] += rows.update(**values) if values else 0
+            counts[entry.label] += records.update(**values) if values else 0
         counts[f"{entry.label} (history)"] += _history_scrub(
             model, entry, names, pks, reason=reason
         )

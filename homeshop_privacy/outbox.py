@@ -854,7 +854,13 @@ def messages_stop_to(*, addresses, why: str) -> int:
     """
     if not addresses:
         return 0
-    unsent = messages_to(addresses=addresses).filter(stop_requested=False)
+    return messages_stop(messages_to(addresses=addresses), why=why)
+
+
+def messages_stop(messages: models.QuerySet, *, why: str) -> int:
+    """Stop these messages as ``messages_stop_to`` stops a person's (those already sent or
+    stopped are left as they are)."""
+    unsent = messages.filter(stop_requested=False)
     stopped = unsent.filter(status=Status.PENDING).update(
         status=Status.CANCELLED, stop_requested=True, last_error=why[:255]
     )

@@ -1,6 +1,7 @@
 """4.1 (issue 11): the default retention rules, each with its legal reason in words.
 
-Migration 0019 seeded them once (it keeps a frozen copy); a flush (as between transactional
+Migration 0019 seeded them once and 0023 added ``claims_without_account`` (each keeps a
+frozen copy); a flush (as between transactional
 tests) empties every table and then sends ``post_migrate``, on which
 ``retention_rules_ensure`` puts back the rules that are missing. Rules officers changed
 are never overwritten.
@@ -101,6 +102,20 @@ RULES = [
         "three-year limitation period after it closes. A customer with a claim not yet "
         "closed is never anonymised (legal hold); the claimant's details, texts and files "
         "go with the customer.",
+    ),
+    (
+        "claims_without_account",
+        "claims",
+        "claim_closed",
+        3 * 365,
+        "anonymise",
+        "6.3 and Civil Code art. 178, Law 94-V art. 12 p.2: a claim may be needed in court "
+        "for the three-year limitation period after it closes; then nothing justifies "
+        "keeping the claimant's data. A claimant without a customer account is anonymised "
+        "on the claim itself, as a customer's claims are with the customer: name, email, "
+        "phone, address, the claim's text, notes and files, the answer's text and address "
+        "(its hash chain still verifies), the claim's emails, in every table and its "
+        "history. The register keeps the reference, dates, category, status and outcome.",
     ),
     (
         "breach_notices",

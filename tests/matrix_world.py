@@ -68,6 +68,7 @@ from tests.two_factor import staff_login
 PASSWORD = "correct-horse-battery"
 NEW_PASSWORD = "a-new-Passw0rd-for-the-matrix"
 PDF = b"%PDF-1.4\n% invented test document\n%%EOF\n"
+IDENTITY_CODE = "24681357"
 
 # Tables whose rows a read may write by design: sessions, the 1.5 access log, the admin's
 # own change log and django-axes' logs of sign-ins (both switched off in settings). Every
@@ -221,6 +222,21 @@ def build_world() -> SimpleNamespace:
     # An answer still in draft, for the letter preview of the admin.
     w.preview_claim = register(category=category, customer=target, received_at=received)
     claim_services.claim_answer_draft(claim=w.preview_claim, actor=officer)
+
+    # Issue 11: a data-subject request of a customer with an email on file, not verified,
+    # whose code (known here) is pending: sending, verifying and the officer's decision
+    # each write.
+    w.identity_claim = register(
+        category=ClaimCategoryFactory(code="matrix-dsr", needs_identity_check=True),
+        customer=target,
+        actor=officer,
+        received_at=received,
+    )
+    w.identity_claim.identity_code_digest = claim_services._code_digest(
+        w.identity_claim.pk, IDENTITY_CODE
+    )
+    w.identity_claim.identity_code_expires_at = now + dt.timedelta(days=1)
+    save_tracked(w.identity_claim, actor=None, reason="matrix: a code pending")
 
     failed = OutboundMessage.objects.create(
         reason="matrix.test",
@@ -757,9 +773,22 @@ def admin_view_request(world, cell: pm.Cell) -> Request:
         if method == "GET":
             return Request("GET", url)
         return Request("POST", url, form_page=url)
+    if name in IDENTITY_VIEWS:
+        url = _admin(name, world.identity_claim.pk)
+        if method == "GET":
+            return Request("GET", url)
+        return Request("POST", url, data=IDENTITY_VIEWS[name])
     if name == "homeshop_privacy_calendaroverride_year":
         return Request(method, _admin(name, 2027))
     raise KeyError(name)
+
+
+# Issue 11: what each identity page posts (the code is the one pending in the world).
+IDENTITY_VIEWS = {
+    "claims_claim_identity_code_send": {},
+    "claims_claim_identity_code_verify": {"code": IDENTITY_CODE},
+    "claims_claim_no_personal_data": {"reason": "Не удалось подтвердить личность (матрица)."},
+}
 
 
 def _breach_fanout_request(world, name: str, method: str) -> Request:

@@ -263,6 +263,22 @@ ADMIN_VIEWS: dict[str, dict[str, tuple[str, frozenset]]] = {
         "GET": (PAGE, frozenset({SU, OFFICER, SUPPORT})),
         "POST": (WRITE, frozenset({SU, OFFICER, SUPPORT})),
     },
+    # Issue 11: the requester's identity. Sending the one-time code to the email on file
+    # and entering the code the requester reads out help the customer (whoever may change
+    # a claim: officers, support agents); answering without personal data is the
+    # officer's decision. Auditors read the state on the claim's page, nothing more.
+    "claims_claim_identity_code_send": {
+        "GET": (PAGE, frozenset({SU, OFFICER, SUPPORT})),
+        "POST": (WRITE, frozenset({SU, OFFICER, SUPPORT})),
+    },
+    "claims_claim_identity_code_verify": {
+        "GET": (PAGE, frozenset({SU, OFFICER, SUPPORT})),
+        "POST": (WRITE, frozenset({SU, OFFICER, SUPPORT})),
+    },
+    "claims_claim_no_personal_data": {
+        "GET": (PAGE, _OFFICERS),
+        "POST": (WRITE, _OFFICERS),
+    },
     # 5.4.4 fan-out of a breach incident: telling customers and retrying is the officers'
     # (notify_breach); adding customers and recording a contact changes the incident
     # (officers); the auditor reads the progress and the lists; support sees no breach.

@@ -1,8 +1,10 @@
-"""4.1, issue 11: a customer anonymised is found nowhere in the database, history included.
+"""4.1, issue 11: a customer anonymised is found nowhere in the database, history included;
+nor is a claimant without a customer account once the retention rule
+``claims_without_account`` has anonymised their closed claim.
 
 The scan reads every text, varchar and JSON column of every table of the database (the
 project's, Django's, the history tables) from ``information_schema`` and looks for the
-customer's name, email, phone and street.
+customer's and the claimant's name, email, phone and street.
 """
 
 import datetime as dt
@@ -15,11 +17,12 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Customer, EmailChangeRequest, Order
-from claims.models import ClaimAnswer, ClaimAttachment
+from claims import services as claim_services
+from claims.models import Claim, ClaimAnswer, ClaimAttachment
 from disclosures import services as disclosure_services
 from disclosures.models import Disclosure, Recipient
 from disclosures.services import LineInput
-from homeshop_privacy import outbox, roles
+from homeshop_privacy import outbox, retention, roles
 from homeshop_privacy.access_log import access_record
 from homeshop_privacy.history import save_tracked
 from homeshop_privacy.ledger import ledger_verify
@@ -39,6 +42,10 @@ OLD_EMAIL = "zh.scan.old@example.kz"
 PHONE = "+77019876543"
 STREET = "ул. Сканерная, 17"
 PDF = b"%PDF-1.4\n% invented test document\n%%EOF\n"
+
+# A claimant who wrote a letter and has no customer account.
+CLAIMANT, CLAIMANT_EMAIL = "Бибигүл Письмоносова", "bibigul.letter@example.kz"
+CLAIMANT_PHONE, CLAIMANT_STREET = "+77017770077", "ул. Почтовая, 3"
 
 TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb")
 
@@ -144,15 +151,35 @@ def a_customer_in_every_app(officer):
     return customer
 
 
+def a_closed_claim_without_an_account(officer) -> Claim:
+    claim = register(
+        actor=officer,
+        claimant_name=CLAIMANT,
+        claimant_email=CLAIMANT_EMAIL,
+        claimant_phone=CLAIMANT_PHONE,
+        claimant_address=CLAIMANT_STREET,
+        text=f"Я, {CLAIMANT}, {CLAIMANT_STREET}, тел. {CLAIMANT_PHONE}",
+        internal_notes=f"звонили {CLAIMANT_PHONE}",
+        attachments=[SimpleUploadedFile("письмо.pdf", PDF, "application/pdf")],
+    )
+    claim_services.claim_extend(claim=claim, actor=officer, days=5, reason=f"{CLAIMANT}: чек")
+    approved_and_sent(claim, author=officer, body=f"Уважаемая {CLAIMANT}! {CLAIMANT_STREET}.")
+    return claim_services.claim_close(claim=claim, actor=officer, outcome=Claim.Outcome.REJECTED)
+
+
 def test_an_anonymised_customer_is_found_in_no_column_of_any_table(
     django_capture_on_commit_callbacks, capsys
 ):
     officer = StaffFactory(role=roles.COMPLIANCE_OFFICER)
     with django_capture_on_commit_callbacks(execute=True):
         customer = a_customer_in_every_app(officer)
+        letter = a_closed_claim_without_an_account(officer)
     needles = [FIRST, LAST, EMAIL, OLD_EMAIL, PHONE, STREET]
+    needles += [CLAIMANT, CLAIMANT_EMAIL, CLAIMANT_PHONE, CLAIMANT_STREET]
     files = [a.file.name for a in ClaimAttachment.objects.filter(claim__customer=customer)]
     files += [ClaimAnswer.objects.get(claim__customer=customer).pdf.name]
+    files += [a.file.name for a in ClaimAttachment.objects.filter(claim=letter)]
+    files += [ClaimAnswer.objects.get(claim=letter).pdf.name]
     _t, _c, before = scan(needles)
     assert {needle for _t, _c, needle in before} == set(needles)  # the scan finds them
 
@@ -160,6 +187,17 @@ def test_an_anonymised_customer_is_found_in_no_column_of_any_table(
         counts = account_services.customer_anonymise(
             customer=customer, actor=officer, reason="closure request 1"
         )
+    # The claimant without an account is not the customer's: they stay until their rule.
+    _t, _c, left = scan([CLAIMANT, CLAIMANT_EMAIL, CLAIMANT_PHONE, CLAIMANT_STREET])
+    assert {needle for _t, _c, needle in left} == {
+        CLAIMANT,
+        CLAIMANT_EMAIL,
+        CLAIMANT_PHONE,
+        CLAIMANT_STREET,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_counts = retention.process("claims_without_account").apply([letter.pk], "rule")
+    assert claim_counts["records"] == 1
 
     tables, columns, found = scan(needles)
     with capsys.disabled():
@@ -172,6 +210,7 @@ def test_an_anonymised_customer_is_found_in_no_column_of_any_table(
     assert order.number and order.seller_name and order.total and order.delivery_address is None
     assert not [name for name in files if private_storage().exists(name)]
     assert OutboundMessage.objects.filter(recipient__iexact=EMAIL).count() == 0
+    assert OutboundMessage.objects.filter(recipient__iexact=CLAIMANT_EMAIL).count() == 0
     # The chains hold salted digests of the erased evidence: they still verify.
     assert ledger_verify().ok
 

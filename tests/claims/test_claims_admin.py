@@ -312,8 +312,11 @@ def test_claim_page_gives_the_term_in_correct_russian(client, officer):
     client.force_login(officer)
     moved_page = client.get(reverse("admin:claims_claim_change", args=[moved.pk]))
     plain_page = client.get(reverse("admin:claims_claim_change", args=[plain.pk]))
-    assert "32 календарных дня с получения, срок 30 + 0" in moved_page.content.decode()
-    assert "30 календарных дней с получения" in plain_page.content.decode()
+    # Issue 11: the term carries its unit (working days for some requests).
+    assert "срок 30 календарных дней + 0; 32 календарных дня с получения" in (
+        moved_page.content.decode()
+    )
+    assert "; 30 календарных дней с получения" in plain_page.content.decode()
 
 
 @pytest.mark.django_db
