@@ -41,6 +41,8 @@ from .models import (
 
 #: What ``services._new_reference`` makes: PR-YYMM-XXXXX.
 REFERENCE_PATTERN = re.compile(r"PR-\d{4}-[0-9A-Z]{5}")
+#: A search matching at most this many claims lists them by their ids.
+SEARCH_IDS_AT_MOST = 1000
 
 
 @admin.register(ClaimCategory)
@@ -257,7 +259,13 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             | Q(claimant_name__icontains=term)
             | Q(subject__icontains=term)
         )
-        return queryset.filter(matches), False
+        found = queryset.filter(matches)
+        # The index scans once, for the ids of a few matches, rather than again for the
+        # page's count and again for its rows (a word every claim shares costs ~20 ms).
+        ids = list(found.order_by().values_list("pk", flat=True)[: SEARCH_IDS_AT_MOST + 1])
+        if len(ids) <= SEARCH_IDS_AT_MOST:
+            return queryset.filter(pk__in=ids), False
+        return found, False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = forms.ClaimChangeForm if obj is not None else forms.ClaimRegisterForm

@@ -101,3 +101,16 @@ def test_a_filtered_list_keeps_the_lists_order(client, officer, time_machine):
         assert shown, url
         # The rows a filter shows, in the very order of the whole list.
         assert shown == [pk for pk in everything if pk in set(shown)], url
+
+
+@pytest.mark.parametrize("at_most", [1, 1000])
+def test_a_word_search_lists_every_match_however_many(client, officer, monkeypatch, at_most):
+    """A few matches are listed by their ids, more by the search itself: the same claims."""
+    from claims import admin as claims_admin
+
+    monkeypatch.setattr(claims_admin, "SEARCH_IDS_AT_MOST", at_most)
+    wanted = [register(subject=f"Возврат телевизора {n}") for n in range(3)]
+    register(subject="Доставка")
+    client.force_login(officer)
+    response = client.get(LIST, {"q": "телевизор"})
+    assert sorted(c.pk for c in response.context["cl"].result_list) == sorted(c.pk for c in wanted)
