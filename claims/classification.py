@@ -107,6 +107,13 @@ FIELDS = {
         "chain_hash": C.TECHNICAL,
         "chain_evidence": C.TECHNICAL,
     },
+    # Counts per day for the dashboard (issue 14): about no one.
+    "claims.claimtally": {
+        "id": C.TECHNICAL,
+        "kind": C.TECHNICAL,
+        "day": C.TECHNICAL,
+        "claims": C.TECHNICAL,
+    },
 }
 
 SUBJECTS = {

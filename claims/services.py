@@ -12,14 +12,15 @@ import logging
 import re
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -53,16 +54,19 @@ from homeshop_privacy.timestamps import display_date
 from . import letters
 from .models import (
     REMINDER_DAYS,
+    TALLIED_FIELDS,
     Claim,
     ClaimAnswer,
     ClaimAttachment,
     ClaimCategory,
     ClaimDeadlineChange,
+    ClaimTally,
     IdentityMethod,
     TermUnit,
+    tally_keys,
     unfilled_placeholders,
 )
-from .selectors import claim_admin_url
+from .selectors import claim_admin_url, claim_tallies_counted
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +115,58 @@ def _dispatch_reminders(claim_id: int) -> None:
 
     # "and one after each change": a claim assigned on its last day is reminded at once.
     transaction.on_commit(lambda: claim_reminders.delay(claim_id), robust=True)
+
+
+# --- the dashboard's tallies (issue 14) ------------------------------------------------------
+
+
+def _tallies_move(*, before: list, after: list) -> None:
+    """Move a claim's counts from the tallies of its stored state to those of its new one."""
+    moves = Counter(after)
+    moves.subtract(Counter(before))
+    for (kind, day), delta in sorted(moves.items()):
+        if delta > 0:
+            with connection.cursor() as cursor:
+                # One statement whether or not the day has a row yet, safe when two
+                # transactions count the first claim of a day at once.
+                cursor.execute(
+                    f"INSERT INTO {ClaimTally._meta.db_table} (kind, day, claims) "
+                    "VALUES (%s, %s, %s) ON CONFLICT (kind, day) DO UPDATE "
+                    f"SET claims = {ClaimTally._meta.db_table}.claims + excluded.claims",
+                    [kind, day, delta],
+                )
+        elif delta < 0:
+            tally = ClaimTally.objects.filter(kind=kind, day=day)
+            # The last claim of a day takes its row along: the table stays a few dozen rows.
+            if not tally.filter(claims=-delta).delete()[0]:
+                if not tally.filter(claims__gt=-delta).update(claims=F("claims") + delta):
+                    logger.warning("claims.tally_drift kind=%s day=%s", kind, day)
+
+
+def _save_claim(claim: Claim, *, actor: User | None, reason: str) -> Claim:
+    """``save_tracked`` for a change of a claim's status, pause, due date or answer: the
+    dashboard's tallies follow in the same transaction (the stored state is read locked)."""
+    before = []
+    if claim.pk is not None:
+        stored = (
+            Claim.objects.select_for_update().filter(pk=claim.pk).values(*TALLIED_FIELDS).first()
+        )
+        before = tally_keys(**stored) if stored else []
+    save_tracked(claim, actor=actor, reason=reason)
+    _tallies_move(before=before, after=tally_keys(**{f: getattr(claim, f) for f in TALLIED_FIELDS}))
+    return claim
+
+
+@transaction.atomic
+def claim_tallies_rebuild() -> int:
+    """Count the dashboard's tallies again from the claims themselves (after data was
+    loaded around the services); returns how many rows the tallies hold."""
+    ClaimTally.objects.all().delete()
+    counted = claim_tallies_counted()
+    ClaimTally.objects.bulk_create(
+        ClaimTally(kind=kind, day=day, claims=claims) for (kind, day), claims in counted.items()
+    )
+    return len(counted)
 
 
 # --- registration (6.1) -------------------------------------------------------------------
@@ -198,7 +254,7 @@ def claim_register(
         claim.identity_verified_by = actor
     _apply_term(claim)
     validate(claim)
-    save_tracked(claim, actor=actor, reason="claim registered")
+    _save_claim(claim, actor=actor, reason="claim registered")
     for file in checked:
         _attachment_store(claim=claim, file=file, actor=actor)
     _acknowledge(claim)
@@ -374,7 +430,7 @@ def claim_update(
                 }
             )
     validate(claim)
-    save_tracked(claim, actor=actor, reason="claim updated")
+    _save_claim(claim, actor=actor, reason="claim updated")
     if reassigned or claim.due_on != due_before:
         # A new assignee, or a shorter term that makes the claim due within days.
         _dispatch_reminders(claim.pk)
@@ -389,7 +445,7 @@ def claim_review_start(*, claim: Claim, actor: User | None) -> Claim:
     claim.status = Claim.Status.IN_REVIEW
     if claim.assignee is None and actor is not None and actor.is_staff:
         claim.assignee = actor
-    return save_tracked(claim, actor=actor, reason="review started")
+    return _save_claim(claim, actor=actor, reason="review started")
 
 
 def _record_change(
@@ -499,7 +555,7 @@ def claim_pause(*, claim: Claim, actor: User | None, reason: str, on: date | Non
     change = _record_change(
         claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.PAUSE, reason=reason
     )
-    save_tracked(claim, actor=actor, reason=f"paused: {reason}")
+    _save_claim(claim, actor=actor, reason=f"paused: {reason}")
     _claimant_told_of_change(claim, change)
     return claim
 
@@ -523,7 +579,7 @@ def claim_resume(*, claim: Claim, actor: User | None, reason: str, on: date | No
     if claim.paused_on is None:
         raise DomainError(_("The claim is not paused."))
     change = _unpause(claim, actor=actor, reason=reason, on=on or _today())
-    save_tracked(claim, actor=actor, reason=f"resumed: {reason}")
+    _save_claim(claim, actor=actor, reason=f"resumed: {reason}")
     _claimant_told_of_change(claim, change)
     _dispatch_reminders(claim.pk)
     return claim
@@ -544,7 +600,7 @@ def claim_extend(*, claim: Claim, actor: User | None, days: int, reason: str) ->
     change = _record_change(
         claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.EXTENSION, reason=reason, days=days
     )
-    save_tracked(claim, actor=actor, reason=f"extended by {days} days: {reason}")
+    _save_claim(claim, actor=actor, reason=f"extended by {days} days: {reason}")
     _claimant_told_of_change(claim, change)
     _dispatch_reminders(claim.pk)
     return claim
@@ -576,7 +632,7 @@ def claims_deadlines_recompute(*, around: date, actor: User | None, reason: str)
         _record_change(
             claim=claim, actor=actor, kind=ClaimDeadlineChange.Kind.RECOMPUTE, reason=reason
         )
-        save_tracked(claim, actor=actor, reason=f"due date recomputed: {reason}")
+        _save_claim(claim, actor=actor, reason=f"due date recomputed: {reason}")
         changed += 1
     return changed
 
@@ -1015,7 +1071,7 @@ def claim_answer_send(
     claim.answered_at = now
     # 6.2: frozen now; a later extension or calendar change does not rewrite it.
     claim.answered_on_time = local_date(now) <= claim.due_on
-    save_tracked(claim, actor=actor, reason="answered")
+    _save_claim(claim, actor=actor, reason="answered")
     # Issue 12: the shop's CRM hears that the claim was answered (no answer text in it).
     webhook_event_emit(
         type=WebhookEventType.CLAIM_ANSWERED,
@@ -1044,7 +1100,7 @@ def claim_close(*, claim: Claim, actor: User | None, outcome: str, note: str = "
     if note.strip():
         claim.internal_notes = (claim.internal_notes + "\n\n" + note.strip()).strip()
     validate(claim)
-    return save_tracked(claim, actor=actor, reason=f"closed: {outcome}")
+    return _save_claim(claim, actor=actor, reason=f"closed: {outcome}")
 
 
 # --- 4.1: claimants without a customer account ---------------------------------------------

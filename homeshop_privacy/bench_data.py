@@ -208,6 +208,22 @@ def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
             """,
         ),
         (
+            # The claims dashboard's tallies, kept by the claims services: counted here
+            # from the claims inserted around them (claims.selectors.claim_tallies_counted).
+            "claim tallies",
+            """
+            DELETE FROM claims_claimtally;
+            INSERT INTO claims_claimtally (kind, day, claims)
+            SELECT CASE WHEN paused_on IS NULL THEN 'running' ELSE 'paused' END, due_on, count(*)
+            FROM claims_claim WHERE status IN ('received', 'in_review') GROUP BY 1, 2
+            UNION ALL
+            SELECT k.kind, (c.answered_at AT TIME ZONE 'Asia/Almaty')::date, count(*)
+            FROM claims_claim c, (VALUES ('answered'), ('on_time')) k (kind)
+            WHERE c.answered_at IS NOT NULL AND (k.kind = 'answered' OR c.answered_on_time)
+            GROUP BY 1, 2;
+            """,
+        ),
+        (
             "outbox",
             f"""
             INSERT INTO homeshop_privacy_outboundmessage (id, reason, object_key, recipient,

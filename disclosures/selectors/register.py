@@ -102,8 +102,11 @@ def register_search(*, queryset: QuerySet, term: str) -> QuerySet:
     # The entries of the lines first, through the lines' indexes, then the list by their
     # ids: as an OR-ed subquery the planner walked the whole date index (issue 14). A
     # manifest or document number finds its entry too.
+    # (No ordering: the lines' own order would join every entry just to sort the ids.)
     entry_ids = set(
-        DisclosureLine.objects.filter(line_filter).values_list("disclosure_id", flat=True)
+        DisclosureLine.objects.filter(line_filter)
+        .order_by()
+        .values_list("disclosure_id", flat=True)
     )
     return queryset.filter(Q(pk__in=entry_ids) | Q(reference=term.strip()))
 
