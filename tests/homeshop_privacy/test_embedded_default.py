@@ -23,6 +23,7 @@ def _manage(*args, **env_overrides):
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
     for key in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL"):
         env.pop(key, None)
+    env["HOMESHOP_ENV_FILE"] = ""  # a developer's .env is not the bare machine
     env.update(DJANGO_DEBUG="true", DJANGO_SECRET_KEY="embedded-default-test-key-7f3a9c1e")
     env.update(env_overrides)
     return subprocess.run(

@@ -35,6 +35,7 @@ def _clean_env(**overrides):
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
     for key in _PROFILE_VARIABLES:
         env.pop(key, None)
+    env["HOMESHOP_ENV_FILE"] = ""  # a developer's .env is not the bare machine
     env.update(overrides)
     return env
 
