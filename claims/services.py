@@ -1138,12 +1138,24 @@ def claims_anonymise(*, claim_ids: list[int], actor: User | None, reason: str) -
     if not ids:
         return {}
     rows = record_rows(label="claims.claim", pks=ids)
-    rows["homeshop_privacy.outboundmessage"] = _claimant_messages(ids, rows)
-    outbox.messages_stop(
-        OutboundMessage.objects.filter(pk__in=rows["homeshop_privacy.outboundmessage"]),
-        why="claimant anonymised (4.1)",
+    # Every email about these claims, to the claimant or to staff (one read of the outbox).
+    keyed = OutboundMessage.objects.filter(
+        pk__in=list(
+            OutboundMessage.objects.filter(_claim_message_keys(ids, rows)).values_list(
+                "pk", flat=True
+            )
+        )
     )
+    rows["homeshop_privacy.outboundmessage"] = _claimant_messages(ids, keyed)
+    outbox.messages_stop(keyed, why="claimant anonymised (4.1)")
     counts = rows_anonymise(rows=rows, reason=f"4.1 retention: claimant anonymised: {reason}")
+    # The reminders and escalations to staff quote the claim's subject (the claimant's
+    # words): their text goes too; the row (who was reminded of what, when) stays.
+    counts["homeshop_privacy.outboundmessage"] += (
+        keyed.exclude(pk__in=rows["homeshop_privacy.outboundmessage"])
+        .exclude(body_text="", body_html="")
+        .update(body_text="", body_html="")  # erasure (4.1): history holds no bodies
+    )
     Claim.objects.filter(pk__in=ids).update(  # erasure (4.1): history is scrubbed
         claimant_anonymised_at=timezone.now()
     )
@@ -1152,9 +1164,22 @@ def claims_anonymise(*, claim_ids: list[int], actor: User | None, reason: str) -
     return dict(counts)
 
 
-def _claimant_messages(ids: list[int], rows: dict) -> list[int]:
+def _claim_message_keys(ids: list[int], rows: dict) -> Q:
+    """The outbox keys of every email about these claims or their deadline changes, to
+    the claimant or to staff."""
+    keys = Q()
+    for pk in ids:
+        keys |= Q(object_key__startswith=f"claims.claim:{pk}:")
+    for pk in rows.get("claims.claimdeadlinechange", []):
+        keys |= Q(object_key=f"claims.claimdeadlinechange:{pk}") | Q(
+            object_key__startswith=f"claims.claimdeadlinechange:{pk}:"
+        )
+    return keys
+
+
+def _claimant_messages(ids: list[int], keyed) -> list[int]:
     """The emails these claims sent their claimant (acknowledgement, term changes, the
-    answer): keyed by the claim or its deadline changes, addressed to an address the
+    answer): among ``keyed`` (the claims' emails), those addressed to an address the
     claims held. Not every email to the address: it may be a customer's too."""
     addresses = set(
         Claim.objects.filter(pk__in=ids)
@@ -1171,14 +1196,9 @@ def _claimant_messages(ids: list[int], rows: dict) -> list[int]:
         .exclude(sent_by_email_to="")
         .values_list("sent_by_email_to", flat=True)
     )
-    keys = Q()
-    for pk in ids:
-        keys |= Q(object_key__startswith=f"claims.claim:{pk}:")
-    for pk in rows.get("claims.claimdeadlinechange", []):
-        keys |= Q(object_key=f"claims.claimdeadlinechange:{pk}") | Q(
-            object_key__startswith=f"claims.claimdeadlinechange:{pk}:"
-        )
-    return list(outbox.messages_to(addresses=addresses).filter(keys).values_list("pk", flat=True))
+    return list(
+        outbox.messages_to(addresses=addresses).filter(pk__in=keyed).values_list("pk", flat=True)
+    )
 
 
 # --- reminders and escalation -------------------------------------------------------------

@@ -19,6 +19,7 @@ For every classified model whose rows belong to a customer, the rows of that cus
 The engine knows no app: each app's declaration says which rows are whose.
 """
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -189,9 +190,32 @@ def _admin_log_scrub(model, pks: list) -> int:
     from django.contrib.contenttypes.models import ContentType
 
     content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
-    return LogEntry.objects.filter(
+    entries = LogEntry.objects.filter(
         content_type=content_type, object_id__in=[str(pk) for pk in pks]
-    ).update(object_repr=f"{model._meta.model_name} #anonymised")
+    )
+    # The change message names each row added, changed or deleted through an inline by its
+    # text (an address: city and street): that text goes too; what was done stays.
+    for pk, message in entries.exclude(change_message="").values_list("pk", "change_message"):
+        scrubbed = _change_message_scrubbed(message)
+        if scrubbed != message:
+            LogEntry.objects.filter(pk=pk).update(change_message=scrubbed)
+    return entries.update(object_repr=f"{model._meta.model_name} #anonymised")
+
+
+def _change_message_scrubbed(message: str) -> str:
+    """Django's JSON change message without the rows' texts (``"object"``); a message in
+    free text (not Django's JSON) may quote anything and goes whole."""
+    try:
+        items = json.loads(message)
+    except ValueError:
+        return ""
+    if not isinstance(items, list):
+        return ""
+    for item in items:
+        for detail in item.values() if isinstance(item, dict) else ():
+            if isinstance(detail, dict) and "object" in detail:
+                detail["object"] = "#anonymised"
+    return json.dumps(items)
 
 
 def _files_delete_on_commit(names: set[str]) -> None:

@@ -165,3 +165,30 @@ def test_a_customers_own_emails_to_the_same_address_stay(
     assert _apply_this_rule(django_capture_on_commit_callbacks)["records"] == 1
     kept = OutboundMessage.objects.get(reason="test")
     assert kept.recipient == EMAIL and kept.body_text == "Скидки недели."
+
+
+def test_the_staff_reminders_about_the_claim_lose_the_claimants_words(
+    officer, django_capture_on_commit_callbacks
+):
+    """A reminder or an escalation to staff quotes the claim's subject (the claimant may
+    name themselves in it): its text goes with the claimant; the row (who was reminded,
+    when) stays, to the staff member it went to."""
+    claim = register(
+        actor=officer,
+        claimant_name=NAME,
+        claimant_email=EMAIL,
+        subject=f"Жалоба {NAME} на доставку",
+        assignee=officer,
+        received_at=timezone.now() - timedelta(days=2),
+    )
+    assert services.claim_reminders_send(claim_id=claim.pk, today=claim.due_on) == 1
+    reminder = OutboundMessage.objects.get(reason=services.REASON_REMINDER)
+    assert reminder.recipient == officer.email and NAME in reminder.body_text
+    approved_and_sent(claim, author=officer, body="Ответ.")
+    services.claim_close(claim=claim, actor=officer, outcome=Claim.Outcome.SETTLED)
+
+    assert _apply_this_rule(django_capture_on_commit_callbacks)["records"] == 1
+
+    assert not OutboundMessage.objects.filter(body_text__contains=NAME).exists()
+    reminder.refresh_from_db()
+    assert (reminder.recipient, reminder.body_text) == (officer.email, "")
