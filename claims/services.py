@@ -408,6 +408,22 @@ def claim_update(
     if category is not None and category.pk != claim.category_id:
         if not claim.is_open:
             raise DomainError({"category": _("The claim was answered: its term is final.")})
+        if (
+            claim.category.needs_identity_check
+            and not category.needs_identity_check
+            and claim.identity_verified_at is None
+            and not claim.no_personal_data_reason
+        ):
+            # Otherwise a new category would lift the check before an answer (issue 11).
+            raise DomainError(
+                {
+                    "category": _(
+                        "The requester's identity is not verified yet: verify it, or decide "
+                        "to answer without personal data, before moving the request to a "
+                        "category that needs no check."
+                    )
+                }
+            )
         claim.category = category
         claim.term_days = category.term_days
         claim.term_unit = category.term_unit

@@ -22,7 +22,7 @@ from homeshop_privacy.models import OutboundMessage
 from tests.factories import CustomerFactory, UserFactory
 from tests.two_factor import SignInClient
 
-from .factories import register
+from .factories import ClaimCategoryFactory, register
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,27 @@ def test_an_expired_code_is_shown_as_expired(officer, claim, time_machine):
     assert response.context["form"].errors["code"] == ["The code has expired: send a new one."]
     claim.refresh_from_db()
     assert claim.identity_verified_at is None
+
+
+def test_a_new_category_cannot_lift_the_check_of_an_unverified_request(officer, claim):
+    general = ClaimCategoryFactory(needs_identity_check=False, term_days=1)
+    before = (_state(claim), Claim.objects.get(pk=claim.pk).category_id)
+
+    with pytest.raises(services.DomainError):
+        services.claim_update(
+            claim=claim, actor=officer, assignee=None, internal_notes="", category=general
+        )
+
+    assert (_state(claim), Claim.objects.get(pk=claim.pk).category_id) == before
+    # Once the answer is decided to carry no personal data, the category may change.
+    services.claim_answer_without_personal_data(
+        claim=claim, actor=officer, reason="The requester did not answer the code."
+    )
+    services.claim_update(
+        claim=Claim.objects.get(pk=claim.pk),
+        actor=officer,
+        assignee=None,
+        internal_notes="",
+        category=general,
+    )
+    assert Claim.objects.get(pk=claim.pk).category_id == general.pk
