@@ -6,6 +6,8 @@ outcome, when and how the answer went) and removes who wrote, what they wrote an
 the answer went.
 """
 
+from django.db.models import Q
+
 from homeshop_privacy import classification
 from homeshop_privacy.classification import DataCategory as C
 
@@ -143,6 +145,31 @@ KEPT = {
 REPLACEMENTS = {"claims.claim": {"claimant_name": "anonymised"}}
 
 
+def claim_message_keys(claim_ids) -> Q:
+    """The outbox keys of every email about these claims: the claimant's and the staff
+    reminders and escalations, which quote the claim's subject."""
+    keys = Q(pk__in=[])
+    for pk in claim_ids:
+        keys |= Q(object_key__startswith=f"claims.claim:{pk}:")
+    return keys
+
+
+def deadline_change_message_keys(change_ids) -> Q:
+    """The outbox keys of the emails about these deadline changes."""
+    keys = Q(pk__in=[])
+    for pk in change_ids:
+        keys |= Q(object_key=f"claims.claimdeadlinechange:{pk}") | Q(
+            object_key__startswith=f"claims.claimdeadlinechange:{pk}:"
+        )
+    return keys
+
+
+QUOTED_BY_MESSAGES = {
+    "claims.claim": claim_message_keys,
+    "claims.claimdeadlinechange": deadline_change_message_keys,
+}
+
+
 def register() -> None:
     for label, fields in FIELDS.items():
         classification.register(
@@ -151,4 +178,5 @@ def register() -> None:
             subject=SUBJECTS.get(label),
             kept=KEPT.get(label, ()),
             replacements=REPLACEMENTS.get(label),
+            quoted_by_messages=QUOTED_BY_MESSAGES.get(label),
         )

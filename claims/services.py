@@ -52,6 +52,7 @@ from homeshop_privacy.private_files import (
 from homeshop_privacy.timestamps import display_date
 
 from . import letters
+from .classification import claim_message_keys, deadline_change_message_keys
 from .models import (
     REMINDER_DAYS,
     TALLIED_FIELDS,
@@ -1157,40 +1158,24 @@ def claims_anonymise(*, claim_ids: list[int], actor: User | None, reason: str) -
     # Every email about these claims, to the claimant or to staff (one read of the outbox).
     keyed = OutboundMessage.objects.filter(
         pk__in=list(
-            OutboundMessage.objects.filter(_claim_message_keys(ids, rows)).values_list(
-                "pk", flat=True
-            )
+            OutboundMessage.objects.filter(
+                claim_message_keys(ids)
+                | deadline_change_message_keys(rows.get("claims.claimdeadlinechange", []))
+            ).values_list("pk", flat=True)
         )
     )
     rows["homeshop_privacy.outboundmessage"] = _claimant_messages(ids, keyed)
     outbox.messages_stop(keyed, why="claimant anonymised (4.1)")
+    # The staff reminders and escalations, which quote the claim's subject (the
+    # claimant's words), lose their text there too (the classification's
+    # ``quoted_by_messages``); the row (who was reminded of what, when) stays.
     counts = rows_anonymise(rows=rows, reason=f"4.1 retention: claimant anonymised: {reason}")
-    # The reminders and escalations to staff quote the claim's subject (the claimant's
-    # words): their text goes too; the row (who was reminded of what, when) stays.
-    counts["homeshop_privacy.outboundmessage"] += (
-        keyed.exclude(pk__in=rows["homeshop_privacy.outboundmessage"])
-        .exclude(body_text="", body_html="")
-        .update(body_text="", body_html="")  # erasure (4.1): history holds no bodies
-    )
     Claim.objects.filter(pk__in=ids).update(  # erasure (4.1): history is scrubbed
         claimant_anonymised_at=timezone.now()
     )
     counts["claims"] = len(ids)
     logger.info("claims.claimants_anonymised count=%s rows=%s", len(ids), sum(counts.values()))
     return dict(counts)
-
-
-def _claim_message_keys(ids: list[int], rows: dict) -> Q:
-    """The outbox keys of every email about these claims or their deadline changes, to
-    the claimant or to staff."""
-    keys = Q()
-    for pk in ids:
-        keys |= Q(object_key__startswith=f"claims.claim:{pk}:")
-    for pk in rows.get("claims.claimdeadlinechange", []):
-        keys |= Q(object_key=f"claims.claimdeadlinechange:{pk}") | Q(
-            object_key__startswith=f"claims.claimdeadlinechange:{pk}:"
-        )
-    return keys
 
 
 def _claimant_messages(ids: list[int], keyed) -> list[int]:

@@ -329,6 +329,24 @@ def rows_anonymise(*, rows: dict[str, list[int]], reason: str) -> Counter:
             model, entry, names, pks, reason=reason
         )
         counts["admin log"] += _admin_log_scrub(model, pks)
+        if entry.quoted_by_messages is not None:
+            counts["homeshop_privacy.outboundmessage (quoting)"] += _quoting_messages_empty(
+                entry.quoted_by_messages(pks)
+            )
     _files_delete_on_commit(files)
     counts["files"] += len(files)
     return +counts
+
+
+def _quoting_messages_empty(keys) -> int:
+    """Emails to someone else that quote the erased rows (``quoted_by_messages``): unsent
+    ones stop, and their text goes; the row (who was told of what, when) stays."""
+    from . import outbox
+    from .models import OutboundMessage
+
+    quoting = OutboundMessage.objects.filter(
+        pk__in=list(OutboundMessage.objects.filter(keys).values_list("pk", flat=True))
+    )
+    outbox.messages_stop(quoting, why="quoted person anonymised (4.1)")
+    # erasure (4.1): the outbox's history holds no bodies
+    return quoting.exclude(body_text="", body_html="").update(body_text="", body_html="")

@@ -96,6 +96,10 @@ class ModelClassification:
     #: "blank": erased fields are blanked and the row stays (an order, a claim);
     #: "delete": the row itself goes (an address, a device), its history blanked.
     erase: str = "blank"
+    #: the outbox keys (a ``Q`` over ``object_key``) of emails about these rows that quote
+    #: their personal fields to someone else (a staff reminder quoting a claim's subject):
+    #: anonymising the rows empties those emails' text too. ``f(row_pks) -> Q``.
+    quoted_by_messages: Callable[[list], Any] | None = None
 
     def category(self, name: str) -> str:
         return self.fields[name]
@@ -118,6 +122,7 @@ def register(
     kept=(),
     replacements: Mapping[str, Any] | None = None,
     erase: str = "blank",
+    quoted_by_messages: Callable[[list], Any] | None = None,
 ) -> ModelClassification:
     """Declare the classification of one model (from its app's ``ready()``).
 
@@ -139,6 +144,7 @@ def register(
         kept=frozenset(kept),
         replacements=dict(replacements or {}),
         erase=erase,
+        quoted_by_messages=quoted_by_messages,
     )
     existing = _registry.get(label)
     if existing is not None and existing != entry:

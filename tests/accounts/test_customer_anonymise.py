@@ -268,3 +268,28 @@ def test_the_admin_log_loses_an_address_added_on_the_customer_page(client):
         assert STREET not in entry.get_change_message() and STREET not in entry.object_repr
         assert STREET.encode("unicode_escape").decode() not in entry.change_message
     assert any('"added"' in entry.change_message for entry in entries)  # what was done stays
+
+
+def test_the_staff_reminders_about_the_customers_claim_lose_the_customers_words(officer):
+    """A reminder to staff quotes the claim's subject, where the customer may name
+    themselves: anonymising the customer empties it too (found by the attack review; the
+    claimant without an account had it, the customer did not). The row stays."""
+    customer = SignedUpCustomerFactory(first_name=FIRST, last_name=LAST)
+    claim = register(
+        actor=officer,
+        customer=customer,
+        subject=f"Жалоба {FIRST} {LAST} на доставку",
+        assignee=officer,
+        received_at=timezone.now() - dt.timedelta(days=2),
+    )
+    assert claim_services.claim_reminders_send(claim_id=claim.pk, today=claim.due_on) == 1
+    reminder = OutboundMessage.objects.get(reason=claim_services.REASON_REMINDER)
+    assert reminder.recipient == officer.email and LAST in reminder.body_text
+
+    counts = account_services.customer_anonymise(customer=customer, actor=None, reason="4.1")
+
+    # the reminder and the acknowledgement to the customer (also erased as theirs)
+    assert counts["homeshop_privacy.outboundmessage (quoting)"] == 2
+    assert not OutboundMessage.objects.filter(body_text__contains=LAST).exists()
+    reminder.refresh_from_db()
+    assert (reminder.recipient, reminder.body_text) == (officer.email, "")
