@@ -418,7 +418,7 @@ def batch_insert_sql(
 #: The last id given to an outbox row on SQLite (its ids are AUTOINCREMENT: never reused).
 _SQLITE_LAST_ID = (
     "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), "
-    "coalesce((SELECT max(id) FROM \"{table}\"), 0))"
+    'coalesce((SELECT max(id) FROM "{table}"), 0))'
 )
 
 
