@@ -5,8 +5,9 @@ stored Message-ID, an attempt committed before the mail server is called); this 
 only changes how many rows move at once (issue 14):
 
 1. ``mailing_write`` turns a queryset of recipients into outbox rows with one
-   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (PostgreSQL), their history rows and the
-   mailing's ``written`` counter in the same statement's transaction. A rerun (a retried
+   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (PostgreSQL; on SQLite the same INSERT and
+   a second one for the history rows), their history rows and the mailing's ``written``
+   counter in the same transaction. A rerun (a retried
    task, a second officer) writes nothing twice. Each row's Message-ID is derived from its
    own id, so any resend carries the same one.
 2. ``mailing_publish`` hands the written rows out as id ranges of ``MAILING_CHUNK_SIZE``:
