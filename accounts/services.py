@@ -537,13 +537,14 @@ VISIT_EVENT_COLUMNS = (
 
 
 def visit_events_ingest(*, rows: Sequence[tuple]) -> int:
-    """1.4: write a batch of checked visit events in one statement (set-based).
+    """1.4: write a batch of checked visit events set-based (one statement on PostgreSQL).
 
     ``rows`` are tuples in ``VISIT_EVENT_COLUMNS`` order, as the API's check leaves them:
     the moment as RFC 3339 text with an offset PostgreSQL accepts (or an aware datetime),
     the address in canonical form or ``None``, texts without NUL or lone surrogates and
     within their lengths. On PostgreSQL they stream through ``COPY`` (the fastest way in);
-    elsewhere one multi-row ``bulk_create``. Visit events carry no history: nobody edits
+    elsewhere one atomic ``bulk_create``, in multi-row statements of as many events as the
+    database takes parameters (166 on SQLite). Visit events carry no history: nobody edits
     them.
     """
     if len(rows) > VISIT_EVENTS_MAX_BATCH:

@@ -128,7 +128,9 @@ def _erase_in_python(*, model, pk, columns, reason) -> int:
 
     if not (reason or "").strip() or not columns:
         raise ValueError("ledger_erase_personal: give the columns and the reason")
-    allowed = set(getattr(model, "ledger_erasable", ()))
+    # A history model's erasable columns are its tracked model's (``instance_type``), as
+    # the migrations list both tables on PostgreSQL.
+    allowed = set(getattr(getattr(model, "instance_type", model), "ledger_erasable", ()))
     if not set(columns) <= allowed:
         raise ImmutableRecordError(f"{model.__name__}: {columns} are not erasable evidence")
     row = models.QuerySet(model).filter(pk=pk)

@@ -5,8 +5,9 @@ stored Message-ID, an attempt committed before the mail server is called); this 
 only changes how many rows move at once (issue 14):
 
 1. ``mailing_write`` turns a queryset of recipients into outbox rows with one
-   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (PostgreSQL), their history rows and the
-   mailing's ``written`` counter in the same statement's transaction. A rerun (a retried
+   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (PostgreSQL; on SQLite the same INSERT and
+   a second one for the history rows), their history rows and the mailing's ``written``
+   counter in the same transaction. A rerun (a retried
    task, a second officer) writes nothing twice. Each row's Message-ID is derived from its
    own id, so any resend carries the same one.
 2. ``mailing_publish`` hands the written rows out as id ranges of ``MAILING_CHUNK_SIZE``:
@@ -40,7 +41,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import outbox
-from .history import bulk_create_tracked
 from .models import Mailing, OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def mailing_write(
         unknown = sorted(columns ^ (set(constant) | _PER_ROW))
         raise RuntimeError(f"mailing_write does not know the outbox columns {unknown}")
     if connection.vendor != "postgresql":
-        written = _write_portably(mailing, recipients, texts, default_language, constant)
+        written = _write_portably(mailing, recipients, texts, default_language, constant, now)
     else:
         written = _write_on_postgresql(mailing, recipients, texts, default_language, constant, now)
     outbox.mailing_count(mailing.pk, written=len(written))
@@ -209,48 +209,55 @@ def _write_on_postgresql(mailing, recipients, texts, default_language, constant,
         return [(row_id, by_email[email]) for row_id, email in cursor.fetchall()]
 
 
-def _write_portably(mailing, recipients, texts, default_language, constant):
-    """The embedded default (SQLite): the same rows, written in batches from Python."""
-    import uuid
+def _write_portably(mailing, recipients, texts, default_language, constant, now):
+    """The embedded default (SQLite): the same set-based write as on PostgreSQL (rows,
+    Message-IDs from their ids, one history row each), the texts handed over as JSON."""
+    import json
 
-    rows, emails = [], {}
-    for rid, email, lang, first_name in recipients:
-        if not email:
-            continue
-        emails[email] = rid
-        text = texts.get(lang) or texts[default_language]
-        rows.append(
-            OutboundMessage(
-                **{k: v for k, v in constant.items() if k not in ("headers", "attachments")},
-                headers={},
-                attachments=[],
-                recipient=email,
-                language=lang if lang in texts else default_language,
-                subject=text.subject[:255],
-                body_text=text.body_text.replace(FIRST_NAME, first_name or ""),
-                message_id=f"<pending.{uuid.uuid4().hex}@homeshop.kz>",
-            )
+    src_sql, src_params = recipients.query.sql_with_params()
+    with_sql = f"""
+        src(rid, email, lang, first_name) AS ({src_sql}),
+        texts(lang, subject, body) AS (
+            SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]')
+            FROM json_each(%s)
+        ),
+        numbered AS (
+            SELECT (SELECT n FROM last_id) + row_number() OVER (ORDER BY src.rid) AS new_id,
+                   src.rid, src.email, t.lang, t.subject,
+                   replace(t.body, %s, coalesce(src.first_name, '')) AS body
+            FROM src JOIN texts t
+              ON t.lang = CASE WHEN src.lang IN (SELECT lang FROM texts) THEN src.lang
+                               ELSE %s END
+            WHERE src.email <> ''
+        )"""
+    with_params = [
+        *src_params,
+        json.dumps({lang: [text.subject[:255], text.body_text] for lang, text in texts.items()}),
+        FIRST_NAME,
+        default_language,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH src(rid, email, lang, first_name) AS ({src_sql}) SELECT email, rid FROM src",
+            src_params,
         )
-    before = set(OutboundMessage.objects.filter(mailing=mailing).values_list("pk", flat=True))
-    existing = set(
-        OutboundMessage.objects.filter(
-            reason=mailing.reason, object_key=mailing.object_key, recipient__in=list(emails)
-        ).values_list("recipient", flat=True)
+        by_email = dict(cursor.fetchall())
+    written = outbox.batch_insert_sqlite(
+        with_sql=with_sql,
+        with_params=with_params,
+        source="numbered",
+        per_row={
+            "id": "n.new_id",
+            "recipient": "n.email",
+            "language": "n.lang",
+            "subject": "n.subject",
+            "body_text": "n.body",
+        },
+        constant=constant,
+        now=now,
+        change_reason="written in a mailing",
     )
-    bulk_create_tracked(
-        OutboundMessage,
-        [row for row in rows if row.recipient not in existing],
-        actor=None,
-        reason="written in a mailing",
-        batch_size=500,
-    )
-    written = []
-    for message in OutboundMessage.objects.filter(mailing=mailing).exclude(pk__in=before):
-        message.message_id = outbox.message_id_of(message.pk)
-        message._change_reason = "written in a mailing"
-        message.save(update_fields=["message_id"])
-        written.append((message.pk, emails[message.recipient]))
-    return sorted(written)
+    return [(row_id, by_email[email]) for row_id, email in written]
 
 
 # 2. Publishing ------------------------------------------------------------------------------

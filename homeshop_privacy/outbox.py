@@ -30,6 +30,7 @@ A message whose text is not one of our templates (a promotion written by marketi
 
 import contextlib
 import dataclasses
+import json
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -327,6 +328,65 @@ def batch_row_defaults(now: datetime) -> dict[str, object]:
     }
 
 
+def _batch_parts(
+    *, per_row: dict[str, str], constant: dict[str, object], now, change_reason: str
+) -> tuple[list[str], list[str], list, list[str], list[str], list]:
+    """The columns and values of a batch write (``batch_insert_sql``, ``batch_insert_sqlite``):
+    (insert columns, insert values, their params, history columns, history values over
+    ``ins``, their params)."""
+    columns = {f.column for f in OutboundMessage._meta.concrete_fields}
+    given = set(per_row) | set(constant) | {"message_id"}
+    if columns != given:
+        # A new outbox column must be given its value here, not left to chance.
+        raise RuntimeError(
+            f"a batch write does not know the outbox columns {sorted(columns ^ given)}"
+        )
+    quote = connection.ops.quote_name
+    postgresql = connection.vendor == "postgresql"
+    insert_columns = [*per_row, "message_id"]
+    insert_values = [*per_row.values(), f"'<outbox.' || {per_row['id']} || '@homeshop.kz>'"]
+    insert_params: list = []
+    for column, value in constant.items():
+        insert_columns.append(column)
+        jsonb = postgresql and column in ("headers", "attachments")
+        insert_values.append("%s::jsonb" if jsonb else "%s")
+        insert_params.append(value if postgresql else _sqlite_value(value))
+    history = OutboundMessage.history.model
+    history_columns, history_values, history_params = [], [], []
+    for field in history._meta.concrete_fields:
+        if field.attname == "history_id":
+            continue
+        history_columns.append(quote(field.column))
+        if field.attname == "history_date":
+            history_values.append("%s")
+            history_params.append(now if postgresql else _sqlite_value(now))
+        elif field.attname == "history_change_reason":
+            history_values.append("%s")
+            history_params.append(change_reason)
+        elif field.attname == "history_type":
+            history_values.append("'+'")
+        elif field.attname == "history_user_id":
+            history_values.append("NULL")
+        else:
+            history_values.append(f"ins.{quote(field.column)}")
+    return (
+        [quote(c) for c in insert_columns],
+        insert_values,
+        insert_params,
+        history_columns,
+        history_values,
+        history_params,
+    )
+
+
+def _sqlite_value(value):
+    # Raw SQL on SQLite gets a moment as Django stores it (naive UTC text), so that it
+    # compares with the rows the ORM wrote.
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
 def batch_insert_sql(
     *, source: str, per_row: dict[str, str], constant: dict[str, object], now, change_reason: str
 ) -> tuple[str, list]:
@@ -336,44 +396,15 @@ def batch_insert_sql(
     SQL over ``n``; ``id`` must be there (the Message-ID is made from it). Shared by
     ``messages_enqueue_many`` and ``fanout.mailing_write``: one way rows are written in bulk.
     """
-    columns = {f.column for f in OutboundMessage._meta.concrete_fields}
-    given = set(per_row) | set(constant) | {"message_id"}
-    if columns != given:
-        # A new outbox column must be given its value here, not left to chance.
-        raise RuntimeError(
-            f"a batch write does not know the outbox columns {sorted(columns ^ given)}"
-        )
     quote = connection.ops.quote_name
-    insert_columns = [*per_row, "message_id"]
-    insert_values = [*per_row.values(), f"'<outbox.' || {per_row['id']} || '@homeshop.kz>'"]
-    params: list = []
-    for column, value in constant.items():
-        insert_columns.append(column)
-        insert_values.append("%s::jsonb" if column in ("headers", "attachments") else "%s")
-        params.append(value)
+    columns, values, params, history_columns, history_values, history_params = _batch_parts(
+        per_row=per_row, constant=constant, now=now, change_reason=change_reason
+    )
     history = OutboundMessage.history.model
-    history_columns, history_values = [], []
-    for field in history._meta.concrete_fields:
-        if field.attname == "history_id":
-            continue
-        history_columns.append(quote(field.column))
-        if field.attname == "history_date":
-            history_values.append("%s")
-            params.append(now)
-        elif field.attname == "history_change_reason":
-            history_values.append("%s")
-            params.append(change_reason)
-        elif field.attname == "history_type":
-            history_values.append("'+'")
-        elif field.attname == "history_user_id":
-            history_values.append("NULL")
-        else:
-            history_values.append(f"ins.{quote(field.column)}")
     sql = f"""
         ins AS (
-            INSERT INTO {quote(OutboundMessage._meta.db_table)}
-                ({", ".join(quote(c) for c in insert_columns)})
-            SELECT {", ".join(insert_values)} FROM {source} n
+            INSERT INTO {quote(OutboundMessage._meta.db_table)} ({", ".join(columns)})
+            SELECT {", ".join(values)} FROM {source} n
             ON CONFLICT (reason, object_key, recipient) DO NOTHING
             RETURNING *
         ),
@@ -381,7 +412,59 @@ def batch_insert_sql(
             INSERT INTO {quote(history._meta.db_table)} ({", ".join(history_columns)})
             SELECT {", ".join(history_values)} FROM ins
         )"""
-    return sql, params
+    return sql, [*params, *history_params]
+
+
+#: The last id given to an outbox row on SQLite (its ids are AUTOINCREMENT: never reused).
+_SQLITE_LAST_ID = (
+    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), "
+    'coalesce((SELECT max(id) FROM "{table}"), 0))'
+)
+
+
+def batch_insert_sqlite(
+    *,
+    with_sql: str,
+    with_params: list,
+    source: str,
+    per_row: dict[str, str],
+    constant: dict[str, object],
+    now,
+    change_reason: str,
+) -> list[tuple[int, str]]:
+    """``batch_insert_sql`` on the embedded default (SQLite has no INSERT inside a WITH):
+    the rows in one ``WITH … INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING``, their
+    history rows in a second statement; (id, recipient) of each row written.
+
+    ``with_sql`` defines ``source``, whose ``new_id`` column numbers the rows after
+    ``last_id`` (a CTE given here with the last id used), so that each Message-ID is
+    written with its row. Two statements whatever the number of rows; one writer at a
+    time on SQLite, so no other writer takes those ids in between.
+    """
+    quote = connection.ops.quote_name
+    table = OutboundMessage._meta.db_table
+    columns, values, params, history_columns, history_values, history_params = _batch_parts(
+        per_row=per_row, constant=constant, now=now, change_reason=change_reason
+    )
+    history = OutboundMessage.history.model
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH last_id(n) AS ({_SQLITE_LAST_ID.format(table=table)}), {with_sql} "
+            f"INSERT INTO {quote(table)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM {source} n WHERE true "
+            "ON CONFLICT (reason, object_key, recipient) DO NOTHING "
+            "RETURNING id, recipient",
+            [*with_params, *params],
+        )
+        written = sorted(cursor.fetchall())
+        if written:
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(history_columns)}) "
+                f"SELECT {', '.join(history_values)} FROM {quote(table)} ins "
+                "WHERE ins.id IN (SELECT value FROM json_each(%s))",
+                [*history_params, json.dumps([row_id for row_id, _ in written])],
+            )
+    return written
 
 
 def _drafts_insert_postgresql(drafts: list[MessageDraft]) -> list[int]:
@@ -423,34 +506,30 @@ def _drafts_insert_postgresql(drafts: list[MessageDraft]) -> list[int]:
 
 
 def _drafts_insert_portably(wanted: dict[tuple, MessageDraft]) -> list[int]:
-    """The embedded default (SQLite): the rows not yet written, in batches from Python."""
-    from simple_history.utils import bulk_create_with_history
-
-    drafts = list(wanted.values())
-    existing = set(
-        OutboundMessage.objects.filter(
-            reason__in={d.reason for d in drafts}, object_key__in={d.key for d in drafts}
-        ).values_list("reason", "object_key", "recipient")
-    )
-    rows = [
-        OutboundMessage(
-            reason=d.reason,
-            object_key=d.key,
-            recipient=d.recipient,
-            subject=_one_line(d.subject),
-            body_text=d.body_text,
-            language=d.language,
-            message_id=make_msgid(idstring="outbox", domain="homeshop.kz"),
-        )
-        for triple, d in wanted.items()
-        if triple not in existing
+    """The embedded default (SQLite): the same write as on PostgreSQL, the drafts handed
+    over as one JSON parameter; two statements whatever their number."""
+    now = timezone.now()
+    fields = ("reason", "object_key", "recipient", "language", "subject", "body_text")
+    drafts = [
+        [d.reason, d.key, d.recipient, d.language, _one_line(d.subject), d.body_text]
+        for d in wanted.values()
     ]
-    if not rows:
-        return []
-    created = bulk_create_with_history(
-        rows, OutboundMessage, batch_size=1000, default_change_reason="written in a batch"
+    per_row = {column: f"n.{column}" for column in BATCH_PER_ROW}
+    per_row["id"] = "n.new_id"
+    picked = ", ".join(f"json_extract(d.value, '$[{i}]') AS {f}" for i, f in enumerate(fields))
+    written = batch_insert_sqlite(
+        with_sql=(
+            "drafts AS (SELECT (SELECT n FROM last_id) + d.key + 1 AS new_id, "
+            f"{picked} FROM json_each(%s) d)"
+        ),
+        with_params=[json.dumps(drafts)],
+        source="drafts",
+        per_row=per_row,
+        constant=batch_row_defaults(now),
+        now=now,
+        change_reason="written in a batch",
     )
-    return [row.pk for row in created]
+    return [row_id for row_id, _recipient in written]
 
 
 def message_dispatch_on_commit(message_id: int) -> None:

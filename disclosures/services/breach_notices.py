@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 import phonenumbers
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -184,14 +185,33 @@ def breach_register_customers(
         void__isnull=True,
     )
     if categories:
-        wanted = models.Q()
-        for category in categories:
-            wanted |= models.Q(categories__contains=[category])
-        entries = entries.filter(wanted)
+        entries = _naming_a_category(entries, list(categories))
     lines = DisclosureLine.objects.filter(disclosure__in=entries).annotate(
         who=Coalesce("customer_id", "order__customer_id")
     )
     return Customer.objects.filter(pk__in=lines.values("who"))
+
+
+def _naming_a_category(entries: models.QuerySet, categories: list[str]) -> models.QuerySet:
+    """The entries whose JSON list of categories names one of ``categories``."""
+    if connection.vendor == "postgresql":
+        # jsonb @> per category: the form a GIN index on the column serves.
+        wanted = models.Q()
+        for category in categories:
+            wanted |= models.Q(categories__contains=[category])
+        return entries.filter(wanted)
+    # The embedded default (SQLite has no JSON containment): the list's items by json_each.
+    quote = connection.ops.quote_name
+    table = quote(Disclosure._meta.db_table)
+    column = quote(Disclosure._meta.get_field("categories").column)
+    marks = ", ".join(["%s"] * len(categories))
+    return entries.filter(
+        pk__in=RawSQL(
+            f"SELECT d.id FROM {table} d, json_each(d.{column}) c "
+            f"WHERE c.type = 'text' AND c.value IN ({marks})",
+            categories,
+        )
+    )
 
 
 def breach_add_affected_from_register(
