@@ -226,14 +226,25 @@ def pending_code_line(claim: Claim) -> str:
             "until": date_format(expires, "DATETIME_FORMAT")
         }
     left = services.IDENTITY_CODE_MAX_FAILURES - claim.identity_code_failures
-    return gettext(
+    # English says "1 of 5 wrong codes" as it says "4 of 5"; Russian needs its plural
+    # forms ("1 раз", "4 раза", "5 раз").
+    return ngettext(
         "A code sent to the customer's email on file is pending until %(until)s; "
-        "%(left)s of %(max)s wrong codes left before it is void."
+        "%(left)s of %(max)s wrong codes left before it is void.",
+        "A code sent to the customer's email on file is pending until %(until)s; "
+        "%(left)s of %(max)s wrong codes left before it is void.",
+        left,
     ) % {
         "until": date_format(expires, "DATETIME_FORMAT"),
         "left": left,
         "max": services.IDENTITY_CODE_MAX_FAILURES,
     }
+
+
+def voided_code_line() -> str:
+    return gettext(
+        "The last code sent is void: %(max)s wrong codes were entered. Send a new one."
+    ) % {"max": services.IDENTITY_CODE_MAX_FAILURES}
 
 
 def identity_lines(claim: Claim) -> list[str]:
@@ -259,6 +270,10 @@ def identity_lines(claim: Claim) -> list[str]:
             lines.append(pending_code_line(claim))
         elif services.identity_code_on_its_way(claim=claim):
             lines.append(gettext("A code is on its way to the customer's email on file."))
+        elif claim.identity_code_failures >= services.IDENTITY_CODE_MAX_FAILURES:
+            # The code was voided: say so, or the next person reads "not verified" alone
+            # and does not know that five wrong codes were entered.
+            lines.append(voided_code_line())
         if not (claim.customer_id and claim.customer.email):
             lines.append(
                 gettext(
@@ -782,7 +797,11 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                 }
             ]
         if step == "identity_code_verify":
-            return [pending_code_line(claim)] if claim.identity_code_digest else []
+            if claim.identity_code_digest:
+                return [pending_code_line(claim)]
+            if claim.identity_code_failures >= services.IDENTITY_CODE_MAX_FAILURES:
+                return [voided_code_line()]
+            return []
         return [
             gettext(
                 "Only when the identity cannot be verified: the answer then holds no "
