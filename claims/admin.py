@@ -719,10 +719,33 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             if not self.has_change_permission(request, claim):
                 raise PermissionDenied
             if not identity_step_allowed(step, request.user):
-                raise PermissionDenied
+                return self._identity_refused_page(request, claim, title)
             return self._step_page(request, claim, step, title, form_class)
 
         return view
+
+    def _identity_refused_page(self, request, claim: Claim, title):
+        """A support agent who opens the officer's decision (a shared link, a bookmark) is
+        told why, in their language, with the way back to the claim: still a 403, and
+        nothing changes (it was Django's bare "403 Forbidden" in English)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{claim.reference}: {title}",
+            "claim": claim,
+            "form": None,
+            "step_title": title,
+            "change_url": reverse("admin:claims_claim_change", args=[claim.pk]),
+            "step_blocked": True,
+            "step_notices": [
+                gettext("Only a compliance officer can decide to answer without personal data."),
+                gettext(
+                    "Ask a compliance officer to decide. You can still send the identity code "
+                    "to the customer's email on file and enter the code they read out."
+                ),
+            ],
+        }
+        return TemplateResponse(request, "admin/claims/claim/step.html", context, status=403)
 
     def step_view(self, request, object_id, step):
         claim = self.get_object(request, object_id)

@@ -312,3 +312,30 @@ def test_a_code_voided_by_five_wrong_codes_is_shown_as_void(officer, claim, lang
     _deliver_code()
     page = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
     assert expected not in page
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", "Only a compliance officer can decide to answer without personal data."),
+        ("ru", "Попросите специалиста по комплаенсу принять это решение."),
+        ("kk", "Бұл шешімді қабылдауды комплаенс маманынан сұраңыз."),
+    ],
+)
+def test_a_support_agent_refused_the_officers_decision_is_told_why(
+    support_agent, claim, language, expected
+):
+    """User review: a support agent who opened the link got Django's bare "403 Forbidden"
+    in English, with no reason and no way back. Still a 403 and no change."""
+    agent = _as(support_agent, language=language)
+    before = _state(claim)
+    for response in (
+        agent.get(_url("no_personal_data", claim)),
+        agent.post(_url("no_personal_data", claim), {"reason": "Не удалось проверить."}),
+    ):
+        assert response.status_code == 403
+        page = response.content.decode()
+        assert expected in page
+        assert reverse("admin:claims_claim_change", args=[claim.pk]) in page
+        assert 'name="reason"' not in page and '<input type="submit" class="default"' not in page
+    assert _state(claim) == before
