@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -448,7 +448,12 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                     )
                 },
             ),
-            (_("Record"), {"fields": ("answered_at", "closed_at", "created_by")}),
+            # A context of its own: "Record" is also the disclosures app's button (the verb),
+            # and Django's merged catalogues showed that verb as this section's title.
+            (
+                pgettext_lazy("claim page section", "Record"),
+                {"fields": ("answered_at", "closed_at", "created_by")},
+            ),
         )
 
     def get_readonly_fields(self, request, obj=None):
