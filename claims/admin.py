@@ -18,7 +18,7 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from accounts.models import User
+from accounts.models import Customer, User
 from homeshop_privacy import roles
 from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
 from homeshop_privacy.admin_base import ReadOnlyInline, TrackedAdmin
@@ -518,8 +518,19 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             **(extra_context or {}),
             "dashboard": selectors.claims_dashboard(today=local_date(timezone.now())),
             "on_time_window": selectors.ON_TIME_WINDOW_DAYS,
+            "filtered_customer": self._filtered_customer(request),
         }
         return super().changelist_view(request, extra_context)
+
+    @staticmethod
+    def _filtered_customer(request):
+        """The customer whose claims alone the list shows (the customer page's "All claims
+        of this customer" link): said above the list, or the officer reads the whole
+        register's dashboard beside one customer's claims with nothing saying so."""
+        value = request.GET.get("customer__id__exact", "")
+        if not value.isdigit():
+            return None
+        return Customer.objects.filter(pk=int(value)).only("pk", "first_name", "last_name").first()
 
     # --- detail fields ----------------------------------------------------------------
 

@@ -32,3 +32,29 @@ def test_the_claims_record_section_is_named_as_a_noun(officer, language, section
     assert f">{section}</h2>" in html
     if verb:
         assert f">{verb}</h2>" not in html
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", "Only the claims of customer #{id} ({name}) are listed"),
+        ("ru", "В списке только претензии покупателя №{id} ({name})"),
+        ("kk", "Тізімде тек №{id} сатып алушының ({name}) шағымдары"),
+    ],
+)
+def test_the_list_of_one_customers_claims_says_whose_they_are(officer, language, expected):
+    """The customer page's "All claims of this customer" opened the register with nothing
+    saying it was filtered, under the whole register's figures."""
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(first_name="Бауыржан", last_name="Оспанов")
+    mine = register(actor=officer, customer=customer)
+    other = register(actor=officer)
+    client = _as(officer, language)
+    url = reverse("admin:claims_claim_changelist")
+    html = client.get(f"{url}?customer__id__exact={customer.pk}").content.decode()
+    assert expected.format(id=customer.pk, name="Бауыржан Оспанов") in html
+    assert mine.reference in html and other.reference not in html
+    assert reverse("admin:accounts_customer_change", args=[customer.pk]) in html
+    unfiltered = client.get(url).content.decode()
+    assert expected.split(" {")[0].split("№")[0] not in unfiltered
