@@ -58,3 +58,20 @@ def test_the_list_of_one_customers_claims_says_whose_they_are(officer, language,
     assert reverse("admin:accounts_customer_change", args=[customer.pk]) in html
     unfiltered = client.get(url).content.decode()
     assert expected.split(" {")[0].split("№")[0] not in unfiltered
+
+
+def test_the_kazakh_code_page_names_the_customer_not_the_code(officer):
+    """It read "Код №58 клиенттің…" ("code No. 58"): the number is the customer's."""
+    from claims.models import ClaimCategory
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(preferred_language="kk")
+    claim = register(
+        actor=officer,
+        customer=customer,
+        category=ClaimCategory.objects.get(code="dsr-rectification"),
+    )
+    url = reverse("admin:claims_claim_identity_code_send", args=[claim.pk])
+    html = _as(officer, "kk").get(url).content.decode()
+    assert f"Код клиенттің (№{customer.pk}) есептік жазбасындағы электрондық поштаға" in html
+    assert f"Код №{customer.pk}" not in html
