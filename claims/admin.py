@@ -241,6 +241,25 @@ def pending_code_line(claim: Claim) -> str:
     }
 
 
+def missing_reason_line(claim: Claim, answer) -> str | None:
+    """The answer of an unverified request goes without personal data only if it holds
+    the officer's reason (``services._refuse_unverified``): said when the draft is saved
+    and on the approve and send pages, not first when the send is refused."""
+    reason = claim.no_personal_data_reason
+    if (
+        answer is None
+        or not reason
+        or claim.identity_verified_at is not None
+        or not claim.category.needs_identity_check
+        or reason in answer.body
+    ):
+        return None
+    return gettext(
+        "This request is answered without personal data: the answer must hold the reason, "
+        "word for word, before it can be sent: “%(reason)s”"
+    ) % {"reason": reason}
+
+
 def voided_code_line() -> str:
     return gettext(
         "The last code sent is void: %(max)s wrong codes were entered. Send a new one."
@@ -715,6 +734,8 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                     "(four-eyes rule)."
                 )
             )
+        if missing := missing_reason_line(claim, answer):
+            notices.append(missing)
         return {
             "answer": answer,
             "answer_unfilled": unfilled_placeholders(answer.body),
@@ -867,6 +888,8 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             )
         else:
             self.message_user(request, gettext("The draft is saved."), messages.SUCCESS)
+        if missing := missing_reason_line(claim, answer):
+            self.message_user(request, missing, messages.WARNING)
         if answer_before is not None and answer_before.status == ClaimAnswer.Status.APPROVED:
             self.message_user(
                 request,

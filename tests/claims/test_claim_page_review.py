@@ -75,3 +75,45 @@ def test_the_kazakh_code_page_names_the_customer_not_the_code(officer):
     html = _as(officer, "kk").get(url).content.decode()
     assert f"Код клиенттің (№{customer.pk}) есептік жазбасындағы электрондық поштаға" in html
     assert f"Код №{customer.pk}" not in html
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", "This request is answered without personal data: the answer must hold"),
+        ("ru", "На этот запрос отвечают без персональных данных"),
+        ("kk", "Бұл сұрауға дербес деректерсіз жауап беріледі"),
+    ],
+)
+def test_an_answer_without_the_no_personal_data_reason_is_flagged_before_sending(
+    officer, language, expected
+):
+    """User review: the officer drafted, a second officer approved, and only the send was
+    refused ("put the reason in it"): then the approval had to be done again."""
+    from claims.models import ClaimCategory
+    from homeshop_privacy import roles
+    from tests.factories import CustomerFactory, StaffFactory
+
+    reason = "Не удалось подтвердить, что запрос подал владелец учётной записи."
+    claim = register(
+        actor=officer,
+        customer=CustomerFactory(),
+        category=ClaimCategory.objects.get(code="dsr-access"),
+    )
+    client = _as(officer, language)
+    base = f"/admin/claims/claim/{claim.pk}"
+    client.post(f"{base}/identity/no-personal-data/", {"reason": reason})
+
+    saved = client.post(
+        f"{base}/step/answer/", {"language": "ru", "body": "Ответ без причины."}, follow=True
+    )
+    page = saved.content.decode()
+    assert expected in page and reason in page
+    approver = _as(StaffFactory(role=roles.COMPLIANCE_OFFICER), language)
+    assert expected in approver.get(f"{base}/step/approve/").content.decode()
+
+    saved = client.post(
+        f"{base}/step/answer/", {"language": "ru", "body": f"Ответ.\n\n{reason}"}, follow=True
+    )
+    assert expected not in saved.content.decode()
+    assert expected not in approver.get(f"{base}/step/approve/").content.decode()
