@@ -177,7 +177,7 @@ def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
                 related_disclosure, related_breach, status, outcome, term_days, extra_days,
                 due_on, due_moved_because, answered_at, answered_on_time, closed_at,
                 created_at, assignee_id, customer_id, category_id, identity_method,
-                no_personal_data_reason, term_unit, identity_code_digest)
+                no_personal_data_reason, term_unit, identity_code_digest, identity_code_failures)
             SELECT i,
                 'PR-' || (2020 + i / 1048576) || '-' || upper(lpad(to_hex(i % 1048576), 5, '0')),
                 'person', 'Заявитель ' || i,
@@ -191,7 +191,7 @@ def _steps(n: dict[str, int]) -> list[tuple[str, str]]:
                 CASE WHEN st = 'closed' THEN rec + interval '6 days' END,
                 rec, CASE WHEN i % 10 = 3 THEN NULL ELSE a.ids[1 + i % 4] END,
                 CASE WHEN i % 100 = 0 THEN 1 ELSE 1 + (i * 7919) % {c} END, cat.id,
-                '', '', 'calendar', ''
+                '', '', 'calendar', '', 0
             FROM (
                 SELECT i,
                     -- 7% open: received 0..29 days ago; the rest answered or closed
