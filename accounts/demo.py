@@ -20,6 +20,9 @@ DEMO_PASSWORD = "homeshop-demo-2026"
 DEMO_STAFF = [
     ("admin@homeshop.kz", "Demo Administrator", None),
     ("officer@homeshop.kz", "Жанар Оспанова", roles.COMPLIANCE_OFFICER),
+    # A second officer: the four-eyes rule needs someone other than the author to approve
+    # an answer, and the demo's role users alone could not (only the superuser could).
+    ("officer2@homeshop.kz", "Айгуль Сапарова", roles.COMPLIANCE_OFFICER),
     ("support@homeshop.kz", "Ерлан Касымов", roles.SUPPORT_AGENT),
     ("auditor@homeshop.kz", "Марина Ли", roles.AUDITOR),
 ]

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from accounts.models import User
+from accounts.models import Customer, User
 from homeshop_privacy import roles
 from homeshop_privacy.access_log import PersonalDataAdminMixin, access_record
 from homeshop_privacy.admin_base import ReadOnlyInline, TrackedAdmin
@@ -246,14 +246,44 @@ def pending_code_line(claim: Claim) -> str:
             "until": date_format(expires, "DATETIME_FORMAT")
         }
     left = services.IDENTITY_CODE_MAX_FAILURES - claim.identity_code_failures
-    return gettext(
+    # English says "1 of 5 wrong codes" as it says "4 of 5"; Russian needs its plural
+    # forms ("1 раз", "4 раза", "5 раз").
+    return ngettext(
         "A code sent to the customer's email on file is pending until %(until)s; "
-        "%(left)s of %(max)s wrong codes left before it is void."
+        "%(left)s of %(max)s wrong codes left before it is void.",
+        "A code sent to the customer's email on file is pending until %(until)s; "
+        "%(left)s of %(max)s wrong codes left before it is void.",
+        left,
     ) % {
         "until": date_format(expires, "DATETIME_FORMAT"),
         "left": left,
         "max": services.IDENTITY_CODE_MAX_FAILURES,
     }
+
+
+def missing_reason_line(claim: Claim, answer) -> str | None:
+    """The answer of an unverified request goes without personal data only if it holds
+    the officer's reason (``services._refuse_unverified``): said when the draft is saved
+    and on the approve and send pages, not first when the send is refused."""
+    reason = claim.no_personal_data_reason
+    if (
+        answer is None
+        or not reason
+        or claim.identity_verified_at is not None
+        or not claim.category.needs_identity_check
+        or reason in answer.body
+    ):
+        return None
+    return gettext(
+        "This request is answered without personal data: the answer must hold the reason, "
+        "word for word, before it can be sent: “%(reason)s”"
+    ) % {"reason": reason}
+
+
+def voided_code_line() -> str:
+    return gettext(
+        "The last code sent is void: %(max)s wrong codes were entered. Send a new one."
+    ) % {"max": services.IDENTITY_CODE_MAX_FAILURES}
 
 
 def identity_lines(claim: Claim) -> list[str]:
@@ -279,6 +309,10 @@ def identity_lines(claim: Claim) -> list[str]:
             lines.append(pending_code_line(claim))
         elif services.identity_code_on_its_way(claim=claim):
             lines.append(gettext("A code is on its way to the customer's email on file."))
+        elif claim.identity_code_failures >= services.IDENTITY_CODE_MAX_FAILURES:
+            # The code was voided: say so, or the next person reads "not verified" alone
+            # and does not know that five wrong codes were entered.
+            lines.append(voided_code_line())
         if not (claim.customer_id and claim.customer.email):
             lines.append(
                 gettext(
@@ -459,7 +493,12 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                     )
                 },
             ),
-            (_("Record"), {"fields": ("answered_at", "closed_at", "created_by")}),
+            # A context of its own: "Record" is also the disclosures app's button (the verb),
+            # and Django's merged catalogues showed that verb as this section's title.
+            (
+                pgettext_lazy("claim page section", "Record"),
+                {"fields": ("answered_at", "closed_at", "created_by")},
+            ),
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -524,8 +563,19 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             **(extra_context or {}),
             "dashboard": selectors.claims_dashboard(today=local_date(timezone.now())),
             "on_time_window": selectors.ON_TIME_WINDOW_DAYS,
+            "filtered_customer": self._filtered_customer(request),
         }
         return super().changelist_view(request, extra_context)
+
+    @staticmethod
+    def _filtered_customer(request):
+        """The customer whose claims alone the list shows (the customer page's "All claims
+        of this customer" link): said above the list, or the officer reads the whole
+        register's dashboard beside one customer's claims with nothing saying so."""
+        value = request.GET.get("customer__id__exact", "")
+        if not value.isdigit():
+            return None
+        return Customer.objects.filter(pk=int(value)).only("pk", "first_name", "last_name").first()
 
     # --- detail fields ----------------------------------------------------------------
 
@@ -710,6 +760,8 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                     "(four-eyes rule)."
                 )
             )
+        if missing := missing_reason_line(claim, answer):
+            notices.append(missing)
         return {
             "answer": answer,
             "answer_unfilled": unfilled_placeholders(answer.body),
@@ -730,10 +782,33 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             if not self.has_change_permission(request, claim):
                 raise PermissionDenied
             if not identity_step_allowed(step, request.user):
-                raise PermissionDenied
+                return self._identity_refused_page(request, claim, title)
             return self._step_page(request, claim, step, title, form_class)
 
         return view
+
+    def _identity_refused_page(self, request, claim: Claim, title):
+        """A support agent who opens the officer's decision (a shared link, a bookmark) is
+        told why, in their language, with the way back to the claim: still a 403, and
+        nothing changes (it was Django's bare "403 Forbidden" in English)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{claim.reference}: {title}",
+            "claim": claim,
+            "form": None,
+            "step_title": title,
+            "change_url": reverse("admin:claims_claim_change", args=[claim.pk]),
+            "step_blocked": True,
+            "step_notices": [
+                gettext("Only a compliance officer can decide to answer without personal data."),
+                gettext(
+                    "Ask a compliance officer to decide. You can still send the identity code "
+                    "to the customer's email on file and enter the code they read out."
+                ),
+            ],
+        }
+        return TemplateResponse(request, "admin/claims/claim/step.html", context, status=403)
 
     def step_view(self, request, object_id, step):
         claim = self.get_object(request, object_id)
@@ -808,7 +883,11 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
                 }
             ]
         if step == "identity_code_verify":
-            return [pending_code_line(claim)] if claim.identity_code_digest else []
+            if claim.identity_code_digest:
+                return [pending_code_line(claim)]
+            if claim.identity_code_failures >= services.IDENTITY_CODE_MAX_FAILURES:
+                return [voided_code_line()]
+            return []
         return [
             gettext(
                 "Only when the identity cannot be verified: the answer then holds no "
@@ -835,6 +914,8 @@ class ClaimAdmin(ServiceAdmin, PersonalDataAdminMixin, TrackedAdmin):
             )
         else:
             self.message_user(request, gettext("The draft is saved."), messages.SUCCESS)
+        if missing := missing_reason_line(claim, answer):
+            self.message_user(request, missing, messages.WARNING)
         if answer_before is not None and answer_before.status == ClaimAnswer.Status.APPROVED:
             self.message_user(
                 request,

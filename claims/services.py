@@ -904,13 +904,24 @@ def claim_identity_code_send(*, claim: Claim, actor: User) -> None:
         subject = gettext("Your confirmation code for request %(reference)s") % {
             "reference": claim.reference
         }
+        # User review: the customer is told why the code came (which request, of which
+        # day), how to hand it over, and what to do if the request is not theirs.
         body = gettext(
-            "Your confirmation code: %(code)s\n\nGive it to our officer to confirm that the "
-            "request %(reference)s is yours. It is valid for %(minutes)s minutes.\n\n"
-            "Homeshop.kz"
+            "Hello,\n\n"
+            "We have received a request in your name: “%(kind)s”, number %(reference)s, "
+            "of %(received)s. Before we answer it, we check that it is really yours.\n\n"
+            "Your confirmation code: %(code)s\n\n"
+            "Give this code to the Homeshop.kz officer handling your request, by phone or "
+            "in a reply to this email. It is valid for %(minutes)s minutes. We ask for it "
+            "only about this request: never give it to anyone else.\n\n"
+            "If you did not make this request, do not give the code to anyone and tell us "
+            "in a reply to this email.\n\n"
+            "Homeshop.kz (LLP “Shoperga”)"
         ) % {
+            "kind": claim.category.display_name,
             "code": outbox.LINK_PLACEHOLDER,
             "reference": claim.reference,
+            "received": display_date(claim.received_on),
             "minutes": IDENTITY_CODE_MINUTES,
         }
     outbox.message_enqueue(

@@ -219,3 +219,29 @@ def test_officer_records_a_breach_and_starts_the_notification(page, site, shots)
     # customers affected / told / email sent
     expect(page.locator(".field-progress")).to_contain_text("2 / 2 /")
     shots("incident after notifying")
+
+
+def test_the_claim_steps_never_cover_the_claims_reference(page, site, shots):
+    """User review: a data-subject request offers up to eight steps; in Django's floated
+    row they wrapped onto a second row over the claim's reference (1280 px). They sit
+    under it, on a desktop and on a phone."""
+    from claims.models import ClaimCategory
+    from tests.claims.factories import register
+
+    officer, device = officer_with_authenticator("Жанар Оспанова")
+    customer = CustomerFactory(preferred_language="ru")
+    claim = register(
+        category=ClaimCategory.objects.get(code="dsr-rectification"),
+        customer=customer,
+        actor=officer,
+    )
+    staff_sign_in(page, site, officer, device)
+    page.goto(f"{site}/admin/claims/claim/{claim.pk}/change/")
+    assert page.locator(".object-tools li").count() >= 7
+    for size in ({"width": 1280, "height": 800}, {"width": 390, "height": 844}):
+        page.set_viewport_size(size)
+        reference = page.locator("#content h2").first.bounding_box()
+        steps = page.locator(".object-tools").bounding_box()
+        assert page.locator("#content h2").first.inner_text() == claim.reference
+        assert steps["y"] >= reference["y"] + reference["height"], size
+    shots("claim steps under the reference")

@@ -197,6 +197,61 @@ def test_the_code_goes_only_to_the_email_on_file_and_is_never_stored(officer):
     assert not claim.history.filter(identity_code_digest__contains=code).exists()
 
 
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        (
+            "ru",
+            [
+                "Здравствуйте!",
+                "Мы получили запрос от вашего имени: «Исправление персональных данных по "
+                "документам», номер {reference}, от 2 ноября 2026 г.",
+                "Ваш код подтверждения: {code}",
+                "по телефону или в ответе на это письмо. Код действует 30 минут.",
+                "Если вы не отправляли этот запрос, никому не сообщайте код",
+                "Homeshop.kz (ТОО «Shoperga»)",
+            ],
+        ),
+        (
+            "kk",
+            [
+                "Сәлеметсіз бе!",
+                "02.11.2026 күні сіздің атыңыздан сұрау алдық: «Құжаттар бойынша дербес "
+                "деректерді түзету», нөмірі {reference}.",
+                "Растау кодыңыз: {code}",
+                "Код 30 минут жарамды.",
+                "Егер бұл сұрауды сіз жібермесеңіз, кодты ешкімге айтпаңыз",
+                "Homeshop.kz («Shoperga» ЖШС)",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Hello,",
+                "We have received a request in your name: “Rectification of personal data "
+                "on documents”, number {reference}, of Nov. 2, 2026.",
+                "Your confirmation code: {code}",
+                "by phone or in a reply to this email. It is valid for 30 minutes.",
+                "If you did not make this request, do not give the code to anyone",
+                "Homeshop.kz (LLP “Shoperga”)",
+            ],
+        ),
+    ],
+)
+def test_the_code_email_says_why_it_came_and_what_to_do(officer, language, expected):
+    """User review: the email held the code and one line; the customer was not told which
+    request it is for, how to hand it over, or what to do if the request is not theirs."""
+    customer = _customer_with_account()
+    customer.preferred_language = language
+    customer.save()
+    claim = register(category=_type("dsr-rectification"), customer=customer, actor=officer)
+    email, _message, code = _code_sent(claim, officer)
+    for line in expected:
+        assert line.format(reference=claim.reference, code=code) in email.body
+    assert claim.reference in email.subject
+    assert "%(" not in email.body and "{" not in email.body
+
+
 def test_a_request_without_a_customer_on_file_gets_no_code(officer):
     claim = register(category=_type("dsr-access"), actor=officer, claimant_email="x@example.kz")
     with pytest.raises(DomainError):

@@ -287,3 +287,79 @@ def test_a_new_category_cannot_lift_the_check_of_an_unverified_request(officer, 
         category=general,
     )
     assert Claim.objects.get(pk=claim.pk).category_id == general.pk
+
+
+@pytest.mark.parametrize(
+    "language, wrong, expected",
+    [
+        ("ru", 1, "можно ввести неверно ещё 4 раза из 5."),
+        ("ru", 4, "можно ввести неверно ещё 1 раз из 5."),
+        ("ru", 0, "можно ввести неверно ещё 5 раз из 5."),
+        ("kk", 1, "тағы 4 рет қате енгізуге болады (барлығы 5 рет)."),
+        ("en", 4, "1 of 5 wrong codes left before it is void."),
+    ],
+)
+def test_the_wrong_codes_left_read_in_the_staff_members_grammar(
+    officer, claim, language, wrong, expected
+):
+    """User review: the claim page said "ещё 4 раз из 5" (Russian needs "4 раза")."""
+    client = _as(officer, language=language)
+    client.post(_url("identity_code_send", claim))
+    code = _deliver_code()
+    for _n in range(wrong):
+        client.post(_url("identity_code_verify", claim), {"code": _wrong(code)})
+    page = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert expected in page
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", "The last code sent is void: 5 wrong codes were entered. Send a new one."),
+        ("ru", "Последний отправленный код отменён: введено 5 неверных кодов. Отправьте новый."),
+        ("kk", "Соңғы жіберілген код күшін жойды: 5 рет қате код енгізілді. Жаңасын жіберіңіз."),
+    ],
+)
+def test_a_code_voided_by_five_wrong_codes_is_shown_as_void(officer, claim, language, expected):
+    """User review: after the fifth wrong code the claim page said only "not verified",
+    so the next person did not know the code had been voided."""
+    client = _as(officer, language=language)
+    client.post(_url("identity_code_send", claim))
+    code = _deliver_code()
+    for _n in range(services.IDENTITY_CODE_MAX_FAILURES):
+        client.post(_url("identity_code_verify", claim), {"code": _wrong(code)})
+    page = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert expected in page
+    assert expected in client.get(_url("identity_code_verify", claim)).content.decode()
+
+    client.post(_url("identity_code_send", claim))  # a new code: no longer void
+    _deliver_code()
+    page = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    assert expected not in page
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", "Only a compliance officer can decide to answer without personal data."),
+        ("ru", "Попросите специалиста по комплаенсу принять это решение."),
+        ("kk", "Бұл шешімді қабылдауды комплаенс маманынан сұраңыз."),
+    ],
+)
+def test_a_support_agent_refused_the_officers_decision_is_told_why(
+    support_agent, claim, language, expected
+):
+    """User review: a support agent who opened the link got Django's bare "403 Forbidden"
+    in English, with no reason and no way back. Still a 403 and no change."""
+    agent = _as(support_agent, language=language)
+    before = _state(claim)
+    for response in (
+        agent.get(_url("no_personal_data", claim)),
+        agent.post(_url("no_personal_data", claim), {"reason": "Не удалось проверить."}),
+    ):
+        assert response.status_code == 403
+        page = response.content.decode()
+        assert expected in page
+        assert reverse("admin:claims_claim_change", args=[claim.pk]) in page
+        assert 'name="reason"' not in page and '<input type="submit" class="default"' not in page
+    assert _state(claim) == before

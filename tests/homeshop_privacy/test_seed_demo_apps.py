@@ -246,3 +246,15 @@ def test_second_run_changes_no_row_of_the_three_apps(seed):
         "claims.ClaimAnswer",
     ):
         assert first[label] > 0, label
+
+
+def test_two_demo_officers_can_try_the_four_eyes_rule(seed):
+    """User review: the demo had one compliance officer, so an answer she wrote could be
+    approved only by the superuser."""
+    from accounts.models import User
+    from homeshop_privacy import roles
+
+    seed()
+    officers = [u for u in User.objects.filter(is_staff=True) if roles.is_officer(u)]
+    assert {"officer@homeshop.kz", "officer2@homeshop.kz"} <= {u.email for u in officers}
+    assert not User.objects.get(email="officer2@homeshop.kz").is_superuser
