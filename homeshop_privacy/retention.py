@@ -116,12 +116,16 @@ def applied_rules():
     ]
 
 
-def rule_due_count(rule: RetentionRule, *, now: datetime | None = None) -> int | None:
-    """How many records the next run would process under ``rule`` (None: no process)."""
+def rule_due_count(
+    rule: RetentionRule, *, now: datetime | None = None, limit: int | None = None
+) -> int | None:
+    """How many records the next run would process under ``rule`` (None: no process);
+    with ``limit``, counted up to ``limit + 1`` only (a page shows "more than")."""
     found = _processes.get(rule.code)
     if found is None or not rule.is_active or rule.action == RetentionRule.Action.KEEP:
         return None
-    return found.due(cutoff_of(rule, now or timezone.now()), 0).count()
+    due = found.due(cutoff_of(rule, now or timezone.now()), 0).order_by()
+    return due[: limit + 1].count() if limit is not None else due.count()
 
 
 def retention_plan(*, now: datetime | None = None) -> dict[str, int]:

@@ -6,6 +6,7 @@ under each rule (``homeshop_privacy.retention.rule_due_count``), before it does.
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms import ModelForm
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from . import retention
@@ -33,6 +34,10 @@ class RetentionRuleForm(ModelForm):
         return data
 
 
+#: The rules' list counts the records due up to this many.
+DUE_COUNT_CAP = 10_000
+
+
 @admin.register(RetentionRule)
 class RetentionRuleAdmin(TrackedAdmin):
     form = RetentionRuleForm
@@ -57,8 +62,13 @@ class RetentionRuleAdmin(TrackedAdmin):
 
     @admin.display(description=_("due at the next run"))
     def due_at_next_run(self, obj):
-        count = retention.rule_due_count(obj)
-        return "—" if count is None else count
+        # Counted up to the cap on the list (issue 14: no exact count of millions per view).
+        count = retention.rule_due_count(obj, limit=DUE_COUNT_CAP)
+        if count is None:
+            return "—"
+        if count > DUE_COUNT_CAP:
+            return f"{number_format(DUE_COUNT_CAP, force_grouping=True)}+"
+        return count
 
     def has_delete_permission(self, request, obj=None):
         return False  # a rule is switched off (with its history), never deleted

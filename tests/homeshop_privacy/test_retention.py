@@ -179,3 +179,18 @@ def test_officers_change_a_term_with_history(client):
     rule.refresh_from_db()
     assert rule.keep_days == 90
     assert rule.history.latest().history_user == officer
+
+
+def test_the_rules_page_counts_what_is_due_up_to_its_cap(client, monkeypatch):
+    """Issue 14: no exact count of millions on a page view; past the cap it says "N+"."""
+    from homeshop_privacy import retention_admin
+
+    monkeypatch.setattr(retention_admin, "DUE_COUNT_CAP", 2)
+    for _ in range(3):
+        old_customer()
+    client.force_login(StaffFactory(role=roles.COMPLIANCE_OFFICER))
+    html = client.get(reverse("admin:homeshop_privacy_retentionrule_changelist")).content.decode()
+    rule = RetentionRule.objects.get(code="customers_inactive")
+    assert retention.rule_due_count(rule) == 3
+    assert retention.rule_due_count(rule, limit=2) == 3  # counted up to the cap + 1
+    assert '<td class="field-due_at_next_run">2+</td>' in html
