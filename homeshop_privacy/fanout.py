@@ -155,6 +155,17 @@ def mailing_write_batches(
             return WriteRun(total, after_id)
 
 
+#: A mailing's row in the outbox's batch write: its columns from the numbered recipients
+#: and their texts (both backends).
+_MAILING_ROW = {
+    "id": "n.new_id",
+    "recipient": "n.email",
+    "language": "n.lang",
+    "subject": "n.subject",
+    "body_text": "n.body",
+}
+
+
 def _write_on_postgresql(mailing, recipients, texts, default_language, constant, now):
     table = OutboundMessage._meta.db_table
     src_sql, src_params = recipients.query.sql_with_params()
@@ -162,13 +173,7 @@ def _write_on_postgresql(mailing, recipients, texts, default_language, constant,
     # The INSERT, its history rows and the Message-IDs: the outbox's one batch write.
     insert, insert_params = outbox.batch_insert_sql(
         source="numbered",
-        per_row={
-            "id": "n.new_id",
-            "recipient": "n.email",
-            "language": "n.lang",
-            "subject": "n.subject",
-            "body_text": "n.body",
-        },
+        per_row=_MAILING_ROW,
         constant=constant,
         now=now,
         change_reason="written in a mailing",
@@ -246,13 +251,7 @@ def _write_portably(mailing, recipients, texts, default_language, constant, now)
         with_sql=with_sql,
         with_params=with_params,
         source="numbered",
-        per_row={
-            "id": "n.new_id",
-            "recipient": "n.email",
-            "language": "n.lang",
-            "subject": "n.subject",
-            "body_text": "n.body",
-        },
+        per_row=_MAILING_ROW,
         constant=constant,
         now=now,
         change_reason="written in a mailing",
