@@ -1,7 +1,8 @@
 """The bounded load test of ``manage.py bench_load`` (issue 14): locust, headless.
 
 Customers sign in and open their account page; compliance officers sign in (password and
-a backup code, the second factor stays on) and open the admin list pages. The accounts are
+a backup code, the second factor stays on) and open the admin list pages; the shop's back
+end asks the promotion check about 1,000 addresses with its API key. The accounts are
 made by ``bench_load`` in the bench database and read from ``LOADTEST_USERS`` (a JSON file
 under var/). Invented accounts with throwaway passwords, never a real database.
 """
@@ -87,3 +88,19 @@ class Officer(HttpUser):
     def list_page(self):
         for url in LIST_PAGES:
             _signed_in_get(self.client, url, url)
+
+
+class Shop(HttpUser):
+    """The shop's back end asks before a promotion (issue 12): 1,000 addresses a call."""
+
+    weight = 1
+    wait_time = between(1, 3)
+
+    @task
+    def promotion_check(self):
+        self.client.post(
+            "/api/v1/promotions/check/",
+            json={"emails": USERS["emails"]},
+            headers={"Authorization": f"Bearer {USERS['api_key']}"},
+            name="/api/v1/promotions/check/ (1,000 emails)",
+        )

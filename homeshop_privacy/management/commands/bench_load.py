@@ -78,6 +78,13 @@ def _accounts(customers: int, officers: int) -> dict:
                 StaticToken(device=device, token=backup_code_digest(code)) for code in codes
             )
             out["officers"].append({"email": user.email, "password": password, "codes": codes})
+        # The shop's back end: a key for the promotion check (revoked keys of earlier runs
+        # stay in the bench database, harmless), and the addresses it asks about.
+        from homeshop_privacy.api.keys import api_key_create
+
+        _key, raw = api_key_create(name="Load test", scopes=["promotions:check"], actor=None)
+        out["api_key"] = raw
+        out["emails"] = list(Customer.objects.order_by("pk").values_list("email", flat=True)[:1000])
     return out
 
 
@@ -184,7 +191,7 @@ class Command(BaseCommand):
             "",
             f"- date: {started:%Y-%m-%d %H:%M} UTC; scale {scale:g} (bench database); "
             f"gunicorn, {workers} sync workers, PostgreSQL, loopback; locust headless, "
-            f"{users} users (3 customers : 1 officer), {seconds} s, 1-3 s between requests",
+            f"{users} users (3 customers : 1 officer : 1 shop API client), {seconds} s, 1-3 s between requests",
             "",
             "| request | count | errors | p50 ms | p95 ms | max ms |",
             "|---|---:|---:|---:|---:|---:|",
