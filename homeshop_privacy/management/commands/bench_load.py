@@ -191,7 +191,8 @@ class Command(BaseCommand):
             "",
             f"- date: {started:%Y-%m-%d %H:%M} UTC; scale {scale:g} (bench database); "
             f"gunicorn, {workers} sync workers, PostgreSQL, loopback; locust headless, "
-            f"{users} users (3 customers : 1 officer : 1 shop API client), {seconds} s, 1-3 s between requests",
+            f"{users} users (3 customers : 1 officer : 1 shop API client), {seconds} s, "
+            "1-3 s between requests",
             "",
             "| request | count | errors | p50 ms | p95 ms | max ms |",
             "|---|---:|---:|---:|---:|---:|",
